@@ -1,0 +1,6 @@
+"""aiqn_tf: Autoregressive Implicit Quantile Networks (Ostrovski et al., 2018) in Keras."""
+
+from aiqn_tf import images
+from aiqn_tf import losses
+from aiqn_tf.pixel_cnn import PixelCNN
+from aiqn_tf.pixel_iqn import PixelIQN
