@@ -155,6 +155,10 @@ class GatedPixelCNN(keras.layers.Layer):
                    num_classes=num_classes, use_tau=use_tau, name=f'block_{i}')
         for i in range(num_layers)
     ]
+    # Keras' tracked lists are invisible to tf.train.Checkpoint (and so to
+    # SavedModel export): name each block as an attribute too.
+    for i, block in enumerate(self.blocks):
+      setattr(self, f'block_{i}', block)
     self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
                                    num_groups=channels, name='out_hidden')
     self.out_final = MaskedConv2D(out_channels, mask_type='B',

@@ -1,0 +1,149 @@
+"""Training configurations: the paper's presets, validation, and the saved copy.
+
+A run's resolved configuration is written to `<model_dir>/config.json`, so the
+sample, evaluate and export binaries need only the model directory.
+"""
+
+import dataclasses
+import json
+import os
+
+from aiqn_tf import datasets
+
+MODELS = ('pixel_iqn', 'pixel_cnn')
+OPTIMIZERS = ('adam', 'rmsprop')
+LR_SCHEDULES = ('constant', 'paper')
+STRATEGIES = ('auto', 'mirrored', 'multi_worker', 'one_device')
+CONFIG_FILE = 'config.json'
+
+
+@dataclasses.dataclass
+class TrainConfig:
+  """Everything that defines a training run (defaults: the paper's CIFAR-10 PixelIQN)."""
+  model: str = 'pixel_iqn'
+  dataset: str = 'cifar10'
+  num_layers: int = 15
+  filters: int = 128
+  kernel_size: int = 5
+  output_filters: int = 1024
+  class_conditional: bool = False
+  train_steps: int = 300_000
+  batch_size: int = 32  # Global, over all replicas.
+  optimizer: str = 'adam'
+  learning_rate: float = 1e-4
+  lr_schedule: str = 'constant'
+  kappa: float = 0.002
+  ema_decay: float = 0.9999
+  seed: int = 0
+  checkpoint_every: int = 1000
+  summary_every: int = 100
+  sample_every: int = 5000
+  num_samples: int = 16  # Images in each TensorBoard sample grid.
+  shuffle_buffer: int = 10_000
+
+  @property
+  def image_shape(self):
+    return datasets.get_spec(self.dataset).image_shape
+
+  @property
+  def num_classes(self):
+    return datasets.get_spec(self.dataset).num_classes if (
+        self.class_conditional) else None
+
+  def validate(self):
+    """Raises ValueError naming the first bad value and what is allowed."""
+    _choice('model', self.model, MODELS)
+    _choice('dataset', self.dataset, tuple(datasets.SPECS))
+    _choice('optimizer', self.optimizer, OPTIMIZERS)
+    _choice('lr_schedule', self.lr_schedule, LR_SCHEDULES)
+    for name in ('num_layers', 'filters', 'output_filters', 'train_steps',
+                 'batch_size', 'checkpoint_every', 'summary_every',
+                 'num_samples', 'shuffle_buffer'):
+      if getattr(self, name) < 1:
+        raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
+    if self.sample_every < 0:
+      raise ValueError(f'sample_every must be >= 0 (0: never), got '
+                       f'{self.sample_every}.')
+    if self.kernel_size < 3 or self.kernel_size % 2 == 0:
+      raise ValueError(f'kernel_size must be odd and >= 3, got '
+                       f'{self.kernel_size}.')
+    channels = self.image_shape[-1]
+    if self.filters < channels or self.output_filters < channels:
+      raise ValueError(f'filters and output_filters must be >= {channels} '
+                       f'for {self.dataset}.')
+    if not self.learning_rate > 0:
+      raise ValueError(f'learning_rate must be > 0, got {self.learning_rate}.')
+    if not self.kappa > 0:
+      raise ValueError(f'kappa must be > 0, got {self.kappa}.')
+    if not 0 <= self.ema_decay < 1:
+      raise ValueError(f'ema_decay must be in [0, 1), got {self.ema_decay}.')
+    if self.class_conditional and datasets.get_spec(
+        self.dataset).num_classes is None:
+      raise ValueError(f'{self.dataset} has no class labels; drop '
+                       '--class_conditional.')
+    return self
+
+  def save(self, model_dir):
+    os.makedirs(model_dir, exist_ok=True)
+    with open(os.path.join(model_dir, CONFIG_FILE), 'w') as f:
+      json.dump(dataclasses.asdict(self), f, indent=2, sort_keys=True)
+
+  @classmethod
+  def load(cls, model_dir):
+    """Reads `<model_dir>/config.json`; FileNotFoundError if it is missing."""
+    path = os.path.join(model_dir, CONFIG_FILE)
+    if not os.path.exists(path):
+      raise FileNotFoundError(f'No {CONFIG_FILE} in {model_dir}: is it the '
+                              '--model_dir of a training run?')
+    with open(path) as f:
+      values = json.load(f)
+    known = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in known})
+
+
+_PAPER_CIFAR = dict(dataset='cifar10', num_layers=15, filters=128,
+                    kernel_size=5, output_filters=1024, batch_size=32,
+                    train_steps=300_000)
+
+# Presets: the paper's configurations (section 4 and appendix) and small ones
+# that train in minutes on 2 CPU cores. Model-specific optimizer settings are
+# applied by `preset()`.
+PRESETS = {
+    'cifar10': _PAPER_CIFAR,
+    'imagenet32': dict(_PAPER_CIFAR, dataset='imagenet32',
+                       train_steps=400_000),
+    'imagenet32_large': dict(_PAPER_CIFAR, dataset='imagenet32',
+                             num_layers=20, filters=256, batch_size=128,
+                             train_steps=400_000),
+    'digits': dict(dataset='digits', num_layers=5, filters=64, kernel_size=5,
+                   output_filters=128, batch_size=32, train_steps=3000,
+                   learning_rate=1e-3, ema_decay=0.999, checkpoint_every=500,
+                   summary_every=50, sample_every=1000, shuffle_buffer=2000),
+    'photos': dict(dataset='photos', num_layers=6, filters=48, kernel_size=5,
+                   output_filters=96, batch_size=16, train_steps=3000,
+                   learning_rate=5e-4, ema_decay=0.999, checkpoint_every=500,
+                   summary_every=50, sample_every=1500, num_samples=8,
+                   shuffle_buffer=2000),
+}
+
+
+def preset(name, model):
+  """The TrainConfig of preset `name` for `model` (pixel_iqn or pixel_cnn).
+
+  PixelIQN uses Adam at a constant rate (paper: 1e-4); PixelCNN uses RMSProp,
+  with the paper's piecewise schedule for the paper's presets.
+  """
+  _choice('preset', name, tuple(PRESETS))
+  _choice('model', model, MODELS)
+  values = dict(PRESETS[name], model=model)
+  if model == 'pixel_cnn':
+    values['optimizer'] = 'rmsprop'
+    if name in ('cifar10', 'imagenet32', 'imagenet32_large'):
+      values['lr_schedule'] = 'paper'
+  return TrainConfig(**values)
+
+
+def _choice(name, value, allowed):
+  if value not in allowed:
+    raise ValueError(f'{name} must be one of {", ".join(allowed)}; got '
+                     f'{value!r}.')

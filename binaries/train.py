@@ -1,0 +1,137 @@
+r"""Trains PixelIQN or the PixelCNN baseline.
+
+Small run on the bundled digits (a few minutes on 2 CPU cores):
+
+  python -m binaries.train --preset=digits --model_dir=runs/digits_iqn
+
+The paper's CIFAR-10 PixelIQN on all local GPUs:
+
+  python -m binaries.train --preset=cifar10 --model=pixel_iqn \
+      --data_dir=~/tensorflow_datasets --model_dir=runs/cifar10_iqn
+
+Flags given explicitly override the preset. A run restarted with the same
+--model_dir continues from its last checkpoint with its saved configuration.
+"""
+
+import dataclasses
+import os
+
+from absl import app
+from absl import flags
+from absl import logging
+
+from aiqn_tf import config as config_lib
+from aiqn_tf import datasets
+from aiqn_tf import distribute
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_enum('preset', None, list(config_lib.PRESETS),
+                  'Base configuration: the paper\'s (cifar10, imagenet32, '
+                  'imagenet32_large) or a small CPU one (digits, photos).')
+flags.DEFINE_string('model_dir', None, 'Run directory.', required=True)
+flags.DEFINE_enum('model', 'pixel_iqn', list(config_lib.MODELS), 'Model.')
+flags.DEFINE_enum('dataset', None, list(datasets.SPECS), 'Dataset.')
+flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
+flags.DEFINE_string('raw_dir', None, 'Folder with the dataset\'s raw '
+                    'downloads, to prepare a tfds dataset without network.')
+flags.DEFINE_bool('download', False, 'Let tfds download a missing dataset.')
+flags.DEFINE_integer('train_steps', None, 'Total optimizer steps.')
+flags.DEFINE_integer('batch_size', None, 'Global batch size (all replicas).')
+flags.DEFINE_enum('optimizer', None, list(config_lib.OPTIMIZERS), 'Optimizer.')
+flags.DEFINE_float('learning_rate', None, 'Learning rate.')
+flags.DEFINE_enum('lr_schedule', None, list(config_lib.LR_SCHEDULES),
+                  'constant, or the paper\'s piecewise PixelCNN schedule.')
+flags.DEFINE_float('kappa', None, 'Huber threshold of the quantile loss.')
+flags.DEFINE_integer('num_layers', None, 'Gated layer blocks.')
+flags.DEFINE_integer('filters', None, 'Feature planes per block.')
+flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')
+flags.DEFINE_integer('output_filters', None, 'Planes of the output path.')
+flags.DEFINE_bool('class_conditional', None, 'Condition on class labels.')
+flags.DEFINE_float('ema_decay', None, 'Polyak averaging decay.')
+flags.DEFINE_integer('seed', None, 'Random seed.')
+flags.DEFINE_integer('checkpoint_every', None, 'Steps between checkpoints.')
+flags.DEFINE_integer('summary_every', None, 'Steps between summaries.')
+flags.DEFINE_integer('sample_every', None, 'Steps between sample grids '
+                     '(0: never).')
+flags.DEFINE_integer('num_samples', None, 'Images per sample grid.')
+flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
+                  'auto: mirrored over local GPUs, else one device.')
+flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
+                     'devices (to run mirrored training on CPU).')
+
+# Settings that may change when a run is resumed; all others define the run.
+RESUMABLE = ('train_steps', 'checkpoint_every', 'summary_every',
+             'sample_every', 'num_samples')
+
+
+def resolve_config(model_dir, preset, overrides):
+  """The run's TrainConfig: saved one if resuming, else preset + overrides.
+
+  Args:
+    model_dir: the run directory.
+    preset: a preset name or None (the paper's CIFAR-10 defaults).
+    overrides: dict of TrainConfig fields set explicitly.
+
+  Returns:
+    a validated TrainConfig.
+
+  Raises:
+    ValueError: on a bad value, or a setting that contradicts a saved run.
+  """
+  if os.path.exists(os.path.join(model_dir, config_lib.CONFIG_FILE)):
+    config = config_lib.TrainConfig.load(model_dir)
+    for name, value in overrides.items():
+      if name in RESUMABLE:
+        setattr(config, name, value)
+      elif getattr(config, name) != value:
+        raise ValueError(
+            f'{model_dir} holds a run with {name}={getattr(config, name)!r}, '
+            f'not {value!r}; use a new --model_dir for a different run.')
+    return config.validate()
+  if preset:
+    config = config_lib.preset(preset, overrides.get('model', 'pixel_iqn'))
+  else:
+    config = config_lib.TrainConfig()
+  return dataclasses.replace(config, **overrides).validate()
+
+
+def main(argv):
+  del argv
+  field_names = {f.name for f in dataclasses.fields(config_lib.TrainConfig)}
+  overrides = {name: FLAGS[name].value for name in field_names
+               if name in FLAGS and FLAGS[name].present}
+  try:
+    config = resolve_config(FLAGS.model_dir, FLAGS.preset, overrides)
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
+  strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
+  logging.info('Strategy %s with %d replica(s).', type(strategy).__name__,
+               strategy.num_replicas_in_sync)
+  if config.batch_size % strategy.num_replicas_in_sync:
+    raise app.UsageError(
+        f'--batch_size={config.batch_size} must be a multiple of the '
+        f'{strategy.num_replicas_in_sync} replicas.')
+  from aiqn_tf import training  # pylint: disable=g-import-not-at-top
+  try:
+    trainer = training.Trainer(config, FLAGS.model_dir, strategy,
+                               data_dir=FLAGS.data_dir,
+                               download=FLAGS.download, raw_dir=FLAGS.raw_dir)
+  except datasets.DatasetNotPreparedError as e:
+    raise app.UsageError(str(e)) from e
+  if trainer.is_chief:
+    config.save(FLAGS.model_dir)
+  trainer.train()
+  if trainer.is_chief:
+    model_dir = os.path.abspath(FLAGS.model_dir)
+    print(f'Trained {config.model} on {config.dataset} to step '
+          f'{trainer.step}.\n'
+          f'Samples (Polyak-averaged weights): '
+          f'{os.path.join(model_dir, training.SAMPLES_PNG)}\n'
+          f'TensorBoard logs: {os.path.join(model_dir, training.SUMMARY_DIR)}'
+          f'\n  open with: tensorboard --logdir {model_dir}  (then browse '
+          'http://localhost:6006)')
+
+
+if __name__ == '__main__':
+  app.run(main)
