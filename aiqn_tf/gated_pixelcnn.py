@@ -147,6 +147,7 @@ class GatedPixelCNN(keras.layers.Layer):
         image_shape, num_layers, filters, kernel_size, output_filters,
         num_classes)
     channels = self.image_shape[-1]
+    self.kernel_size = kernel_size
     self.num_classes = num_classes
     self.use_tau = use_tau
     self.blocks = [

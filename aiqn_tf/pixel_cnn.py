@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from aiqn_tf import images as image_lib
 from aiqn_tf.gated_pixelcnn import GatedPixelCNN
 
 NUM_LEVELS = 256
@@ -41,6 +42,24 @@ class PixelCNN(keras.Model):
     logits = self.backbone(images, None, labels)
     height, width, channels = self.backbone.image_shape
     return tf.reshape(logits, [-1, height, width, channels, NUM_LEVELS])
+
+  def sample_values(self, outputs, noise):
+    """Sample values from backbone outputs: the softmax's inverse CDF at noise.
+
+    A PixelCNN sample is thereby a deterministic function of uniform noise, as
+    a PixelIQN sample is of tau.
+
+    Args:
+      outputs: float32 [..., C * 256], the backbone's logits, channel-major.
+      noise: float32 [..., C] uniform in [0, 1].
+
+    Returns:
+      float32 [..., C] in [-1, 1]: the sampled levels in the image scale.
+    """
+    logits = tf.reshape(outputs, tf.concat([tf.shape(noise), [NUM_LEVELS]], 0))
+    cdf = tf.cumsum(tf.nn.softmax(logits), axis=-1)
+    level = tf.reduce_sum(tf.cast(cdf < noise[..., None], tf.int32), -1)
+    return image_lib.to_float(tf.minimum(level, NUM_LEVELS - 1))
 
   def get_config(self):
     return dict(super().get_config(), **self.architecture)

@@ -1,6 +1,7 @@
 """PixelIQN: an autoregressive implicit quantile network on a Gated PixelCNN."""
 
 import keras
+import tensorflow as tf
 
 from aiqn_tf.gated_pixelcnn import GatedPixelCNN
 
@@ -43,6 +44,20 @@ class PixelIQN(keras.Model):
   def call(self, inputs):
     images, tau, labels = self.backbone.unpack(inputs)
     return self.backbone(images, tau, labels)
+
+  def sample_values(self, outputs, noise):
+    """Sample values from backbone outputs: the quantiles, clipped to [-1, 1].
+
+    Args:
+      outputs: float32 [..., C], the backbone's output at tau = noise.
+      noise: float32 [..., C], the tau the outputs were computed at (unused:
+        PixelIQN takes its noise as an input).
+
+    Returns:
+      float32 [..., C] in [-1, 1].
+    """
+    del noise
+    return tf.clip_by_value(outputs, -1.0, 1.0)
 
   def get_config(self):
     return dict(super().get_config(), **self.architecture)

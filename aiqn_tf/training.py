@@ -102,13 +102,6 @@ def model_loss(model, config, batch, tau=None):
           tf.reduce_mean(nats, axis=[1, 2, 3]))
 
 
-def sampler_step_fn(model, config, labels=None):
-  """The sampling step function (see `sampling`) of a model of `config`."""
-  if config.model == 'pixel_iqn':
-    return sampling.iqn_step_fn(model, labels)
-  return sampling.cnn_step_fn(model, labels)
-
-
 class Trainer:
   """Trains one run directory; see the module docstring.
 
@@ -203,9 +196,9 @@ class Trainer:
     return total(loss), losses.bits_per_dim(total(nats))
 
   def _sample_fn(self, noise, labels):
-    step_fn = sampler_step_fn(self.average_model, self.config,
-                              labels if self.config.num_classes else None)
-    return image_lib.to_uint8(sampling.sequential(step_fn, noise))
+    labels = labels if self.config.num_classes else None
+    return image_lib.to_uint8(
+        sampling.sample(self.average_model, noise, 'fast', labels))
 
   def sample_grid(self):
     """Samples `num_samples` images with the averaged weights (fixed noise)."""
