@@ -83,22 +83,24 @@ class GatedBlock(keras.layers.Layer):
     pre = self._condition(pre, tau, labels, self.v_tau, self.v_label)
     return pre, gate(pre)
 
-  def horizontal(self, h, v_above, tau=None, labels=None, padding=None):
+  def horizontal(self, h, v_above, tau=None, labels=None,
+                 last_column_skip=False):
     """Horizontal stack.
 
     Args:
       h: [B, H, W, C or F], the previous block's horizontal output (the image
         for the first block).
-      v_above: [B, H, W', 2F], the vertical pre-activation of rows strictly
-        above (already shifted down), with W' the output width.
+      v_above: [B, H, W, 2F], the vertical pre-activation of rows strictly
+        above (already shifted down).
       tau, labels: the conditioning, as in `call`.
-      padding: overrides the horizontal conv's padding.
+      last_column_skip: compute the skip contribution of the last column only
+        (samplers, which need the output of one pixel).
 
     Returns:
-      (horizontal output [B, H, W', F] or None for the last block,
-       skip contribution [B, H, W', output_filters]).
+      (horizontal output [B, H, W, F] or None for the last block,
+       skip contribution [B, H, W (or 1), output_filters]).
     """
-    pre = self.h_conv(h, padding=padding) + self.link(v_above)
+    pre = self.h_conv(h) + self.link(v_above)
     pre = self._condition(pre, tau, labels, self.h_tau, self.h_label)
     gated = gate(pre)
     out = None
@@ -106,7 +108,7 @@ class GatedBlock(keras.layers.Layer):
       out = self.residual(gated)
       if not self.first:
         out += h
-    return out, self.skip(gated)
+    return out, self.skip(gated[:, :, -1:] if last_column_skip else gated)
 
   def _condition(self, pre, tau, labels, tau_conv, label_embedding):
     if tau_conv is not None:

@@ -1,6 +1,12 @@
 """Helpers shared by the tests."""
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+import aiqn_tf
+from aiqn_tf import images as image_lib
+from aiqn_tf import losses
 
 
 def randomize_weights(model, seed=0):
@@ -17,3 +23,28 @@ def randomize_weights(model, seed=0):
     scale = 1.0 / np.sqrt(np.prod(shape[:-1])) if len(shape) == 4 else 0.1
     weight.assign(rng.normal(0.0, scale, shape).astype(np.float32))
 
+
+
+def trained_model(cls, shape, num_classes=None, steps=5, seed=0):
+  """A small model after a few Adam steps on random images (non-trivial)."""
+  keras.utils.set_random_seed(seed)
+  model = cls(shape, num_layers=3, filters=6 * shape[-1], kernel_size=3,
+              output_filters=12 * shape[-1], num_classes=num_classes)
+  optimizer = keras.optimizers.Adam(1e-2)
+  rng = np.random.default_rng(seed)
+  for _ in range(steps):
+    levels = rng.integers(0, 256, (4,) + shape)
+    inputs = {'images': image_lib.to_float(levels)}
+    if num_classes:
+      inputs['labels'] = rng.integers(0, num_classes, 4).astype(np.int32)
+    with tf.GradientTape() as tape:
+      if cls is aiqn_tf.PixelIQN:
+        inputs['tau'] = rng.uniform(size=(4,) + shape).astype(np.float32)
+        loss = losses.quantile_huber_loss(inputs['images'], model(inputs),
+                                          inputs['tau'])
+      else:
+        loss = losses.softmax_cross_entropy(levels, model(inputs))
+      loss = tf.reduce_mean(loss)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+  return model

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf import config as config_lib
 from aiqn_tf import datasets
 from aiqn_tf import distribute
 from aiqn_tf import grids
@@ -100,6 +101,29 @@ def model_loss(model, config, batch, tau=None):
   nats = losses.softmax_cross_entropy(batch['images'], model(inputs))
   return (tf.reduce_sum(nats, axis=[1, 2, 3]),
           tf.reduce_mean(nats, axis=[1, 2, 3]))
+
+
+def restore_average_model(model_dir):
+  """Loads a run's model with the Polyak-averaged weights of its last checkpoint.
+
+  Args:
+    model_dir: a training run directory.
+
+  Returns:
+    (TrainConfig, keras.Model with the averaged weights, step of the checkpoint).
+
+  Raises:
+    FileNotFoundError: if the directory has no configuration or checkpoint.
+  """
+  config = config_lib.TrainConfig.load(model_dir)
+  path = tf.train.latest_checkpoint(os.path.join(model_dir, CHECKPOINT_DIR))
+  if not path:
+    raise FileNotFoundError(f'No checkpoint in {model_dir}/{CHECKPOINT_DIR}: '
+                            'train first (binaries/train.py).')
+  model = build_model(config)
+  tf.train.Checkpoint(average_model=model).restore(
+      path).expect_partial().assert_existing_objects_matched()
+  return config, model, int(path.rsplit('-', 1)[-1])
 
 
 class Trainer:
@@ -244,10 +268,10 @@ class Trainer:
           steps_per_s = (step - last_log_step) / max(now - last_log_time, 1e-9)
           last_log_step, last_log_time = step, now
           self._summarize(step, float(loss), float(bits), steps_per_s)
-        if config.sample_every and step % config.sample_every == 0:
-          self._write_samples(step)
         if step % config.checkpoint_every == 0:
           self.save()
+        if config.sample_every and step % config.sample_every == 0:
+          self._write_samples(step)
         if after_step is not None:
           after_step(step)
     except KeyboardInterrupt:

@@ -1,0 +1,103 @@
+"""SavedModel export of a trained model's fast sampler, for serving.
+
+Written with Keras' ExportArchive, whose SavedModel loads with
+tf.saved_model.load without this project's code and also runs under the
+TF1/C++ loader (saved_model_cli, TF Serving); a plain tf.saved_model.save of a
+module holding the Keras model does not (its variables are not found there).
+
+Signatures (also the SavedModel's functions of the same names):
+  sample / serving_default: tau float32 [B, H, W, C] in [0, 1] (+ labels
+    int32 [B] for a class-conditional model) -> {"images": uint8 [B, H, W, C]}.
+  inpaint: images uint8 [B, H, W, C], tau, fixed_rows int32 [] (+ labels) ->
+    {"images": uint8 [B, H, W, C]} whose top fixed_rows rows are the input's.
+For a PixelCNN, tau is the uniform noise inverted through the softmax's CDF.
+"""
+
+import keras
+import tensorflow as tf
+
+from aiqn_tf import images as image_lib
+from aiqn_tf import sampling
+
+
+def export_sampler(model, export_dir):
+  """Writes `model`'s fast sampler (see the module docstring) to export_dir.
+
+  Args:
+    model: a PixelIQN or PixelCNN, built, with the weights to serve (e.g. the
+      Polyak average from training.restore_average_model).
+    export_dir: output directory.
+  """
+  backbone = model.backbone
+  height, width, channels = backbone.image_shape
+  num_classes = backbone.num_classes
+  shape_text = f'[batch, {height}, {width}, {channels}]'
+
+  def check_images(name, x, low, high):
+    shape = tf.shape(x)
+    shape_ok = tf.cond(
+        tf.equal(tf.size(shape), 4),
+        lambda: tf.reduce_all(tf.equal(shape[1:], [height, width, channels])),
+        lambda: tf.constant(False))
+    checks = [tf.debugging.Assert(
+        shape_ok, [f'{name} must have shape {shape_text}, got', shape])]
+    with tf.control_dependencies(checks):
+      message = f'{name} must be in [{low}, {high}]'
+      checks.append(tf.debugging.assert_greater_equal(
+          x, tf.cast(low, x.dtype), message=message))
+      checks.append(tf.debugging.assert_less_equal(
+          x, tf.cast(high, x.dtype), message=message))
+    with tf.control_dependencies(checks):
+      return tf.ensure_shape(tf.identity(x), [None, height, width, channels])
+
+  def check_labels(labels, tau):
+    if labels is None:
+      return None
+    tf.debugging.assert_equal(tf.shape(labels), tf.shape(tau)[:1],
+                              message='labels must have shape [batch]')
+    tf.debugging.assert_greater_equal(labels, 0, message=(
+        f'labels must be in [0, {num_classes})'))
+    tf.debugging.assert_less(labels, num_classes, message=(
+        f'labels must be in [0, {num_classes})'))
+    return labels
+
+  def sample(tau, labels=None):
+    tau = check_images('tau', tau, 0, 1)
+    labels = check_labels(labels, tau)
+    return {'images': image_lib.to_uint8(
+        sampling.row_cached(model, tau, labels))}
+
+  def inpaint(images, tau, fixed_rows, labels=None):
+    images = check_images('images', images, 0, 255)
+    tau = check_images('tau', tau, 0, 1)
+    labels = check_labels(labels, tau)
+    tf.debugging.assert_equal(tf.shape(images)[0], tf.shape(tau)[0],
+                              message='images and tau differ in batch size')
+    tf.debugging.assert_greater_equal(fixed_rows, 0, message=(
+        f'fixed_rows must be in [0, {height}]'))
+    tf.debugging.assert_less_equal(fixed_rows, height, message=(
+        f'fixed_rows must be in [0, {height}]'))
+    num_fixed = fixed_rows * width * channels
+    return {'images': image_lib.to_uint8(sampling.row_cached(
+        model, tau, labels, image_lib.to_float(images), num_fixed))}
+
+  # Any rank is accepted so that a wrong one gets the message above.
+  image_spec = lambda name, dtype: tf.TensorSpec(None, dtype, name=name)
+  label_spec = [tf.TensorSpec([None], tf.int32, name='labels')]
+  if not num_classes:
+    label_spec = []
+    sample_fn = lambda tau: sample(tau)  # pylint: disable=unnecessary-lambda
+    inpaint_fn = lambda images, tau, fixed_rows: inpaint(images, tau, fixed_rows)  # pylint: disable=unnecessary-lambda
+  else:
+    sample_fn, inpaint_fn = sample, inpaint
+
+  archive = keras.export.ExportArchive()
+  archive.track(model)
+  archive.add_endpoint(
+      'sample', tf.function(sample_fn, input_signature=[
+          image_spec('tau', tf.float32)] + label_spec))
+  archive.add_endpoint(
+      'inpaint', tf.function(inpaint_fn, input_signature=[
+          image_spec('images', tf.uint8), image_spec('tau', tf.float32),
+          tf.TensorSpec([], tf.int32, name='fixed_rows')] + label_spec))
+  archive.write_out(export_dir, verbose=False)

@@ -1,0 +1,111 @@
+"""SavedModel export: loads without aiqn_tf, runs under saved_model_cli."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import tensorflow as tf
+
+import aiqn_tf
+from aiqn_tf import export
+from aiqn_tf import images as image_lib
+from aiqn_tf import sampling
+from aiqn_tf import test_util
+
+# Runs in a fresh process whose sys.path cannot reach aiqn_tf (-I, temp cwd).
+LOADER = r'''
+import sys
+import numpy as np
+import tensorflow as tf
+try:
+  import aiqn_tf
+  sys.exit('aiqn_tf should not be importable here')
+except ImportError:
+  pass
+export_dir, out = sys.argv[1:]
+with np.load(out + '.in.npz') as f:
+  args = dict(f)
+loaded = tf.saved_model.load(export_dir)
+sample = loaded.signatures['serving_default'](
+    tau=tf.constant(args['tau']), labels=tf.constant(args['labels']))
+inpaint = loaded.inpaint(tf.constant(args['originals']),
+                         tf.constant(args['tau']), tf.constant(2),
+                         tf.constant(args['labels']))
+errors = []
+for bad in (args['tau'][:, :, :-1], args['tau'] + 1.0):
+  try:
+    loaded.sample(tf.constant(bad), tf.constant(args['labels']))
+  except tf.errors.InvalidArgumentError as e:
+    errors.append(str(e))
+np.savez(out, sample=sample['images'].numpy(),
+         inpaint=inpaint['images'].numpy(), errors=np.array(errors))
+'''
+
+
+class ExportTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = tempfile.mkdtemp()
+    cls.shape = (4, 3, 3)
+    cls.model = test_util.trained_model(aiqn_tf.PixelIQN, cls.shape,
+                                        num_classes=3)
+    cls.export_dir = os.path.join(cls.root, 'export')
+    export.export_sampler(cls.model, cls.export_dir)
+    rng = np.random.default_rng(0)
+    cls.tau = sampling.draw_noise((2,) + cls.shape, seed=5).numpy()
+    cls.labels = np.array([2, 0], np.int32)
+    cls.originals = rng.integers(0, 256, (2,) + cls.shape, np.uint8)
+
+  @classmethod
+  def tearDownClass(cls):
+    shutil.rmtree(cls.root, ignore_errors=True)
+    super().tearDownClass()
+
+  def _expected(self, images=None, num_fixed=0):
+    return tf.function(lambda: image_lib.to_uint8(sampling.row_cached(
+        self.model, self.tau, tf.constant(self.labels),
+        None if images is None else image_lib.to_float(images),
+        num_fixed)))().numpy()
+
+  def test_loads_and_runs_without_aiqn_tf(self):
+    out = os.path.join(self.root, 'loaded')
+    np.savez(out + '.in', tau=self.tau, labels=self.labels,
+             originals=self.originals)
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    result = subprocess.run(
+        [sys.executable, '-I', '-c', LOADER, self.export_dir, out],
+        cwd=self.root, env=env, capture_output=True, text=True, timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    with np.load(out + '.npz') as f:
+      self.assertAllEqual(f['sample'], self._expected())
+      inpainted = f['inpaint']
+      errors = list(f['errors'])
+    self.assertAllEqual(inpainted, self._expected(self.originals, 2 * 3 * 3))
+    self.assertAllEqual(inpainted[:, :2], self.originals[:, :2])
+    self.assertLen(errors, 2)
+    self.assertIn('tau must have shape [batch, 4, 3, 3]', errors[0])
+    self.assertIn('tau must be in [0, 1]', errors[1])
+
+  def test_runs_under_saved_model_cli(self):
+    np.save(os.path.join(self.root, 'tau.npy'), self.tau)
+    np.save(os.path.join(self.root, 'labels.npy'), self.labels)
+    outdir = os.path.join(self.root, 'cli_out')
+    cli = os.path.join(os.path.dirname(sys.executable), 'saved_model_cli')
+    result = subprocess.run(
+        [cli, 'run', '--dir', self.export_dir, '--tag_set', 'serve',
+         '--signature_def', 'serving_default', '--inputs',
+         f'tau={self.root}/tau.npy;labels={self.root}/labels.npy',
+         '--outdir', outdir],
+        capture_output=True, text=True, timeout=300)
+    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+    self.assertAllEqual(np.load(os.path.join(outdir, 'images.npy')),
+                        self._expected())
+
+
+if __name__ == '__main__':
+  tf.test.main()

@@ -1,0 +1,38 @@
+r"""Exports a trained model's fast sampler as a SavedModel for serving.
+
+  python -m binaries.export --model_dir=runs/digits_iqn --export_dir=export/digits
+
+Uses the Polyak-averaged weights. Signatures: serving_default/sample (tau ->
+uint8 images) and inpaint (uint8 images, tau, fixed_rows -> uint8 images);
+see aiqn_tf/export.py. Try it without this project's code:
+
+  saved_model_cli run --dir export/digits --tag_set serve \
+      --signature_def serving_default --input_exprs 'tau=np.random.rand(4,8,8,1)'
+"""
+
+from absl import app
+from absl import flags
+
+from aiqn_tf import export
+from aiqn_tf import training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('model_dir', None, 'Training run directory.',
+                    required=True)
+flags.DEFINE_string('export_dir', None, 'SavedModel output directory.',
+                    required=True)
+
+
+def main(argv):
+  del argv
+  try:
+    config, model, step = training.restore_average_model(FLAGS.model_dir)
+  except FileNotFoundError as e:
+    raise app.UsageError(str(e)) from e
+  export.export_sampler(model, FLAGS.export_dir)
+  print(f'Exported {config.model} ({config.dataset}, step {step}, averaged '
+        f'weights) to {FLAGS.export_dir}')
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,143 @@
+r"""Samples a trained PixelIQN or PixelCNN with its Polyak-averaged weights.
+
+  python -m binaries.sample --model_dir=runs/digits_iqn --num_samples=64 \
+      --output=samples.png,samples.npz
+  python -m binaries.sample --model_dir=runs/digits_iqn --inpaint \
+      --fixed_rows=4 --output=inpaint.png
+  python -m binaries.sample --model_dir=runs/digits_iqn_cond --labels=3,7 \
+      --truncation=0.8 --output=threes_and_sevens.png
+
+The same --seed gives the same images. The .npz holds `images` uint8
+[N,H,W,C], the `tau` (noise) used, `labels` and, when inpainting, `originals`.
+"""
+
+import sys
+import time
+
+from absl import app
+from absl import flags
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf import datasets
+from aiqn_tf import grids
+from aiqn_tf import images as image_lib
+from aiqn_tf import sampling
+from aiqn_tf import training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('model_dir', None, 'Training run directory.',
+                    required=True)
+flags.DEFINE_integer('num_samples', 16, 'Images to sample.', lower_bound=1)
+flags.DEFINE_integer('batch_size', 16, 'Images per batch.', lower_bound=1)
+flags.DEFINE_integer('seed', 0, 'Noise seed: the same seed, the same images.')
+flags.DEFINE_enum('method', 'fast', list(sampling.METHODS),
+                  'fast (exact, row-cached) or sequential (reference).')
+flags.DEFINE_list('labels', None, 'Class labels, cycled over the samples '
+                  '(class-conditional models; default: 0, 1, 2, ...).')
+flags.DEFINE_float('truncation', 1.0, 'Noise drawn from [0.5 - a/2, 0.5 + '
+                   'a/2]; 1 is the model itself.')
+flags.DEFINE_bool('inpaint', False, 'Complete test images of the model\'s '
+                  'dataset from their top --fixed_rows rows.')
+flags.DEFINE_integer('fixed_rows', None, 'Rows kept when inpainting '
+                     '(default: half the image).')
+flags.DEFINE_string('data_dir', None, 'tfds data directory (--inpaint).')
+flags.DEFINE_string('raw_dir', None, 'Raw downloads (--inpaint).')
+flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid) '
+                  'and/or .npz (arrays).')
+
+
+def _labels(config, num_samples):
+  if not config.num_classes:
+    if FLAGS.labels:
+      raise app.UsageError('--labels needs a class-conditional model.')
+    return None
+  values = [int(v) for v in FLAGS.labels] if FLAGS.labels else list(
+      range(config.num_classes))
+  bad = [v for v in values if not 0 <= v < config.num_classes]
+  if bad:
+    raise app.UsageError(f'--labels {bad} outside [0, {config.num_classes}).')
+  return np.resize(np.array(values, np.int32), num_samples)
+
+
+def _originals(config, num_samples):
+  test = datasets.load(config.dataset, 'test', data_dir=FLAGS.data_dir,
+                       raw_dir=FLAGS.raw_dir).take(num_samples)
+  arrays = [example for example in test.as_numpy_iterator()]
+  images = np.stack([a['images'] for a in arrays])
+  labels = (np.array([a['labels'] for a in arrays], np.int32)
+            if config.num_classes else None)
+  return images, labels
+
+
+def main(argv):
+  del argv
+  for path in FLAGS.output:
+    if not path.endswith(('.png', '.npz')):
+      raise app.UsageError(f'--output {path!r}: use .png and/or .npz.')
+  try:
+    config, model, step = training.restore_average_model(FLAGS.model_dir)
+  except FileNotFoundError as e:
+    raise app.UsageError(str(e)) from e
+  height, width, channels = config.image_shape
+  num = FLAGS.num_samples
+  labels = _labels(config, num)
+  originals, num_fixed = None, 0
+  if FLAGS.inpaint:
+    fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
+    if not 0 <= fixed_rows <= height:
+      raise app.UsageError(f'--fixed_rows must be in [0, {height}].')
+    originals, test_labels = _originals(config, num)
+    num = len(originals)
+    if labels is not None and not FLAGS.labels:
+      labels = test_labels
+    num_fixed = fixed_rows * width * channels
+  try:
+    noise = sampling.draw_noise((num, height, width, channels), FLAGS.seed,
+                                FLAGS.truncation).numpy()
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
+
+  @tf.function
+  def sample_batch(noise, labels, images):
+    return image_lib.to_uint8(sampling.sample(
+        model, noise, FLAGS.method, labels, images, num_fixed))
+
+  batches = []
+  start_time = time.time()
+  for start in range(0, num, FLAGS.batch_size):
+    end = min(start + FLAGS.batch_size, num)
+    batch_labels = None if labels is None else tf.constant(labels[start:end])
+    images = None if originals is None else image_lib.to_float(
+        originals[start:end])
+    batches.append(sample_batch(noise[start:end], batch_labels,
+                                images).numpy())
+    elapsed = time.time() - start_time
+    left = elapsed / end * (num - end)
+    sys.stderr.write(f'\rsampled {end}/{num} images ({FLAGS.method}), '
+                     f'{elapsed:.0f}s elapsed, {left:.0f}s left ')
+    sys.stderr.flush()
+  sys.stderr.write('\n')
+  samples = np.concatenate(batches)
+
+  scale = max(1, 64 // height)
+  for path in FLAGS.output:
+    if path.endswith('.npz'):
+      arrays = dict(images=samples, tau=noise, step=step)
+      if labels is not None:
+        arrays['labels'] = labels[:num]
+      if originals is not None:
+        arrays['originals'] = originals
+      np.savez_compressed(path, **arrays)
+    else:
+      shown = samples
+      if originals is not None:  # Originals above their completions.
+        shown = np.concatenate([originals, samples])
+      grids.write_png(path, grids.image_grid(
+          shown, num_cols=min(num, 16) if originals is not None else None,
+          scale=scale))
+    print(f'Wrote {path}')
+
+
+if __name__ == '__main__':
+  app.run(main)
