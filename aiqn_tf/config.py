@@ -40,6 +40,10 @@ class TrainConfig:
   sample_every: int = 5000
   num_samples: int = 16  # Images in each TensorBoard sample grid.
   shuffle_buffer: int = 10_000
+  eval_every: int = 0  # Steps between FID/IS evaluations (0: never).
+  eval_num_samples: int = 1000
+  eval_classifier: str = 'inception'
+  eval_classifier_path: str = ''
 
   @property
   def image_shape(self):
@@ -61,6 +65,17 @@ class TrainConfig:
                  'num_samples', 'shuffle_buffer'):
       if getattr(self, name) < 1:
         raise ValueError(f'{name} must be >= 1, got {getattr(self, name)}.')
+    if self.eval_every < 0:
+      raise ValueError(f'eval_every must be >= 0 (0: never), got '
+                       f'{self.eval_every}.')
+    if self.eval_every:
+      _choice('eval_classifier', self.eval_classifier, ('inception', 'digits'))
+      if self.eval_num_samples < 2:
+        raise ValueError('eval_num_samples must be >= 2.')
+      if self.eval_classifier == 'inception' and not self.eval_classifier_path:
+        raise ValueError('--eval_every with the inception classifier needs '
+                         '--eval_classifier_path (a local copy of TF-Hub\'s '
+                         'tfgan/eval/inception/1).')
     if self.sample_every < 0:
       raise ValueError(f'sample_every must be >= 0 (0: never), got '
                        f'{self.sample_every}.')
@@ -119,7 +134,8 @@ PRESETS = {
                    output_filters=64, batch_size=64, train_steps=4000,
                    learning_rate=2e-3, ema_decay=0.999, checkpoint_every=500,
                    summary_every=100, sample_every=1000, num_samples=36,
-                   shuffle_buffer=2000),
+                   shuffle_buffer=2000, eval_classifier='digits',
+                   eval_num_samples=300),
     'photos': dict(dataset='photos', num_layers=6, filters=48, kernel_size=5,
                    output_filters=96, batch_size=16, train_steps=3000,
                    learning_rate=5e-4, ema_decay=0.999, checkpoint_every=500,

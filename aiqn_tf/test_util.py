@@ -1,5 +1,9 @@
 """Helpers shared by the tests."""
 
+import os
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -48,3 +52,18 @@ def trained_model(cls, shape, num_classes=None, steps=5, seed=0):
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
   return model
+
+
+def run_binary(name, *args, timeout=600):
+  """Runs `python -m binaries.NAME ARGS` from the repository root.
+
+  Returns:
+    (exit code, stdout, stderr).
+  """
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  env = dict(os.environ, PYTHONPATH=root)
+  env.pop('TF_CONFIG', None)
+  result = subprocess.run([sys.executable, '-m', f'binaries.{name}', *args],
+                          cwd=root, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+  return result.returncode, result.stdout, result.stderr

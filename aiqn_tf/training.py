@@ -144,6 +144,7 @@ class Trainer:
     self.model_dir = model_dir
     self.strategy = strategy or tf.distribute.get_strategy()
     self.is_chief = distribute.is_chief(self.strategy)
+    self._data_dir, self._raw_dir = data_dir, raw_dir
     # The initial weights and the data order depend on the seed alone.
     keras.utils.set_random_seed(config.seed)
     if train_dataset is None:
@@ -181,6 +182,7 @@ class Trainer:
     self.writer = (tf.summary.create_file_writer(
         os.path.join(model_dir, SUMMARY_DIR)) if self.is_chief else
                    tf.summary.create_noop_writer())
+    self._classifier = None  # Loaded at the first evaluation.
     self._train_step = tf.function(self._train_step_fn)
     self._sample = tf.function(self._sample_fn)
 
@@ -259,10 +261,11 @@ class Trainer:
       logging.info('Already trained %d >= %d steps.', start_step,
                    config.train_steps)
       return None
+    step = start_step  # Counted here: reading the optimizer's would sync.
     try:
-      while self.step < config.train_steps:
+      while step < config.train_steps:
         loss, bits = self._train_step()
-        step = self.step
+        step += 1
         if step % config.summary_every == 0 or step == config.train_steps:
           now = time.time()
           steps_per_s = (step - last_log_step) / max(now - last_log_time, 1e-9)
@@ -272,18 +275,41 @@ class Trainer:
           self.save()
         if config.sample_every and step % config.sample_every == 0:
           self._write_samples(step)
+        if config.eval_every and step % config.eval_every == 0:
+          self.evaluate()
         if after_step is not None:
           after_step(step)
     except KeyboardInterrupt:
       logging.warning('Interrupted: saving a checkpoint at step %d.', self.step)
       self.save()
       raise
-    if self.step % config.checkpoint_every:
+    if step % config.checkpoint_every:
       self.save()
-    if config.sample_every and self.step % config.sample_every:
-      self._write_samples(self.step)
+    if config.sample_every and step % config.sample_every:
+      self._write_samples(step)
     self.writer.flush()
     return float(loss)
+
+  def evaluate(self):
+    """FID and Inception score of the averaged weights (see evaluation)."""
+    from aiqn_tf import classifiers  # pylint: disable=g-import-not-at-top
+    from aiqn_tf import evaluation  # pylint: disable=g-import-not-at-top
+    config = self.config
+    if self._classifier is None:
+      self._classifier = classifiers.load(
+          config.eval_classifier, config.eval_classifier_path or None)
+    results = evaluation.evaluate_model(
+        self.average_model, config, self._classifier,
+        config.eval_num_samples, seed=config.seed,
+        data_dir=self._data_dir, raw_dir=self._raw_dir)
+    results['classifier'] = config.eval_classifier
+    if self.is_chief:
+      evaluation.write_results(self.model_dir, self.step, results,
+                               self.writer)
+    logging.info('step %d: FID %.3f (floor %.3f), Inception score %.3f',
+                 self.step, results['fid'], results['fid_floor'],
+                 results['inception_score'])
+    return results
 
   def _summarize(self, step, loss, bits, steps_per_s):
     config = self.config

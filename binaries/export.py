@@ -17,10 +17,8 @@ from aiqn_tf import export
 from aiqn_tf import training
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string('model_dir', None, 'Training run directory.',
-                    required=True)
-flags.DEFINE_string('export_dir', None, 'SavedModel output directory.',
-                    required=True)
+flags.DEFINE_string('model_dir', None, 'Training run directory.')
+flags.DEFINE_string('export_dir', None, 'SavedModel output directory.')
 
 
 def main(argv):
@@ -35,4 +33,6 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  flags.mark_flag_as_required('model_dir')
+  flags.mark_flag_as_required('export_dir')
   app.run(main)

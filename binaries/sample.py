@@ -26,8 +26,7 @@ from aiqn_tf import sampling
 from aiqn_tf import training
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string('model_dir', None, 'Training run directory.',
-                    required=True)
+flags.DEFINE_string('model_dir', None, 'Training run directory.')
 flags.DEFINE_integer('num_samples', 16, 'Images to sample.', lower_bound=1)
 flags.DEFINE_integer('batch_size', 16, 'Images per batch.', lower_bound=1)
 flags.DEFINE_integer('seed', 0, 'Noise seed: the same seed, the same images.')
@@ -140,4 +139,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  flags.mark_flag_as_required('model_dir')
   app.run(main)

@@ -2,23 +2,16 @@
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 
 import numpy as np
 import tensorflow as tf
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
+from aiqn_tf import test_util
 
 def run_binary(name, *args):
-  """Runs `python -m binaries.NAME ARGS`; returns (exit code, output)."""
-  env = dict(os.environ, PYTHONPATH=ROOT)
-  result = subprocess.run([sys.executable, '-m', f'binaries.{name}', *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
-  return result.returncode, result.stdout + result.stderr
+  code, out, err = test_util.run_binary(name, *args)
+  return code, out + err
 
 
 class SampleBinaryTest(tf.test.TestCase):

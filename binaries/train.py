@@ -29,7 +29,7 @@ FLAGS = flags.FLAGS
 flags.DEFINE_enum('preset', None, list(config_lib.PRESETS),
                   'Base configuration: the paper\'s (cifar10, imagenet32, '
                   'imagenet32_large) or a small CPU one (digits, photos).')
-flags.DEFINE_string('model_dir', None, 'Run directory.', required=True)
+flags.DEFINE_string('model_dir', None, 'Run directory.')
 flags.DEFINE_enum('model', 'pixel_iqn', list(config_lib.MODELS), 'Model.')
 flags.DEFINE_enum('dataset', None, list(datasets.SPECS), 'Dataset.')
 flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
@@ -55,6 +55,13 @@ flags.DEFINE_integer('summary_every', None, 'Steps between summaries.')
 flags.DEFINE_integer('sample_every', None, 'Steps between sample grids '
                      '(0: never).')
 flags.DEFINE_integer('num_samples', None, 'Images per sample grid.')
+flags.DEFINE_integer('eval_every', None, 'Steps between FID / Inception '
+                     'score evaluations with the averaged weights (0: never).')
+flags.DEFINE_integer('eval_num_samples', None, 'Samples per evaluation.')
+flags.DEFINE_enum('eval_classifier', None, ['inception', 'digits'],
+                  'Classifier for evaluations during training.')
+flags.DEFINE_string('eval_classifier_path', None, 'The classifier\'s '
+                    'SavedModel (inception: a local tfgan/eval/inception/1).')
 flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
                   'auto: mirrored over local GPUs, else one device.')
 flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
@@ -62,7 +69,8 @@ flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
 
 # Settings that may change when a run is resumed; all others define the run.
 RESUMABLE = ('train_steps', 'checkpoint_every', 'summary_every',
-             'sample_every', 'num_samples')
+             'sample_every', 'num_samples', 'eval_every', 'eval_num_samples',
+             'eval_classifier', 'eval_classifier_path')
 
 
 def resolve_config(model_dir, preset, overrides):
@@ -134,4 +142,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
+  flags.mark_flag_as_required('model_dir')
   app.run(main)

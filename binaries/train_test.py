@@ -3,29 +3,22 @@
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 
 import tensorflow as tf
 
 from aiqn_tf import config as config_lib
+from aiqn_tf import test_util
 from binaries import train
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ['--preset=digits', '--num_layers=1', '--filters=8',
         '--output_filters=8', '--batch_size=4']
 
 
-def run_binary(*args):
-  """Runs `python -m binaries.train ARGS`; returns (exit code, output)."""
-  env = dict(os.environ, PYTHONPATH=ROOT)
-  env.pop('TF_CONFIG', None)
-  result = subprocess.run([sys.executable, '-m', 'binaries.train', *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300)
-  return result.returncode, result.stdout + result.stderr
+def _run_train(*args):
+  code, out, err = test_util.run_binary('train', *args, timeout=300)
+  return code, out + err
 
 
 class ResolveConfigTest(tf.test.TestCase):
@@ -75,7 +68,7 @@ class TrainBinaryTest(tf.test.TestCase):
 
   def test_trains_and_writes_config_samples_and_summaries(self):
     model_dir = os.path.join(self.root, 'run')
-    code, output = run_binary(*TINY, '--train_steps=4', '--summary_every=2',
+    code, output = _run_train(*TINY, '--train_steps=4', '--summary_every=2',
                               '--sample_every=4', '--class_conditional',
                               f'--model_dir={model_dir}')
     self.assertEqual(code, 0, output)
@@ -94,12 +87,12 @@ class TrainBinaryTest(tf.test.TestCase):
     self.assertContainsSubset({'loss', 'learning_rate', 'steps_per_second',
                                'images_per_second', 'samples'}, tags)
     # Restarting with more steps continues from the last checkpoint.
-    code, output = run_binary('--train_steps=6', f'--model_dir={model_dir}')
+    code, output = _run_train('--train_steps=6', f'--model_dir={model_dir}')
     self.assertEqual(code, 0, output)
     self.assertIn('to step 6', output)
 
   def test_bad_flag_is_rejected_up_front(self):
-    code, output = run_binary(*TINY, '--learning_rate=0',
+    code, output = _run_train(*TINY, '--learning_rate=0',
                               f'--model_dir={self.root}/bad')
     self.assertNotEqual(code, 0)
     self.assertIn('learning_rate must be > 0', output)
@@ -107,7 +100,7 @@ class TrainBinaryTest(tf.test.TestCase):
 
   def test_missing_dataset_fails_fast(self):
     start = time.time()
-    code, output = run_binary('--preset=cifar10', f'--data_dir={self.root}',
+    code, output = _run_train('--preset=cifar10', f'--data_dir={self.root}',
                               f'--model_dir={self.root}/cifar')
     self.assertNotEqual(code, 0)
     self.assertIn('is not prepared', output)

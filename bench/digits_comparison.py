@@ -1,0 +1,81 @@
+r"""PixelIQN against PixelCNN on the bundled digits, measured like the paper.
+
+Trains both models with the same backbone, steps, batch and seed (the digits
+preset; PixelIQN with Adam, PixelCNN with RMSProp, as in the paper), then
+evaluates the Polyak-averaged weights of each with the project's digits
+classifier (trained first if missing): FID of N samples against N training
+images, Inception score, and the floor (N held-out test images against the
+same training images). Prints a table.
+
+  python -m bench.digits_comparison [--train_steps=4000] [--num_samples=300]
+"""
+
+import dataclasses
+import os
+import time
+
+from absl import app
+from absl import flags
+
+from aiqn_tf import classifiers
+from aiqn_tf import config as config_lib
+from aiqn_tf import evaluation
+from aiqn_tf import training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('work_dir', 'runs/digits_comparison', 'Run directories.')
+flags.DEFINE_integer('train_steps', None, 'Steps (default: the preset\'s).')
+flags.DEFINE_integer('num_samples', 300, 'Samples and training images for '
+                     'FID (the digits test split has 300 images).')
+flags.DEFINE_integer('seed', 0, 'Seed of both runs and of sampling.')
+flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
+                    'Digits classifier (trained here if missing).')
+
+
+def main(argv):
+  del argv
+  if not os.path.isdir(FLAGS.classifier_path):
+    accuracy = classifiers.train_digits_classifier(FLAGS.classifier_path)
+    print(f'Trained the digits classifier: test accuracy {accuracy:.4f}')
+  classifier = classifiers.load('digits', FLAGS.classifier_path)
+  rows = []
+  for model in ('pixel_iqn', 'pixel_cnn'):
+    config = config_lib.preset('digits', model)
+    config = dataclasses.replace(
+        config, seed=FLAGS.seed, sample_every=0,
+        train_steps=FLAGS.train_steps or config.train_steps).validate()
+    model_dir = os.path.join(FLAGS.work_dir, model)
+    config.save(model_dir)
+    trainer = training.Trainer(config, model_dir)
+    start = time.time()
+    trainer.train()
+    train_s = time.time() - start
+    results = evaluation.evaluate_model(
+        trainer.average_model, config, classifier, FLAGS.num_samples,
+        seed=FLAGS.seed)
+    results['classifier'] = 'digits'
+    evaluation.write_results(model_dir, trainer.step, results)
+    rows.append((model, config, results, train_s))
+    print(f'{model}: FID {results["fid"]:.3f}', flush=True)
+
+  _, config, _, _ = rows[0]
+  print(f'\nDigits 8x8x1, {config.num_layers} blocks x {config.filters} '
+        f'planes, {config.output_filters} output planes, batch '
+        f'{config.batch_size}, {config.train_steps} steps, seed {FLAGS.seed}; '
+        f'{FLAGS.num_samples} samples vs {FLAGS.num_samples} training images, '
+        f'digits classifier.\n')
+  print(f'| model | optimizer | FID | Inception score (10 splits) | '
+        f'training time |')
+  print('|---|---|---|---|---|')
+  for model, config, results, train_s in rows:
+    print(f'| {model} | {config.optimizer} {config.learning_rate:g} | '
+          f'{results["fid"]:.2f} | {results["inception_score"]:.2f} '
+          f'({results["inception_score_mean"]:.2f} +- '
+          f'{results["inception_score_std"]:.2f}) | {train_s / 60:.1f} min |')
+  results = rows[0][2]
+  print(f'| test images (floor) | - | {results["fid_floor"]:.2f} | '
+        f'{results["test_inception_score"]:.2f} | - |')
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,82 @@
+r"""FID and Inception score of a trained model, the paper's way, through TF-GAN.
+
+  # The paper's protocol on CIFAR-10 (10,000 samples vs 10,000 training images):
+  python -m binaries.evaluate --model_dir=runs/cifar10_iqn \
+      --classifier=inception --inception_path=/models/tfgan_inception_1
+
+  # Bundled digits, with the project's digits classifier:
+  python -m binaries.train_classifier --output_dir=classifiers/digits
+  python -m binaries.evaluate --model_dir=runs/digits_iqn --classifier=digits \
+      --num_samples=1000
+
+Uses the Polyak-averaged weights. Prints the figures and writes them to
+<model_dir>/eval/step_<N>.json and to TensorBoard (<model_dir>/eval).
+"""
+
+import json
+import sys
+
+from absl import app
+from absl import flags
+
+from aiqn_tf import classifiers
+from aiqn_tf import evaluation
+from aiqn_tf import sampling
+from aiqn_tf import training
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('model_dir', None, 'Training run directory.')
+flags.DEFINE_integer('num_samples', 10_000, 'Samples (and training images) '
+                     'for FID; the paper used 10,000.', lower_bound=2)
+flags.DEFINE_integer('batch_size', 64, 'Samples per sampler call.',
+                     lower_bound=1)
+flags.DEFINE_enum('classifier', 'inception', list(classifiers.KINDS),
+                  'inception (needs --inception_path) or digits.')
+flags.DEFINE_string('inception_path', None, 'Local copy of TF-Hub\'s '
+                    'tfgan/eval/inception/1 (or a SavedModel with "logits" '
+                    'and "pool_3" outputs).')
+flags.DEFINE_string('digits_classifier_path', classifiers.DEFAULT_DIGITS_PATH,
+                    'The digits classifier (binaries/train_classifier.py).')
+flags.DEFINE_enum('method', 'fast', list(sampling.METHODS), 'Sampler.')
+flags.DEFINE_integer('seed', 0, 'Sampling seed.')
+flags.DEFINE_string('data_dir', None, 'tfds data directory.')
+flags.DEFINE_string('raw_dir', None, 'Raw downloads of a tfds dataset.')
+
+
+def _progress(done, total):
+  sys.stderr.write(f'\rsampled {done}/{total}')
+  if done == total:
+    sys.stderr.write('\n')
+  sys.stderr.flush()
+
+
+def main(argv):
+  del argv
+  try:
+    path = (FLAGS.inception_path if FLAGS.classifier == 'inception' else
+            FLAGS.digits_classifier_path)
+    classifier = classifiers.load(FLAGS.classifier, path)
+    config, model, step = training.restore_average_model(FLAGS.model_dir)
+  except FileNotFoundError as e:
+    raise app.UsageError(str(e)) from e
+  results = evaluation.evaluate_model(
+      model, config, classifier, FLAGS.num_samples, FLAGS.batch_size,
+      FLAGS.method, FLAGS.seed, FLAGS.data_dir, FLAGS.raw_dir, _progress)
+  results['classifier'] = FLAGS.classifier
+  path = evaluation.write_results(FLAGS.model_dir, step, results)
+  print(f'{config.model} on {config.dataset}, step {step}, '
+        f'{results["num_samples"]} samples vs {results["num_train"]} '
+        f'training images ({FLAGS.classifier} classifier):\n'
+        f'  FID {results["fid"]:.3f}  (floor: test images '
+        f'{results["fid_floor"]:.3f})\n'
+        f'  Inception score {results["inception_score"]:.3f}  '
+        f'(10 splits: {results["inception_score_mean"]:.3f} +- '
+        f'{results["inception_score_std"]:.3f}; test images '
+        f'{results["test_inception_score"]:.3f})\n'
+        f'Wrote {path}')
+  print(json.dumps(results, sort_keys=True))
+
+
+if __name__ == '__main__':
+  flags.mark_flag_as_required('model_dir')
+  app.run(main)

@@ -1,0 +1,84 @@
+"""The evaluate binary end to end, and evaluation during training."""
+
+import json
+import os
+import shutil
+import tempfile
+
+import tensorflow as tf
+
+from aiqn_tf import test_util
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STAND_IN = os.path.join(ROOT, 'testdata', 'inception_stand_in')
+
+
+def run_binary(name, *args):
+  code, out, err = test_util.run_binary(name, *args)
+  return code, out + err
+
+
+class EvaluateBinaryTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.root = tempfile.mkdtemp()
+    cls.model_dir = os.path.join(cls.root, 'run')
+    # Training with evaluation every 2 steps, with the Inception stand-in.
+    code, output = run_binary(
+        'train', '--preset=digits', '--num_layers=1', '--filters=8',
+        '--output_filters=8', '--batch_size=8', '--train_steps=2',
+        '--sample_every=0', '--eval_every=2', '--eval_num_samples=12',
+        '--eval_classifier=inception', f'--eval_classifier_path={STAND_IN}',
+        f'--model_dir={cls.model_dir}')
+    assert code == 0, output
+    with open(os.path.join(cls.model_dir, 'eval', 'step_00000002.json')) as f:
+      cls.training_results = json.load(f)
+
+  @classmethod
+  def tearDownClass(cls):
+    shutil.rmtree(cls.root, ignore_errors=True)
+    super().tearDownClass()
+
+  def test_training_wrote_an_evaluation(self):
+    results = self.training_results
+    self.assertEqual(results['num_samples'], 12)
+    self.assertGreater(results['fid'], 0)
+    tags = set()
+    for event_file in tf.io.gfile.glob(os.path.join(self.model_dir, 'train',
+                                                    '*')):
+      for event in tf.compat.v1.train.summary_iterator(event_file):
+        tags.update(v.tag for v in event.summary.value)
+    self.assertContainsSubset({'eval/fid', 'eval/inception_score'}, tags)
+
+  def test_evaluate_binary_with_stand_in(self):
+    code, output = run_binary('evaluate', f'--model_dir={self.model_dir}',
+                              '--classifier=inception',
+                              f'--inception_path={STAND_IN}',
+                              '--num_samples=16', '--batch_size=16')
+    self.assertEqual(code, 0, output)
+    self.assertIn('FID', output)
+    results = json.loads(next(line for line in output.splitlines()
+                              if line.startswith('{')))
+    self.assertEqual((results['num_samples'], results['num_train']), (16, 16))
+    for key in ('fid', 'fid_floor', 'inception_score', 'inception_score_mean',
+                'inception_score_std'):
+      self.assertGreaterEqual(results[key], 0.0)
+    self.assertTrue(os.path.exists(
+        os.path.join(self.model_dir, 'eval', 'step_00000002.json')))
+
+  def test_missing_classifier_is_explained(self):
+    code, output = run_binary('evaluate', f'--model_dir={self.model_dir}',
+                              '--classifier=inception')
+    self.assertNotEqual(code, 0)
+    self.assertIn('--inception_path', output)
+    code, output = run_binary('evaluate', f'--model_dir={self.model_dir}',
+                              '--classifier=digits',
+                              f'--digits_classifier_path={self.root}/none')
+    self.assertNotEqual(code, 0)
+    self.assertIn('binaries.train_classifier', output)
+
+
+if __name__ == '__main__':
+  tf.test.main()
