@@ -83,21 +83,16 @@ def export_sampler(model, export_dir):
 
   # Any rank is accepted so that a wrong one gets the message above.
   image_spec = lambda name, dtype: tf.TensorSpec(None, dtype, name=name)
-  label_spec = [tf.TensorSpec([None], tf.int32, name='labels')]
-  if not num_classes:
-    label_spec = []
-    sample_fn = lambda tau: sample(tau)  # pylint: disable=unnecessary-lambda
-    inpaint_fn = lambda images, tau, fixed_rows: inpaint(images, tau, fixed_rows)  # pylint: disable=unnecessary-lambda
-  else:
-    sample_fn, inpaint_fn = sample, inpaint
+  label_spec = ([tf.TensorSpec([None], tf.int32, name='labels')]
+                if num_classes else [])
 
   archive = keras.export.ExportArchive()
   archive.track(model)
   archive.add_endpoint(
-      'sample', tf.function(sample_fn, input_signature=[
+      'sample', tf.function(sample, input_signature=[
           image_spec('tau', tf.float32)] + label_spec))
   archive.add_endpoint(
-      'inpaint', tf.function(inpaint_fn, input_signature=[
+      'inpaint', tf.function(inpaint, input_signature=[
           image_spec('images', tf.uint8), image_spec('tau', tf.float32),
           tf.TensorSpec([], tf.int32, name='fixed_rows')] + label_spec))
   archive.write_out(export_dir, verbose=False)

@@ -76,7 +76,8 @@ class PixelIQNTest(tf.test.TestCase):
     self.assertAllClose(loss, loss_before)
     moved = [np.any(w.numpy() != b)
              for w, b in zip(model.trainable_weights, weights_before)]
-    self.assertTrue(all(moved), [w.path for w, m in zip(model.trainable_weights, moved) if not m])
+    self.assertTrue(all(moved), [w.path for w, m in
+                                 zip(model.trainable_weights, moved) if not m])
     self.assertLen(model.backbone.blocks, 15)
 
 

@@ -58,7 +58,7 @@ def run_binary(name, *args, timeout=600):
   """Runs `python -m binaries.NAME ARGS` from the repository root.
 
   Returns:
-    (exit code, stdout, stderr).
+    (exit code, stdout followed by stderr).
   """
   root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
   env = dict(os.environ, PYTHONPATH=root)
@@ -66,4 +66,4 @@ def run_binary(name, *args, timeout=600):
   result = subprocess.run([sys.executable, '-m', f'binaries.{name}', *args],
                           cwd=root, env=env, capture_output=True, text=True,
                           timeout=timeout)
-  return result.returncode, result.stdout, result.stderr
+  return result.returncode, result.stdout + result.stderr

@@ -13,11 +13,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STAND_IN = os.path.join(ROOT, 'testdata', 'inception_stand_in')
 
 
-def run_binary(name, *args):
-  code, out, err = test_util.run_binary(name, *args)
-  return code, out + err
-
-
 class EvaluateBinaryTest(tf.test.TestCase):
 
   @classmethod
@@ -26,7 +21,7 @@ class EvaluateBinaryTest(tf.test.TestCase):
     cls.root = tempfile.mkdtemp()
     cls.model_dir = os.path.join(cls.root, 'run')
     # Training with evaluation every 2 steps, with the Inception stand-in.
-    code, output = run_binary(
+    code, output = test_util.run_binary(
         'train', '--preset=digits', '--num_layers=1', '--filters=8',
         '--output_filters=8', '--batch_size=8', '--train_steps=2',
         '--sample_every=0', '--eval_every=2', '--eval_num_samples=12',
@@ -53,10 +48,11 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertContainsSubset({'eval/fid', 'eval/inception_score'}, tags)
 
   def test_evaluate_binary_with_stand_in(self):
-    code, output = run_binary('evaluate', f'--model_dir={self.model_dir}',
-                              '--classifier=inception',
-                              f'--inception_path={STAND_IN}',
-                              '--num_samples=16', '--batch_size=16')
+    code, output = test_util.run_binary(
+        'evaluate', f'--model_dir={self.model_dir}',
+        '--classifier=inception',
+        f'--inception_path={STAND_IN}',
+        '--num_samples=16', '--batch_size=16')
     self.assertEqual(code, 0, output)
     self.assertIn('FID', output)
     results = json.loads(next(line for line in output.splitlines()
@@ -69,13 +65,15 @@ class EvaluateBinaryTest(tf.test.TestCase):
         os.path.join(self.model_dir, 'eval', 'step_00000002.json')))
 
   def test_missing_classifier_is_explained(self):
-    code, output = run_binary('evaluate', f'--model_dir={self.model_dir}',
-                              '--classifier=inception')
+    code, output = test_util.run_binary(
+        'evaluate', f'--model_dir={self.model_dir}',
+        '--classifier=inception')
     self.assertNotEqual(code, 0)
     self.assertIn('--inception_path', output)
-    code, output = run_binary('evaluate', f'--model_dir={self.model_dir}',
-                              '--classifier=digits',
-                              f'--digits_classifier_path={self.root}/none')
+    code, output = test_util.run_binary(
+        'evaluate', f'--model_dir={self.model_dir}',
+        '--classifier=digits',
+        f'--digits_classifier_path={self.root}/none')
     self.assertNotEqual(code, 0)
     self.assertIn('binaries.train_classifier', output)
 

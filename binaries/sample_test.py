@@ -9,10 +9,6 @@ import tensorflow as tf
 
 from aiqn_tf import test_util
 
-def run_binary(name, *args):
-  code, out, err = test_util.run_binary(name, *args)
-  return code, out + err
-
 
 class SampleBinaryTest(tf.test.TestCase):
 
@@ -21,7 +17,7 @@ class SampleBinaryTest(tf.test.TestCase):
     super().setUpClass()
     cls.root = tempfile.mkdtemp()
     cls.model_dir = os.path.join(cls.root, 'run')
-    code, output = run_binary(
+    code, output = test_util.run_binary(
         'train', '--preset=digits', '--num_layers=2', '--filters=8',
         '--output_filters=8', '--batch_size=8', '--train_steps=3',
         '--sample_every=0', '--class_conditional',
@@ -36,9 +32,10 @@ class SampleBinaryTest(tf.test.TestCase):
   def _sample(self, name, *args):
     npz = os.path.join(self.root, name + '.npz')
     png = os.path.join(self.root, name + '.png')
-    code, output = run_binary('sample', f'--model_dir={self.model_dir}',
-                              '--num_samples=6', '--batch_size=4',
-                              f'--output={npz},{png}', *args)
+    code, output = test_util.run_binary(
+        'sample', f'--model_dir={self.model_dir}',
+        '--num_samples=6', '--batch_size=4',
+        f'--output={npz},{png}', *args)
     self.assertEqual(code, 0, output)
     self.assertIn('sampled 6/6', output)
     self.assertTrue(os.path.exists(png))
@@ -68,18 +65,21 @@ class SampleBinaryTest(tf.test.TestCase):
     for flag, message in (('--truncation=0', 'truncation must be in'),
                           ('--labels=12', 'outside [0, 10)'),
                           ('--output=x.jpg', 'use .png and/or .npz')):
-      code, output = run_binary('sample', f'--model_dir={self.model_dir}',
-                                flag)
+      code, output = test_util.run_binary(
+          'sample', f'--model_dir={self.model_dir}',
+          flag)
       self.assertNotEqual(code, 0)
       self.assertIn(message, output)
-    code, output = run_binary('sample', f'--model_dir={self.root}/none')
+    code, output = test_util.run_binary('sample',
+                                        f'--model_dir={self.root}/none')
     self.assertNotEqual(code, 0)
     self.assertIn('training run', output)
 
   def test_export_binary(self):
     export_dir = os.path.join(self.root, 'export')
-    code, output = run_binary('export', f'--model_dir={self.model_dir}',
-                              f'--export_dir={export_dir}')
+    code, output = test_util.run_binary(
+        'export', f'--model_dir={self.model_dir}',
+        f'--export_dir={export_dir}')
     self.assertEqual(code, 0, output)
     loaded = tf.saved_model.load(export_dir)
     images = loaded.sample(tf.fill([2, 8, 8, 1], 0.5),

@@ -17,8 +17,7 @@ TINY = ['--preset=digits', '--num_layers=1', '--filters=8',
 
 
 def _run_train(*args):
-  code, out, err = test_util.run_binary('train', *args, timeout=300)
-  return code, out + err
+  return test_util.run_binary('train', *args, timeout=300)
 
 
 class ResolveConfigTest(tf.test.TestCase):
