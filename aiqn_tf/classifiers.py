@@ -15,7 +15,6 @@ cannot be downloaded at run time here: the user provides a local copy).
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from aiqn_tf import datasets

@@ -14,7 +14,6 @@ import time
 
 from absl import logging
 import keras
-import numpy as np
 import tensorflow as tf
 
 from aiqn_tf import config as config_lib

@@ -64,8 +64,8 @@ def main(argv):
         f'{config.batch_size}, {config.train_steps} steps, seed {FLAGS.seed}; '
         f'{FLAGS.num_samples} samples vs {FLAGS.num_samples} training images, '
         f'digits classifier.\n')
-  print(f'| model | optimizer | FID | Inception score (10 splits) | '
-        f'training time |')
+  print('| model | optimizer | FID | Inception score (10 splits) | '
+        'training time |')
   print('|---|---|---|---|---|')
   for model, config, results, train_s in rows:
     print(f'| {model} | {config.optimizer} {config.learning_rate:g} | '
