@@ -15,6 +15,7 @@ Flags given explicitly override the preset. A run restarted with the same
 
 import dataclasses
 import os
+import sys
 
 from absl import app
 from absl import flags
@@ -132,12 +133,13 @@ def main(argv):
   trainer.train()
   if trainer.is_chief:
     model_dir = os.path.abspath(FLAGS.model_dir)
+    tensorboard = os.path.join(os.path.dirname(sys.executable), 'tensorboard')
     print(f'Trained {config.model} on {config.dataset} to step '
           f'{trainer.step}.\n'
           f'Samples (Polyak-averaged weights): '
           f'{os.path.join(model_dir, training.SAMPLES_PNG)}\n'
           f'TensorBoard logs: {os.path.join(model_dir, training.SUMMARY_DIR)}'
-          f'\n  open with: tensorboard --logdir {model_dir}  (then browse '
+          f'\n  open with: {tensorboard} --logdir {model_dir}  (then browse '
           'http://localhost:6006)')
 
 
