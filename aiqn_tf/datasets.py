@@ -99,9 +99,16 @@ def load(name, split, data_dir=None, download=False, raw_dir=None,
   return _load_tfds(spec, split, data_dir, download, raw_dir, shuffle_seed)
 
 
-def as_arrays(name, split, **kwargs):
-  """A whole split as numpy arrays {"images": uint8 [N,H,W,C], "labels": ...}."""
-  dataset = load(name, split, **kwargs).batch(4096)
+def as_arrays(name, split, limit=None, **kwargs):
+  """A split (its first `limit` examples if set) as numpy arrays.
+
+  Returns:
+    {"images": uint8 [N,H,W,C] (, "labels": int32 [N])}.
+  """
+  dataset = load(name, split, **kwargs)
+  if limit is not None:
+    dataset = dataset.take(limit)
+  dataset = dataset.batch(4096)
   batches = list(dataset.as_numpy_iterator())
   return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
 

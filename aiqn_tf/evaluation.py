@@ -45,13 +45,6 @@ def draw_samples(model, config, num_samples, batch_size=64, method='fast',
   return np.concatenate(batches)
 
 
-def reference_images(config, split, num, data_dir=None, raw_dir=None):
-  """Up to `num` uint8 images of the model's dataset split."""
-  dataset = datasets.load(config.dataset, split, data_dir=data_dir,
-                          raw_dir=raw_dir).take(num).batch(1000)
-  return np.concatenate([b['images'] for b in dataset.as_numpy_iterator()])
-
-
 def evaluate_model(model, config, classifier, num_samples, batch_size=64,
                    method='fast', seed=0, data_dir=None, raw_dir=None,
                    progress=None):
@@ -62,8 +55,10 @@ def evaluate_model(model, config, classifier, num_samples, batch_size=64,
   """
   samples = draw_samples(model, config, num_samples, batch_size, method, seed,
                          progress)
-  train = reference_images(config, 'train', num_samples, data_dir, raw_dir)
-  test = reference_images(config, 'test', num_samples, data_dir, raw_dir)
+  train, test = (datasets.as_arrays(config.dataset, split, limit=num_samples,
+                                    data_dir=data_dir,
+                                    raw_dir=raw_dir)['images']
+                 for split in ('train', 'test'))
   results = metrics.evaluate(classifier, samples, train, test)
   results['method'] = method
   return results

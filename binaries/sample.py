@@ -60,13 +60,9 @@ def _labels(config, num_samples):
 
 
 def _originals(config, num_samples):
-  test = datasets.load(config.dataset, 'test', data_dir=FLAGS.data_dir,
-                       raw_dir=FLAGS.raw_dir).take(num_samples)
-  arrays = [example for example in test.as_numpy_iterator()]
-  images = np.stack([a['images'] for a in arrays])
-  labels = (np.array([a['labels'] for a in arrays], np.int32)
-            if config.num_classes else None)
-  return images, labels
+  test = datasets.as_arrays(config.dataset, 'test', limit=num_samples,
+                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir)
+  return test['images'], test.get('labels')
 
 
 def main(argv):
