@@ -2,11 +2,13 @@
 
 import keras
 import numpy as np
+from scipy import stats
 import tensorflow as tf
 
 from aiqn_tf import aiqn_vae
 from aiqn_tf import datasets
 from aiqn_tf import images as image_lib
+from aiqn_tf import sampling
 
 
 def _model():
@@ -22,7 +24,8 @@ class AIQNVAETest(tf.test.TestCase):
     images = tf.random.uniform((4, 8, 8, 1), -1, 1)
     tau = tf.random.uniform((4, 6))
     with tf.GradientTape(persistent=True) as tape:
-      parts = model.compute_losses(images, tau)
+      parts = {k: tf.reduce_mean(v)
+               for k, v in model.compute_losses(images, tau).items()}
     self.assertAllClose(parts['total'], parts['reconstruction'] +
                         0.5 * parts['kl'] + parts['quantile'])
     # The quantile loss trains the AIQN only: no gradient reaches the VAE.
@@ -44,7 +47,8 @@ class AIQNVAETest(tf.test.TestCase):
     @tf.function
     def step(batch, tau):
       with tf.GradientTape() as tape:
-        parts = model.compute_losses(batch, tau)
+        parts = {k: tf.reduce_mean(v)
+                 for k, v in model.compute_losses(batch, tau).items()}
       variables = model.trainable_variables
       optimizer.apply_gradients(zip(tape.gradient(parts['total'], variables),
                                     variables))
@@ -60,6 +64,38 @@ class AIQNVAETest(tf.test.TestCase):
     first, last = history[:20].mean(0), history[-20:].mean(0)
     self.assertLess(last[0], 0.8 * first[0])  # VAE loss.
     self.assertLess(last[1], 0.8 * first[1])  # AIQN loss.
+
+    # Samples of the trained model: shape, range, and a fixed point of the
+    # AIQN's sequential sampler.
+    noise = sampling.draw_noise((5, 6), seed=1)
+    for latent_sampler in aiqn_vae.LATENT_SAMPLERS:
+      samples = tf.function(lambda n, s=latent_sampler: sampling.sample(
+          model, n, latent_sampler=s))(noise)
+      self.assertEqual(samples.shape, (5, 8, 8, 1))
+      self.assertBetween(float(tf.reduce_min(samples)), -1.0, 1.0)
+      self.assertBetween(float(tf.reduce_max(samples)), -1.0, 1.0)
+    z = model.aiqn_codes(noise)
+    self.assertAllClose(model.aiqn({'z': z, 'tau': noise}), z, atol=1e-5)
+
+  def test_prior_codes_are_gaussian_quantiles(self):
+    model = _model()
+    u = np.array([[1e-9, 0.025, 0.5, 0.975, 1.0, 0.3]], np.float32)
+    expected = np.sqrt(0.1) * stats.norm.ppf(
+        np.clip(u, aiqn_vae.EPS, 1 - aiqn_vae.EPS))
+    self.assertAllClose(model.prior_codes(u), expected, rtol=1e-4)
+
+  def test_plain_vae(self):
+    model = aiqn_vae.AIQNVAE((8, 8, 1), latent_dim=6, use_aiqn=False,
+                             kl_weight=1.0, prior_variance=1.0)
+    model(tf.zeros((1, 8, 8, 1)))
+    self.assertIsNone(model.aiqn)
+    parts = model.compute_losses(tf.zeros((2, 8, 8, 1)), tf.zeros((2, 6)))
+    self.assertAllEqual(parts['quantile'], [0.0, 0.0])
+    self.assertAllClose(parts['total'], parts['reconstruction'] + parts['kl'])
+    self.assertEqual(sampling.sample(model, tf.fill((3, 6), 0.5)).shape,
+                     (3, 8, 8, 1))
+    with self.assertRaisesRegex(ValueError, 'no AIQN'):
+      model.generate(tf.fill((3, 6), 0.5), 'aiqn')
 
 
 if __name__ == '__main__':

@@ -8,11 +8,17 @@ Every dataset yields dicts {"images": uint8 [H, W, C], "labels": int32 []}
 - photos: 32x32x3 patches cut from colour photos bundled with scikit-image and
   scikit-learn, at three scales; the photos (not the patches) are split between
   train and test, so test patches come from photos never trained on.
+- faces: the 100 face images of scikit-image's LFW subset (`lfw_subset`),
+  25x25x1 grey; a fixed split of 80 train / 20 test (the VAE takes them
+  resized, e.g. to 32x32).
 - cifar10: tfds `cifar10`, 32x32x3, 10 classes.
 - imagenet32: tfds `downsampled_imagenet/32x32`, 32x32x3, no labels (the tfds
   builder has none); its "validation" split serves as test.
 - celeba: tfds `celeb_a`, centre-cropped 108x108 at (55, 35) and resized to
   64x64x3 as in LynnHo/VAE-Tensorflow.
+
+`load(..., image_size=S)` resizes any of them to SxS (bilinear, antialiased,
+rounded back to uint8), for models that need another size.
 """
 
 import dataclasses
@@ -38,6 +44,7 @@ class DatasetSpec:
 SPECS = {
     'digits': DatasetSpec('digits', (8, 8, 1), 10),
     'photos': DatasetSpec('photos', (32, 32, 3), None),
+    'faces': DatasetSpec('faces', (25, 25, 1), None),
     'cifar10': DatasetSpec('cifar10', (32, 32, 3), 10, 'cifar10'),
     'imagenet32': DatasetSpec('imagenet32', (32, 32, 3), None,
                               'downsampled_imagenet/32x32',
@@ -69,7 +76,7 @@ def get_spec(name):
 
 
 def load(name, split, data_dir=None, download=False, raw_dir=None,
-         shuffle_seed=None):
+         shuffle_seed=None, image_size=None):
   """Loads one split of a dataset as a tf.data.Dataset of single examples.
 
   Args:
@@ -81,9 +88,11 @@ def load(name, split, data_dir=None, download=False, raw_dir=None,
       `tfds_offline.RAW_FILES`): a missing tfds dataset is prepared from it.
     shuffle_seed: if set, shuffle tfds' files in this reproducible order (for
       training: all workers of a multi-worker run see the same order).
+    image_size: if set (and not 0), images are resized to this square size.
 
   Returns:
-    tf.data.Dataset of {"images": uint8 [H,W,C], "labels": int32 []}.
+    tf.data.Dataset of {"images": uint8 [H,W,C], "labels": int32 []}, H = W =
+    image_size if given.
 
   Raises:
     ValueError: on an unknown name or split.
@@ -94,9 +103,25 @@ def load(name, split, data_dir=None, download=False, raw_dir=None,
   if split not in SPLITS:
     raise ValueError(f'split must be one of {SPLITS}, got {split!r}.')
   if spec.tfds_name is None:
-    arrays = {'digits': _digits, 'photos': _photos}[name](split)
-    return tf.data.Dataset.from_tensor_slices(arrays)
-  return _load_tfds(spec, split, data_dir, download, raw_dir, shuffle_seed)
+    arrays = {'digits': _digits, 'photos': _photos, 'faces': _faces}[name](
+        split)
+    dataset = tf.data.Dataset.from_tensor_slices(arrays)
+  else:
+    dataset = _load_tfds(spec, split, data_dir, download, raw_dir,
+                         shuffle_seed)
+  if image_size and image_size != spec.image_shape[0]:
+    dataset = dataset.map(
+        lambda example: dict(example, images=resize(example['images'],
+                                                    image_size)),
+        num_parallel_calls=tf.data.AUTOTUNE)
+  return dataset
+
+
+def resize(images, size):
+  """uint8 [..., H, W, C] -> uint8 [..., size, size, C], bilinear, antialiased."""
+  resized = tf.image.resize(tf.cast(images, tf.float32), [size, size],
+                            antialias=True)
+  return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
 
 
 def as_arrays(name, split, limit=None, **kwargs):
@@ -127,6 +152,13 @@ def _digits(split):
   cut = len(images) - 300
   part = slice(None, cut) if split == 'train' else slice(cut, None)
   return {'images': images[part], 'labels': labels[part]}
+
+
+def _faces(split):
+  import skimage.data  # pylint: disable=g-import-not-at-top
+  faces = skimage.data.lfw_subset()[:100]  # The other 100 are not faces.
+  images = np.round(faces * 255.0).astype(np.uint8)[..., None]
+  return {'images': images[:80] if split == 'train' else images[80:]}
 
 
 def _load_photo(name):

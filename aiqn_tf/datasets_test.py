@@ -42,6 +42,25 @@ class BundledTest(tf.test.TestCase, parameterized.TestCase):
     self.assertFalse(any(p.tobytes() in train_keys for p in test))
     self.assertGreater(train.std(), 30)  # Real photos, not blank.
 
+  def test_faces(self):
+    train = datasets.as_arrays('faces', 'train')['images']
+    test = datasets.as_arrays('faces', 'test')['images']
+    self.assertEqual(train.shape, (80, 25, 25, 1))
+    self.assertEqual(test.shape, (20, 25, 25, 1))
+    self.assertEqual(train.dtype, np.uint8)
+    self.assertGreater(train.std(), 20)
+
+  def test_resize(self):
+    native = datasets.as_arrays('faces', 'test')['images']
+    resized = datasets.as_arrays('faces', 'test', image_size=32)['images']
+    self.assertEqual(resized.shape, (20, 32, 32, 1))
+    self.assertEqual(resized.dtype, np.uint8)
+    # The same pictures: their means agree to within rounding.
+    self.assertAllClose(resized.mean((1, 2, 3)), native.mean((1, 2, 3)),
+                        atol=2.0)
+    same = datasets.as_arrays('digits', 'test', image_size=8)['images']
+    self.assertAllEqual(same, datasets.as_arrays('digits', 'test')['images'])
+
   def test_pipeline_batches_and_drops_labels(self):
     make = lambda seed: datasets.input_pipeline(
         datasets.load('digits', 'train'), global_batch_size=8,

@@ -97,6 +97,15 @@ class LatentAIQN(keras.Model):
                               name='tau_in')
     self.out = MaskedDense(latent_dim, own.T, name='out')
 
+  def build(self, input_shape):
+    for name in ('z', 'tau'):
+      if int(input_shape[name][-1]) != self.latent_dim:
+        raise ValueError(f'{name} must have shape [batch, {self.latent_dim}], '
+                         f'got {input_shape[name]}.')
+    # The masked layers build lazily: one call on zeros creates the weights.
+    zeros = tf.zeros((1, self.latent_dim))
+    self.call({'z': zeros, 'tau': zeros})
+
   def call(self, inputs):
     z = tf.convert_to_tensor(inputs['z'], tf.float32)
     tau = tf.convert_to_tensor(inputs['tau'], tf.float32)

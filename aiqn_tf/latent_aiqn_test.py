@@ -44,7 +44,7 @@ class LatentAIQNTest(tf.test.TestCase):
     with self.assertRaises(ValueError):
       latent_aiqn.LatentAIQN(1)
     model = latent_aiqn.LatentAIQN(4, hidden_units=(8,), head_units=2)
-    with self.assertRaisesRegex(ValueError, 'mask'):
+    with self.assertRaisesRegex(ValueError, r'shape \[batch, 4\]'):
       model({'z': tf.zeros((1, 5)), 'tau': tf.zeros((1, 5))})
 
 

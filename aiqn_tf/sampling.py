@@ -147,11 +147,22 @@ def row_cached(model, noise, labels=None, images=None, num_fixed=0):
 
 
 def sample(model, noise, method='fast', labels=None, images=None,
-           num_fixed=0):
-  """Samples a PixelIQN or PixelCNN with `method` ('fast' or 'sequential').
+           num_fixed=0, latent_sampler=None):
+  """Samples any aiqn_tf model from its noise. Wrap in tf.function for speed.
 
-  Args and returns as `row_cached`. Wrap in tf.function for speed.
+  PixelIQN / PixelCNN: with `method` ('fast' or 'sequential'); args and
+  returns as `row_cached`. AIQN-VAE / VAE (models with `generate`): noise
+  float32 [B, m] in [0, 1] -> images float32 [B, S, S, C] in [-1, 1] through
+  the latent AIQN (itself sampled by `sequential`: m passes of a small
+  network, so `method` does not matter) or, with latent_sampler='prior', the
+  Gaussian prior.
   """
+  if hasattr(model, 'generate'):
+    if images is not None or labels is not None:
+      raise ValueError('A VAE takes neither labels nor images to inpaint.')
+    return model.generate(noise, latent_sampler)
+  if latent_sampler is not None:
+    raise ValueError('latent_sampler is for AIQN-VAE / VAE models only.')
   if method == 'fast':
     return row_cached(model, noise, labels, images, num_fixed)
   if method == 'sequential':

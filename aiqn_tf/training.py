@@ -1,10 +1,10 @@
-"""Training PixelIQN and PixelCNN under tf.distribute.
+"""Training PixelIQN, PixelCNN, AIQN-VAE and VAE under tf.distribute.
 
 `Trainer` owns the model, its Polyak average, the optimizer, the input
 iterator, checkpoints and TensorBoard summaries of one run directory; a run
 restarted on the same directory continues from its last checkpoint exactly as
-if it had not stopped (the input iterator is checkpointed and tau is a
-stateless function of the seed, the step and the replica).
+if it had not stopped (the input iterator is checkpointed, and tau and the
+VAE's reparameterization noise are stateless functions of the seed and step).
 """
 
 import math
@@ -16,6 +16,7 @@ from absl import logging
 import keras
 import tensorflow as tf
 
+from aiqn_tf import aiqn_vae
 from aiqn_tf import config as config_lib
 from aiqn_tf import datasets
 from aiqn_tf import distribute
@@ -37,7 +38,16 @@ PAPER_FACTORS = (1.0, 0.3, 0.1)
 
 
 def build_model(config):
-  """A built PixelIQN or PixelCNN for `config` (a TrainConfig)."""
+  """A built PixelIQN, PixelCNN or AIQNVAE for `config` (a TrainConfig)."""
+  if config.is_latent:
+    model = aiqn_vae.AIQNVAE(
+        config.image_shape, config.latent_dim,
+        hidden_units=(config.aiqn_units,) * config.aiqn_layers,
+        head_units=config.head_units, kl_weight=config.kl_weight,
+        prior_variance=config.prior_variance, kappa=config.kappa,
+        use_aiqn=config.model == 'aiqn_vae')
+    model(tf.zeros((1,) + tuple(config.image_shape)))
+    return model
   cls = PixelIQN if config.model == 'pixel_iqn' else PixelCNN
   model = cls(config.image_shape, num_layers=config.num_layers,
               filters=config.filters, kernel_size=config.kernel_size,
@@ -68,27 +78,34 @@ def learning_rate(config):
 
 
 def make_optimizer(config):
-  cls = {'adam': keras.optimizers.Adam,
-         'rmsprop': keras.optimizers.RMSprop}[config.optimizer]
-  return cls(learning_rate(config))
+  if config.optimizer == 'adam':
+    return keras.optimizers.Adam(learning_rate(config),
+                                 beta_1=config.adam_beta1)
+  return keras.optimizers.RMSprop(learning_rate(config))
 
 
-def model_loss(model, config, batch, tau=None):
-  """Per-example training loss and, for PixelCNN, per-example nats per sub-pixel.
+def model_loss(model, config, batch, tau=None, epsilon=None):
+  """Per-example training loss and the parts worth logging.
 
   PixelIQN: the Huber quantile loss summed over sub-pixels (paper). PixelCNN:
-  the softmax cross-entropy summed over sub-pixels, in nats.
+  the softmax cross-entropy summed over sub-pixels, in nats. AIQN-VAE / VAE:
+  AIQNVAE.compute_losses' total.
 
   Args:
-    model: the PixelIQN or PixelCNN of `config`.
+    model: the model of `config`.
     config: TrainConfig.
     batch: {"images": uint8 [B,H,W,C] (, "labels": int32 [B])}.
-    tau: float32 [B,H,W,C] in [0,1] (PixelIQN only).
+    tau: float32 [B, *config.noise_shape] in [0,1] (not for PixelCNN).
+    epsilon: float32 [B, latent_dim] standard normal (AIQN-VAE / VAE).
 
   Returns:
-    (loss [B], nats per sub-pixel [B] or None).
+    (loss [B], dict of float32 [B]: "nats" per sub-pixel for PixelCNN;
+    "reconstruction", "kl", "quantile" for AIQN-VAE / VAE; empty for PixelIQN).
   """
   images = image_lib.to_float(batch['images'])
+  if config.is_latent:
+    parts = model.compute_losses(images, tau, training=True, epsilon=epsilon)
+    return parts.pop('total'), parts
   inputs = {'images': images}
   if config.num_classes:
     inputs['labels'] = batch['labels']
@@ -96,10 +113,10 @@ def model_loss(model, config, batch, tau=None):
     inputs['tau'] = tau
     elementwise = losses.quantile_huber_loss(images, model(inputs), tau,
                                              config.kappa)
-    return tf.reduce_sum(elementwise, axis=[1, 2, 3]), None
+    return tf.reduce_sum(elementwise, axis=[1, 2, 3]), {}
   nats = losses.softmax_cross_entropy(batch['images'], model(inputs))
   return (tf.reduce_sum(nats, axis=[1, 2, 3]),
-          tf.reduce_mean(nats, axis=[1, 2, 3]))
+          {'nats': tf.reduce_mean(nats, axis=[1, 2, 3])})
 
 
 def restore_average_model(model_dir):
@@ -149,7 +166,8 @@ class Trainer:
     if train_dataset is None:
       train_dataset = datasets.load(config.dataset, 'train', data_dir=data_dir,
                                     download=download, raw_dir=raw_dir,
-                                    shuffle_seed=config.seed)
+                                    shuffle_seed=config.seed,
+                                    image_size=config.image_size)
     pipeline = datasets.input_pipeline(
         train_dataset, config.batch_size, config.shuffle_buffer, config.seed,
         keep_labels=bool(config.num_classes))
@@ -158,8 +176,10 @@ class Trainer:
       self.average_model = build_model(config)
       self.optimizer = make_optimizer(config)
       self.optimizer.build(self.model.trainable_variables)
-      self.average = polyak.PolyakAverage(self.model, self.average_model,
-                                          config.ema_decay)
+      # AIQN-VAE averages its AIQN only, as in the paper.
+      self.average = polyak.PolyakAverage(
+          self.model, self.average_model, config.ema_decay,
+          averaged=(lambda model: model.aiqn) if config.is_latent else None)
     # A plain iterator over global batches, checkpointed with the model (tf.data
     # can save its position; distributed iterators cannot). Each replica takes
     # its slice of the global batch in _replica_step.
@@ -194,31 +214,37 @@ class Trainer:
     context = tf.distribute.get_replica_context()
     per_replica = config.batch_size // context.num_replicas_in_sync
     start = tf.cast(context.replica_id_in_sync_group, tf.int32) * per_replica
-    # tau for the global batch is a function of (seed, step) only, so a run is
-    # reproducible after a restart and independent of the number of replicas.
-    tau = tf.random.stateless_uniform(
-        tf.shape(global_batch['images']),
-        tf.stack([tf.cast(config.seed, tf.int64),
-                  tf.cast(self.optimizer.iterations, tf.int64)]))
+    # The noise of the global batch is a function of (seed, step) only, so a
+    # run is reproducible after a restart and independent of the number of
+    # replicas.
+    seed = tf.stack([tf.cast(config.seed, tf.int64),
+                     tf.cast(self.optimizer.iterations, tf.int64)])
+    noise_shape = (config.batch_size,) + config.noise_shape
+    tau = tf.random.stateless_uniform(noise_shape, seed)[
+        start:start + per_replica]
+    epsilon = tf.random.stateless_normal(
+        noise_shape, tf.random.experimental.stateless_fold_in(seed, 1))[
+            start:start + per_replica] if config.is_latent else None
     batch = {k: v[start:start + per_replica] for k, v in global_batch.items()}
-    tau = tau[start:start + per_replica]
+    average = lambda x: tf.nn.compute_average_loss(
+        x, global_batch_size=config.batch_size)
     with tf.GradientTape() as tape:
-      loss, nats = model_loss(self.model, config, batch, tau)
-      loss = tf.nn.compute_average_loss(loss,
-                                        global_batch_size=config.batch_size)
+      loss, parts = model_loss(self.model, config, batch, tau, epsilon)
+      loss = average(loss)
     variables = self.model.trainable_variables
     grads = tape.gradient(loss, variables)
     self.optimizer.apply_gradients(zip(grads, variables))
-    nats = tf.constant(0.0) if nats is None else tf.nn.compute_average_loss(
-        nats, global_batch_size=config.batch_size)
-    return loss, nats
+    return loss, {name: average(value) for name, value in parts.items()}
 
   def _train_step_fn(self):
-    loss, nats = self.strategy.run(self._replica_step,
-                                   args=(next(self.iterator),))
+    loss, parts = self.strategy.run(self._replica_step,
+                                    args=(next(self.iterator),))
     self.average.update(self.optimizer.iterations)
     total = lambda x: self.strategy.reduce('SUM', x, axis=None)
-    return total(loss), losses.bits_per_dim(total(nats))
+    parts = {name: total(value) for name, value in parts.items()}
+    if 'nats' in parts:
+      parts['bits_per_dim'] = losses.bits_per_dim(parts.pop('nats'))
+    return total(loss), parts
 
   def _sample_fn(self, noise, labels):
     labels = labels if self.config.num_classes else None
@@ -228,7 +254,7 @@ class Trainer:
   def sample_grid(self):
     """Samples `num_samples` images with the averaged weights (fixed noise)."""
     config = self.config
-    shape = (config.num_samples,) + tuple(config.image_shape)
+    shape = (config.num_samples,) + config.noise_shape
     noise = tf.random.stateless_uniform(shape, [config.seed, 7])
     labels = tf.range(config.num_samples) % (config.num_classes or 1)
     samples = self._sample(noise, labels).numpy()
@@ -263,13 +289,15 @@ class Trainer:
     step = start_step  # Counted here: reading the optimizer's would sync.
     try:
       while step < config.train_steps:
-        loss, bits = self._train_step()
+        loss, parts = self._train_step()
         step += 1
         if step % config.summary_every == 0 or step == config.train_steps:
           now = time.time()
           steps_per_s = (step - last_log_step) / max(now - last_log_time, 1e-9)
           last_log_step, last_log_time = step, now
-          self._summarize(step, float(loss), float(bits), steps_per_s)
+          self._summarize(step, float(loss),
+                          {k: float(v) for k, v in parts.items()},
+                          steps_per_s)
         if step % config.checkpoint_every == 0:
           self.save()
         if config.sample_every and step % config.sample_every == 0:
@@ -310,19 +338,19 @@ class Trainer:
                  results['inception_score'])
     return results
 
-  def _summarize(self, step, loss, bits, steps_per_s):
+  def _summarize(self, step, loss, parts, steps_per_s):
     config = self.config
     lr = learning_rate(config)
     lr = float(lr(step) if callable(lr) else lr)
     remaining = (config.train_steps - step) / max(steps_per_s, 1e-9)
     message = (f'step {step}/{config.train_steps} loss {loss:.4f}' +
-               (f' bits/dim {bits:.3f}' if config.model == 'pixel_cnn' else '')
+               ''.join(f' {name} {value:.4f}' for name, value in parts.items())
                + f' {steps_per_s:.2f} steps/s, {_duration(remaining)} left')
     logging.info(message)
     with self.writer.as_default(step=step):
       tf.summary.scalar('loss', loss)
-      if config.model == 'pixel_cnn':
-        tf.summary.scalar('bits_per_dim', bits)
+      for name, value in parts.items():
+        tf.summary.scalar(name, value)
       tf.summary.scalar('learning_rate', lr)
       tf.summary.scalar('steps_per_second', steps_per_s)
       tf.summary.scalar('images_per_second', steps_per_s * config.batch_size)

@@ -31,6 +31,14 @@ def _tiny_config(**overrides):
   return config_lib.TrainConfig(**values).validate()
 
 
+def _tiny_configs(**overrides):
+  """A tiny config of each model kind."""
+  latent = dict(latent_dim=4, aiqn_layers=2, aiqn_units=16, head_units=4)
+  return [_tiny_config(model='pixel_iqn', class_conditional=True, **overrides),
+          _tiny_config(model='pixel_cnn', class_conditional=True, **overrides),
+          _tiny_config(model='aiqn_vae', **latent, **overrides)]
+
+
 def _weights(trainer):
   return ([w.numpy() for w in trainer.model.weights],
           [w.numpy() for w in trainer.average_model.weights])
@@ -69,8 +77,8 @@ class ResumeTest(tf.test.TestCase):
       self.assertAllClose(x, y, rtol=1e-6, atol=1e-7)
 
   def test_killed_run_resumes_exactly(self):
-    for model in ('pixel_iqn', 'pixel_cnn'):
-      config = _tiny_config(model=model, class_conditional=True)
+    for config in _tiny_configs():
+      model = config.model
       straight = self._run(config, f'{model}_straight')
       self.assertIsNone(self._run(config, f'{model}_killed', crash_at=5))
       resumed = self._run(config, f'{model}_killed')
@@ -156,13 +164,17 @@ def _worker_main(out, strategy_name, cpu_replicas):
   from aiqn_tf import distribute  # pylint: disable=g-import-not-at-top
   strategy = distribute.make_strategy(strategy_name, cpu_replicas)
   from aiqn_tf import training  # pylint: disable=g-import-not-at-top
-  config = _tiny_config(train_steps=4, checkpoint_every=4, summary_every=4)
-  trainer = training.Trainer(config, out + '_run', strategy)
   expected = {'one_device': 1, 'mirrored': 2, 'multi_worker': 2}
   assert strategy.num_replicas_in_sync == expected[strategy_name], (
       strategy.num_replicas_in_sync)
-  trainer.train()
-  np.savez(out + '.npz', *[w.numpy() for w in trainer.model.weights])
+  weights = []
+  # PixelIQN, and AIQN-VAE for its synchronized batch norm.
+  for config in _tiny_configs(train_steps=4, checkpoint_every=4,
+                              summary_every=4)[::2]:
+    trainer = training.Trainer(config, f'{out}_{config.model}', strategy)
+    trainer.train()
+    weights += [w.numpy() for w in trainer.model.weights]
+  np.savez(out + '.npz', *weights)
 
 
 if __name__ == '__main__':

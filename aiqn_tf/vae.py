@@ -8,7 +8,9 @@ reshape, [transposed conv 5x5 stride 2 (no bias) -> batch norm -> ReLU] with
 square sizes use log2(size / 4) stages (8x8 digits: one stage of 64).
 
 Loss, as LynnHo: pixel mean squared error + kl_weight * KL, the KL averaged
-over batch and latent dimensions. AIQN-VAE (paper appendix) lowers the KL
+over latent dimensions (both then averaged over the batch). Batch norm is
+synchronized across replicas, so a batch's statistics do not depend on how
+tf.distribute splits it. AIQN-VAE (paper appendix) lowers the KL
 weight to 0.5 and the latent variance to 0.1, which we read as the variance of
 the Gaussian prior N(0, 0.1 I) that the KL pulls the posterior towards (and
 that the plain VAE samples from).
@@ -49,7 +51,7 @@ class ConvVAE(keras.Model):
     self.encoder = keras.Sequential(name='encoder')
     for width in widths:
       self.encoder.add(layers.Conv2D(width, 5, 2, 'same', use_bias=False))
-      self.encoder.add(layers.BatchNormalization())
+      self.encoder.add(layers.BatchNormalization(synchronized=True))
       self.encoder.add(layers.LeakyReLU(0.2))
     self.encoder.add(layers.Flatten())
     self.mean = layers.Dense(latent_dim, name='mean')
@@ -60,7 +62,7 @@ class ConvVAE(keras.Model):
     for width in reversed(widths[:-1]):
       self.decoder.add(layers.Conv2DTranspose(width, 5, 2, 'same',
                                               use_bias=False))
-      self.decoder.add(layers.BatchNormalization())
+      self.decoder.add(layers.BatchNormalization(synchronized=True))
       self.decoder.add(layers.ReLU())
     self.decoder.add(layers.Conv2DTranspose(channels, 5, 2, 'same',
                                             activation='tanh'))
@@ -74,24 +76,40 @@ class ConvVAE(keras.Model):
     """z [B, m] -> images [B, S, S, C] in [-1, 1]."""
     return self.decoder(z, training=training)
 
-  def call(self, images, training=False):
-    """Reconstruction from a reparameterized code: (images, mean, log-var, z)."""
+  def call(self, images, training=False, epsilon=None):
+    """Reconstruction from a reparameterized code.
+
+    Args:
+      images: float32 [B, S, S, C] in [-1, 1].
+      training: batch norm mode.
+      epsilon: float32 [B, m] standard normal noise of z = mean + std *
+        epsilon (drawn here if None; the trainer passes stateless noise).
+
+    Returns:
+      (reconstructions [B, S, S, C], mean [B, m], log-variance [B, m], z).
+    """
     mean, log_variance = self.encode(images, training)
-    z = mean + tf.exp(0.5 * log_variance) * tf.random.normal(tf.shape(mean))
+    if epsilon is None:
+      epsilon = tf.random.normal(tf.shape(mean))
+    z = mean + tf.exp(0.5 * log_variance) * epsilon
     return self.decode(z, training), mean, log_variance, z
 
 
 def vae_losses(images, reconstructions, mean, log_variance,
                prior_variance=1.0):
-  """(reconstruction MSE, KL(q || N(0, prior_variance I))), each a scalar mean.
+  """Per-example (reconstruction MSE, KL(q || N(0, prior_variance I))).
 
   Args:
     images, reconstructions: float [B, S, S, C] in [-1, 1].
     mean, log_variance: float [B, m], the posterior q(z | x).
     prior_variance: float > 0.
+
+  Returns:
+    (mean squared error over pixels [B], KL averaged over dimensions [B]).
   """
-  reconstruction = tf.reduce_mean(tf.square(images - reconstructions))
+  reconstruction = tf.reduce_mean(tf.square(images - reconstructions),
+                                  axis=[1, 2, 3])
   variance = tf.exp(log_variance)
   kl = 0.5 * (variance / prior_variance + tf.square(mean) / prior_variance
               - 1.0 - log_variance + math.log(prior_variance))
-  return reconstruction, tf.reduce_mean(kl)
+  return reconstruction, tf.reduce_mean(kl, axis=-1)

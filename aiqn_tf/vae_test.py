@@ -36,18 +36,19 @@ class ConvVAETest(tf.test.TestCase):
     mean = rng.normal(size=(5, 3))
     log_variance = rng.normal(size=(5, 3))
     for prior in (1.0, 0.1):
-      _, kl = vae.vae_losses(tf.zeros((1,)), tf.zeros((1,)),
+      _, kl = vae.vae_losses(tf.zeros((5, 1, 1, 1)), tf.zeros((5, 1, 1, 1)),
                              tf.constant(mean, tf.float32),
                              tf.constant(log_variance, tf.float32),
                              prior)
       # KL(N(m, s^2) || N(0, p)) = log(sqrt(p)/s) + (s^2 + m^2) / (2p) - 1/2.
       s2 = np.exp(log_variance)
       expected = (0.5 * np.log(prior / s2) + (s2 + mean**2) / (2 * prior)
-                  - 0.5).mean()
+                  - 0.5).mean(-1)
       self.assertAllClose(kl, expected)
-    _, zero = vae.vae_losses(tf.zeros((1,)), tf.zeros((1,)), tf.zeros((2, 3)),
+    _, zero = vae.vae_losses(tf.zeros((2, 1, 1, 1)), tf.zeros((2, 1, 1, 1)),
+                             tf.zeros((2, 3)),
                              tf.fill((2, 3), float(np.log(0.1))), 0.1)
-    self.assertAllClose(zero, 0.0, atol=1e-7)
+    self.assertAllClose(zero, [0.0, 0.0], atol=1e-7)
 
 
 if __name__ == '__main__':
