@@ -6,10 +6,12 @@ import subprocess
 import sys
 import tempfile
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 import aiqn_tf
+from aiqn_tf import aiqn_vae
 from aiqn_tf import export
 from aiqn_tf import images as image_lib
 from aiqn_tf import sampling
@@ -44,6 +46,47 @@ np.savez(out, sample=sample['images'].numpy(),
          inpaint=inpaint['images'].numpy(), errors=np.array(errors))
 '''
 
+LATENT_LOADER = r'''
+import sys
+import numpy as np
+import tensorflow as tf
+try:
+  import aiqn_tf
+  sys.exit('aiqn_tf should not be importable here')
+except ImportError:
+  pass
+export_dir, out = sys.argv[1:]
+with np.load(out + '.in.npz') as f:
+  args = dict(f)
+loaded = tf.saved_model.load(export_dir)
+results = dict(
+    sample=loaded.signatures['serving_default'](tau=tf.constant(args['tau'])),
+    prior=loaded.prior(tf.constant(args['tau'])),
+    reconstruct=loaded.reconstruct(tf.constant(args['originals'])))
+errors = []
+for bad in (args['tau'][:, :-1], args['tau'] - 1.0):
+  try:
+    loaded.sample(tf.constant(bad))
+  except tf.errors.InvalidArgumentError as e:
+    errors.append(str(e))
+np.savez(out, errors=np.array(errors),
+         **{k: v['images'].numpy() for k, v in results.items()})
+'''
+
+
+def _run_isolated(script, export_dir, out, **inputs):
+  """Runs a loader script where aiqn_tf cannot be imported; its outputs."""
+  np.savez(out + '.in', **inputs)
+  env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+  result = subprocess.run(
+      [sys.executable, '-I', '-c', script, export_dir, out],
+      cwd=os.path.dirname(out), env=env, capture_output=True, text=True,
+      timeout=300)
+  if result.returncode:
+    raise AssertionError(result.stderr[-3000:])
+  with np.load(out + '.npz') as f:
+    return dict(f)
+
 
 class ExportTest(tf.test.TestCase):
 
@@ -73,18 +116,12 @@ class ExportTest(tf.test.TestCase):
         num_fixed)))().numpy()
 
   def test_loads_and_runs_without_aiqn_tf(self):
-    out = os.path.join(self.root, 'loaded')
-    np.savez(out + '.in', tau=self.tau, labels=self.labels,
-             originals=self.originals)
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
-    result = subprocess.run(
-        [sys.executable, '-I', '-c', LOADER, self.export_dir, out],
-        cwd=self.root, env=env, capture_output=True, text=True, timeout=300)
-    self.assertEqual(result.returncode, 0, result.stderr[-3000:])
-    with np.load(out + '.npz') as f:
-      self.assertAllEqual(f['sample'], self._expected())
-      inpainted = f['inpaint']
-      errors = list(f['errors'])
+    loaded = _run_isolated(LOADER, self.export_dir,
+                           os.path.join(self.root, 'loaded'), tau=self.tau,
+                           labels=self.labels, originals=self.originals)
+    self.assertAllEqual(loaded['sample'], self._expected())
+    inpainted = loaded['inpaint']
+    errors = list(loaded['errors'])
     self.assertAllEqual(inpainted, self._expected(self.originals, 2 * 3 * 3))
     self.assertAllEqual(inpainted[:, :2], self.originals[:, :2])
     self.assertLen(errors, 2)
@@ -105,6 +142,37 @@ class ExportTest(tf.test.TestCase):
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertAllEqual(np.load(os.path.join(outdir, 'images.npy')),
                         self._expected())
+
+
+class LatentExportTest(tf.test.TestCase):
+
+  def test_loads_and_runs_without_aiqn_tf(self):
+    root = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+    keras.utils.set_random_seed(0)
+    model = aiqn_vae.AIQNVAE((8, 8, 1), latent_dim=4, hidden_units=(16, 16),
+                             head_units=4)
+    model(tf.zeros((1, 8, 8, 1)))
+    export_dir = os.path.join(root, 'export')
+    export.export_sampler(model, export_dir)
+    tau = sampling.draw_noise((3, 4), seed=2).numpy()
+    originals = np.random.default_rng(0).integers(0, 256, (3, 8, 8, 1),
+                                                  np.uint8)
+    loaded = _run_isolated(LATENT_LOADER, export_dir,
+                           os.path.join(root, 'loaded'), tau=tau,
+                           originals=originals)
+    to_uint8 = lambda x: image_lib.to_uint8(x).numpy()
+    self.assertAllEqual(loaded['sample'], to_uint8(tf.function(
+        lambda t: model.generate(t, 'aiqn'))(tau)))
+    self.assertAllEqual(loaded['prior'], to_uint8(model.generate(tau,
+                                                                 'prior')))
+    self.assertNotAllEqual(loaded['sample'], loaded['prior'])
+    self.assertAllEqual(loaded['reconstruct'], to_uint8(model.reconstruct(
+        image_lib.to_float(originals))))
+    errors = list(loaded['errors'])
+    self.assertLen(errors, 2)
+    self.assertIn('tau must have shape [batch, 4]', errors[0])
+    self.assertIn('tau must be in [0, 1]', errors[1])
 
 
 if __name__ == '__main__':

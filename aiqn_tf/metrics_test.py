@@ -47,6 +47,23 @@ class MetricsTest(tf.test.TestCase):
     self.assertAllClose(metrics.inception_score(confident)[0], 10.0,
                         rtol=1e-3)
 
+  def test_latent_wasserstein(self):
+    rng = np.random.default_rng(0)
+    reference = rng.normal(size=(20000, 3))
+    shift = np.array([0.0, 0.5, -2.0])
+    # W1 between N(0, 1) and N(mu, 1) is |mu|; between N(0, 1) and N(0, s^2)
+    # it is |1 - s| * E|X| = |1 - s| sqrt(2 / pi).
+    mean, per_dim = metrics.latent_wasserstein(
+        rng.normal(size=(20000, 3)) + shift, reference)
+    self.assertAllClose(per_dim, np.abs(shift), atol=0.03)
+    self.assertAllClose(mean, np.abs(shift).mean(), atol=0.02)
+    _, scaled = metrics.latent_wasserstein(
+        0.3 * rng.normal(size=(20000, 3)), reference)
+    self.assertAllClose(scaled, [0.7 * np.sqrt(2 / np.pi)] * 3, atol=0.03)
+    self.assertEqual(metrics.latent_wasserstein(reference, reference)[0], 0)
+    with self.assertRaisesRegex(ValueError, 'same m'):
+      metrics.latent_wasserstein(reference, reference[:, :2])
+
   def test_evaluate_gathers_in_batches(self):
     rng = np.random.default_rng(3)
     images = rng.integers(0, 256, (50, 4, 4, 1), np.uint8)

@@ -9,6 +9,11 @@ r"""FID and Inception score of a trained model, the paper's way, through TF-GAN.
   python -m binaries.evaluate --model_dir=runs/digits_iqn --classifier=digits \
       --num_samples=1000
 
+AIQN-VAE / VAE runs are evaluated the same way (--latent_sampler picks the
+AIQN's or the prior's codes), and also report how far the prior's and the
+AIQN's codes are from the encoder's (latent_w1_*: per-dimension 1-Wasserstein
+distance, averaged).
+
 Uses the Polyak-averaged weights. Prints the figures and writes them to
 <model_dir>/eval/step_<N>.json and to TensorBoard (<model_dir>/eval).
 """
@@ -19,6 +24,7 @@ import sys
 from absl import app
 from absl import flags
 
+from aiqn_tf import aiqn_vae
 from aiqn_tf import classifiers
 from aiqn_tf import evaluation
 from aiqn_tf import sampling
@@ -39,6 +45,9 @@ flags.DEFINE_string('digits_classifier_path', classifiers.DEFAULT_DIGITS_PATH,
                     'The digits classifier (binaries/train_classifier.py).')
 flags.DEFINE_enum('method', 'fast', list(sampling.METHODS), 'Sampler.')
 flags.DEFINE_integer('seed', 0, 'Sampling seed.')
+flags.DEFINE_enum('latent_sampler', None, list(aiqn_vae.LATENT_SAMPLERS),
+                  'AIQN-VAE / VAE: sample codes from the latent AIQN or the '
+                  'prior (default: the AIQN if the model has one).')
 flags.DEFINE_string('data_dir', None, 'tfds data directory.')
 flags.DEFINE_string('raw_dir', None, 'Raw downloads of a tfds dataset.')
 
@@ -59,9 +68,15 @@ def main(argv):
     config, model, step = training.restore_average_model(FLAGS.model_dir)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from e
+  if FLAGS.latent_sampler and not config.is_latent:
+    raise app.UsageError('--latent_sampler is for AIQN-VAE / VAE models.')
+  if config.model == 'vae' and FLAGS.latent_sampler == 'aiqn':
+    raise app.UsageError('A plain VAE has no latent AIQN: use '
+                         '--latent_sampler=prior.')
   results = evaluation.evaluate_model(
       model, config, classifier, FLAGS.num_samples, FLAGS.batch_size,
-      FLAGS.method, FLAGS.seed, FLAGS.data_dir, FLAGS.raw_dir, _progress)
+      FLAGS.method, FLAGS.seed, FLAGS.data_dir, FLAGS.raw_dir, _progress,
+      FLAGS.latent_sampler)
   results['classifier'] = FLAGS.classifier
   path = evaluation.write_results(FLAGS.model_dir, step, results)
   print(f'{config.model} on {config.dataset}, step {step}, '
@@ -72,7 +87,10 @@ def main(argv):
         f'  Inception score {results["inception_score"]:.3f}  '
         f'(10 splits: {results["inception_score_mean"]:.3f} +- '
         f'{results["inception_score_std"]:.3f}; test images '
-        f'{results["test_inception_score"]:.3f})\n'
+        f'{results["test_inception_score"]:.3f})\n' +
+        ''.join(f'  {name} (latent 1-Wasserstein to the encoder\'s codes) '
+                f'{results[name]:.4f}\n' for name in sorted(results)
+                if name.startswith('latent_w1_')) +
         f'Wrote {path}')
   print(json.dumps(results, sort_keys=True))
 

@@ -1,4 +1,4 @@
-r"""Samples a trained PixelIQN or PixelCNN with its Polyak-averaged weights.
+r"""Samples a trained model with its Polyak-averaged weights.
 
   python -m binaries.sample --model_dir=runs/digits_iqn --num_samples=64 \
       --output=samples.png,samples.npz
@@ -7,8 +7,18 @@ r"""Samples a trained PixelIQN or PixelCNN with its Polyak-averaged weights.
   python -m binaries.sample --model_dir=runs/digits_iqn_cond --labels=3,7 \
       --truncation=0.8 --output=threes_and_sevens.png
 
+AIQN-VAE and VAE: tau [N, latent_dim] -> latent AIQN (or the Gaussian prior)
+-> decoder, and reconstructions of test images:
+
+  python -m binaries.sample --model_dir=runs/digits_aiqn_vae --output=aiqn.png
+  python -m binaries.sample --model_dir=runs/digits_aiqn_vae \
+      --latent_sampler=prior --output=prior.png
+  python -m binaries.sample --model_dir=runs/digits_aiqn_vae --reconstruct \
+      --output=reconstructions.png
+
 The same --seed gives the same images. The .npz holds `images` uint8
-[N,H,W,C], the `tau` (noise) used, `labels` and, when inpainting, `originals`.
+[N,H,W,C], the `tau` (noise) used, `labels`, when inpainting or
+reconstructing the `originals`, and for AIQN-VAE / VAE the latent `codes`.
 """
 
 import sys
@@ -19,6 +29,7 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf import aiqn_vae
 from aiqn_tf import datasets
 from aiqn_tf import grids
 from aiqn_tf import images as image_lib
@@ -40,8 +51,15 @@ flags.DEFINE_bool('inpaint', False, 'Complete test images of the model\'s '
                   'dataset from their top --fixed_rows rows.')
 flags.DEFINE_integer('fixed_rows', None, 'Rows kept when inpainting '
                      '(default: half the image).')
-flags.DEFINE_string('data_dir', None, 'tfds data directory (--inpaint).')
-flags.DEFINE_string('raw_dir', None, 'Raw downloads (--inpaint).')
+flags.DEFINE_enum('latent_sampler', None, list(aiqn_vae.LATENT_SAMPLERS),
+                  'AIQN-VAE / VAE: codes from the latent AIQN or the '
+                  'Gaussian prior (default: the AIQN if the model has one).')
+flags.DEFINE_bool('reconstruct', False, 'AIQN-VAE / VAE: reconstruct test '
+                  'images (decoded posterior means) instead of sampling.')
+flags.DEFINE_string('data_dir', None, 'tfds data directory (--inpaint, '
+                    '--reconstruct).')
+flags.DEFINE_string('raw_dir', None, 'Raw downloads (--inpaint, '
+                    '--reconstruct).')
 flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid) '
                   'and/or .npz (arrays).')
 
@@ -61,7 +79,8 @@ def _labels(config, num_samples):
 
 def _originals(config, num_samples):
   test = datasets.as_arrays(config.dataset, 'test', limit=num_samples,
-                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir)
+                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir,
+                            image_size=config.image_size)
   return test['images'], test.get('labels')
 
 
@@ -74,10 +93,25 @@ def main(argv):
     config, model, step = training.restore_average_model(FLAGS.model_dir)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from e
+  if config.is_latent and FLAGS.inpaint:
+    raise app.UsageError(f'--inpaint is for PixelIQN / PixelCNN; a '
+                         f'{config.model} can --reconstruct.')
+  if not config.is_latent and (FLAGS.reconstruct or FLAGS.latent_sampler):
+    raise app.UsageError('--reconstruct and --latent_sampler are for '
+                         'AIQN-VAE / VAE models.')
+  if config.model == 'vae' and FLAGS.latent_sampler == 'aiqn':
+    raise app.UsageError('A plain VAE has no latent AIQN: use '
+                         '--latent_sampler=prior or an aiqn_vae run.')
   height, width, channels = config.image_shape
   num = FLAGS.num_samples
   labels = _labels(config, num)
   originals, num_fixed = None, 0
+  if FLAGS.reconstruct:
+    originals, _ = _originals(config, num)
+    reconstructions = _reconstruct(model, originals, FLAGS.batch_size)
+    _write(FLAGS.output, reconstructions, originals, None, None, None, step,
+           height)
+    return
   if FLAGS.inpaint:
     fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
     if not 0 <= fixed_rows <= height:
@@ -88,7 +122,7 @@ def main(argv):
       labels = test_labels
     num_fixed = fixed_rows * width * channels
   try:
-    noise = sampling.draw_noise((num, height, width, channels), FLAGS.seed,
+    noise = sampling.draw_noise((num,) + config.noise_shape, FLAGS.seed,
                                 FLAGS.truncation).numpy()
   except ValueError as e:
     raise app.UsageError(str(e)) from e
@@ -96,7 +130,8 @@ def main(argv):
   @tf.function
   def sample_batch(noise, labels, images):
     return image_lib.to_uint8(sampling.sample(
-        model, noise, FLAGS.method, labels, images, num_fixed))
+        model, noise, FLAGS.method, labels, images, num_fixed,
+        FLAGS.latent_sampler))
 
   batches = []
   start_time = time.time()
@@ -114,15 +149,30 @@ def main(argv):
     sys.stderr.flush()
   sys.stderr.write('\n')
   samples = np.concatenate(batches)
+  codes = (model.codes(noise, FLAGS.latent_sampler or (
+      'prior' if config.model == 'vae' else 'aiqn')).numpy()
+           if config.is_latent else None)
+  _write(FLAGS.output, samples, originals, noise, labels, codes, step, height)
 
+
+def _reconstruct(model, originals, batch_size):
+  reconstruct = tf.function(lambda x: image_lib.to_uint8(
+      model.reconstruct(image_lib.to_float(x))))
+  return np.concatenate([reconstruct(originals[i:i + batch_size]).numpy()
+                         for i in range(0, len(originals), batch_size)])
+
+
+def _write(paths, samples, originals, noise, labels, codes, step, height):
+  """Writes each .npz / .png of `paths`; originals go above their results."""
+  num = len(samples)
   scale = max(1, 64 // height)
-  for path in FLAGS.output:
+  for path in paths:
     if path.endswith('.npz'):
-      arrays = dict(images=samples, tau=noise, step=step)
-      if labels is not None:
-        arrays['labels'] = labels[:num]
-      if originals is not None:
-        arrays['originals'] = originals
+      arrays = dict(images=samples, step=step)
+      for name, value in (('tau', noise), ('labels', labels),
+                          ('originals', originals), ('codes', codes)):
+        if value is not None:
+          arrays[name] = value[:num]
       np.savez_compressed(path, **arrays)
     else:
       shown = samples

@@ -1,4 +1,4 @@
-r"""Trains PixelIQN or the PixelCNN baseline.
+r"""Trains PixelIQN, the PixelCNN baseline, AIQN-VAE or a plain VAE.
 
 Small run on the bundled digits (a few minutes on 2 CPU cores):
 
@@ -8,6 +8,14 @@ The paper's CIFAR-10 PixelIQN on all local GPUs:
 
   python -m binaries.train --preset=cifar10 --model=pixel_iqn \
       --data_dir=~/tensorflow_datasets --model_dir=runs/cifar10_iqn
+
+AIQN-VAE (KL weight 0.5, prior variance 0.1) and the plain VAE (1, 1), on the
+bundled digits or faces, or on CelebA 64x64 as in the paper:
+
+  python -m binaries.train --preset=digits --model=aiqn_vae \
+      --model_dir=runs/digits_aiqn_vae
+  python -m binaries.train --preset=celeba --model=aiqn_vae \
+      --data_dir=~/tensorflow_datasets --model_dir=runs/celeba_aiqn_vae
 
 Flags given explicitly override the preset. A run restarted with the same
 --model_dir continues from its last checkpoint with its saved configuration.
@@ -27,12 +35,17 @@ from aiqn_tf import distribute
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_enum('preset', None, list(config_lib.PRESETS),
-                  'Base configuration: the paper\'s (cifar10, imagenet32, '
-                  'imagenet32_large) or a small CPU one (digits, photos).')
+flags.DEFINE_enum('preset', None,
+                  sorted(set(config_lib.PRESETS) | set(config_lib.VAE_PRESETS)),
+                  'Base configuration. PixelIQN / PixelCNN: the paper\'s '
+                  '(cifar10, imagenet32, imagenet32_large) or a small CPU one '
+                  '(digits, photos). AIQN-VAE / VAE: celeba (the paper\'s) '
+                  'or digits, faces.')
 flags.DEFINE_string('model_dir', None, 'Run directory.')
 flags.DEFINE_enum('model', 'pixel_iqn', list(config_lib.MODELS), 'Model.')
 flags.DEFINE_enum('dataset', None, list(datasets.SPECS), 'Dataset.')
+flags.DEFINE_integer('image_size', None, 'Resize images to this square size '
+                     '(0: as stored; the VAE takes 8, 16, 32 or 64).')
 flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
 flags.DEFINE_string('raw_dir', None, 'Folder with the dataset\'s raw '
                     'downloads, to prepare a tfds dataset without network.')
@@ -41,6 +54,7 @@ flags.DEFINE_integer('train_steps', None, 'Total optimizer steps.')
 flags.DEFINE_integer('batch_size', None, 'Global batch size (all replicas).')
 flags.DEFINE_enum('optimizer', None, list(config_lib.OPTIMIZERS), 'Optimizer.')
 flags.DEFINE_float('learning_rate', None, 'Learning rate.')
+flags.DEFINE_float('adam_beta1', None, 'Adam\'s beta_1.')
 flags.DEFINE_enum('lr_schedule', None, list(config_lib.LR_SCHEDULES),
                   'constant, or the paper\'s piecewise PixelCNN schedule.')
 flags.DEFINE_float('kappa', None, 'Huber threshold of the quantile loss.')
@@ -49,6 +63,16 @@ flags.DEFINE_integer('filters', None, 'Feature planes per block.')
 flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')
 flags.DEFINE_integer('output_filters', None, 'Planes of the output path.')
 flags.DEFINE_bool('class_conditional', None, 'Condition on class labels.')
+flags.DEFINE_integer('latent_dim', None, 'VAE code size.')
+flags.DEFINE_integer('aiqn_layers', None, 'Hidden layers of the latent AIQN.')
+flags.DEFINE_integer('aiqn_units', None, 'Units per hidden layer of the '
+                     'latent AIQN.')
+flags.DEFINE_integer('head_units', None, 'Latent AIQN head units per latent '
+                     'dimension.')
+flags.DEFINE_float('kl_weight', None, 'Weight of the VAE\'s KL term '
+                   '(AIQN-VAE: 0.5, VAE: 1).')
+flags.DEFINE_float('prior_variance', None, 'Variance of the VAE\'s Gaussian '
+                   'prior, the latent variance (AIQN-VAE: 0.1, VAE: 1).')
 flags.DEFINE_float('ema_decay', None, 'Polyak averaging decay.')
 flags.DEFINE_integer('seed', None, 'Random seed.')
 flags.DEFINE_integer('checkpoint_every', None, 'Steps between checkpoints.')
@@ -79,7 +103,7 @@ def resolve_config(model_dir, preset, overrides):
 
   Args:
     model_dir: the run directory.
-    preset: a preset name or None (the paper's CIFAR-10 defaults).
+    preset: a preset name or None (the paper's defaults for the model).
     overrides: dict of TrainConfig fields set explicitly.
 
   Returns:
@@ -98,10 +122,7 @@ def resolve_config(model_dir, preset, overrides):
             f'{model_dir} holds a run with {name}={getattr(config, name)!r}, '
             f'not {value!r}; use a new --model_dir for a different run.')
     return config.validate()
-  if preset:
-    config = config_lib.preset(preset, overrides.get('model', 'pixel_iqn'))
-  else:
-    config = config_lib.TrainConfig()
+  config = config_lib.preset(preset, overrides.get('model', 'pixel_iqn'))
   return dataclasses.replace(config, **overrides).validate()
 
 
