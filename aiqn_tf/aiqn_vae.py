@@ -129,13 +129,3 @@ class AIQNVAE(keras.Model):
   def reconstruct(self, images):
     """float32 [B, S, S, C] in [-1, 1] -> decoded posterior means, same range."""
     return self.vae.decode(self.vae.encode(images)[0])
-
-  def encoder_codes(self, images, epsilon):
-    """Reparameterized codes z ~ q(z | x): what the AIQN is trained on.
-
-    Args:
-      images: float32 [B, S, S, C] in [-1, 1].
-      epsilon: float32 [B, m] standard normal noise.
-    """
-    mean, log_variance = self.vae.encode(images)
-    return mean + tf.exp(0.5 * log_variance) * epsilon

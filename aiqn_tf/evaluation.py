@@ -12,6 +12,8 @@ from aiqn_tf import metrics
 from aiqn_tf import sampling
 
 EVAL_DIR = 'eval'
+# Training images whose codes the latent distances use (half as reference).
+LATENT_IMAGES = 10_000
 
 
 def draw_samples(model, config, num_samples, batch_size=64, method='fast',
@@ -29,7 +31,7 @@ def draw_samples(model, config, num_samples, batch_size=64, method='fast',
       the model has one).
   """
 
-  @tf.function
+  @tf.function(reduce_retracing=True)
   def sample_batch(noise, labels):
     return image_lib.to_uint8(sampling.sample(model, noise, method, labels,
                                               latent_sampler=latent_sampler))
@@ -54,42 +56,63 @@ def _noise_batches(config, num_samples, batch_size, seed):
                                      [seed, start])
 
 
-def latent_distances(model, config, train_images, num_samples, batch_size=64,
-                     seed=0, latent_samplers=None):
+def latent_distances(model, config, train_images, batch_size=64, seed=0,
+                     latent_samplers=None):
   """How far AIQN-VAE / VAE latent samples are from the encoder's codes.
 
-  The reference is the aggregate posterior: one reparameterized code z ~
-  q(z | x) per training image (what the AIQN is trained on). The samples are
-  the codes of `draw_samples` with the same seed.
+  The encoder's codes (one reparameterized z ~ q(z | x) per image, what the
+  AIQN is trained on) of the first half of `train_images` are the reference;
+  as many sampled codes are compared with it, and the codes of the second
+  half give the floor: what a perfect latent sampler reaches at that size.
 
   Args:
     model: an AIQNVAE.
     config: its TrainConfig.
-    train_images: uint8 [M, H, W, C].
-    num_samples, batch_size, seed: as `draw_samples`.
+    train_images: uint8 [M, H, W, C], M >= 4.
+    batch_size, seed: as `draw_samples` (the same seed gives the same noise).
     latent_samplers: names to measure (default: 'prior', and 'aiqn' if the
       model has an AIQN).
 
   Returns:
-    {f"latent_w1_{name}": mean per-dimension 1-Wasserstein distance}.
+    dict of floats, for each name and 'floor': latent_w1_<name>, the mean
+    per-dimension 1-Wasserstein distance (marginals); latent_w1_active_<name>,
+    the same over the active dimensions only (those whose mean posterior
+    standard deviation is below half the prior's: the ones the decoder
+    reads; a VAE leaves most others at the prior); latent_fd_<name>, the
+    Frechet distance of the code sets (means and covariances, so also how
+    dimensions go together); and latent_num_codes (the reference's size) and
+    latent_active_dims.
   """
   if latent_samplers is None:
     latent_samplers = ('prior',) if model.aiqn is None else ('prior', 'aiqn')
-  encode = tf.function(model.encoder_codes)
-  codes = tf.function(model.codes)
-  reference = np.concatenate([
-      encode(image_lib.to_float(train_images[i:i + batch_size]),
-             tf.random.stateless_normal(
-                 [len(train_images[i:i + batch_size]), config.latent_dim],
-                 [seed, i])).numpy()
-      for i in range(0, len(train_images), batch_size)])
-  results = {}
+  encode = tf.function(model.vae.encode, reduce_retracing=True)
+  codes = tf.function(model.codes, reduce_retracing=True)
+  means, log_variances = [], []
+  for i in range(0, len(train_images), batch_size):
+    mean, log_variance = encode(image_lib.to_float(
+        train_images[i:i + batch_size]))
+    means.append(mean.numpy())
+    log_variances.append(log_variance.numpy())
+  means, log_variances = np.concatenate(means), np.concatenate(log_variances)
+  encoded = means + np.exp(0.5 * log_variances) * tf.random.stateless_normal(
+      means.shape, [seed, 0]).numpy()
+  active = (np.exp(0.5 * log_variances).mean(0) <
+            0.5 * np.sqrt(model.prior_variance))
+  num = len(encoded) // 2
+  reference = encoded[:num]
+  sets = {'floor': encoded[num:2 * num]}
   for name in latent_samplers:
-    samples = np.concatenate([
+    sets[name] = np.concatenate([
         codes(noise, name).numpy()
-        for _, noise in _noise_batches(config, num_samples, batch_size, seed)])
-    results[f'latent_w1_{name}'] = metrics.latent_wasserstein(samples,
-                                                              reference)[0]
+        for _, noise in _noise_batches(config, num, batch_size, seed)])
+  results = {'latent_num_codes': num, 'latent_active_dims': int(active.sum())}
+  for name, samples in sets.items():
+    mean, distances = metrics.latent_wasserstein(samples, reference)
+    results[f'latent_w1_{name}'] = mean
+    results[f'latent_w1_active_{name}'] = (
+        float(distances[active].mean()) if active.any() else float('nan'))
+    results[f'latent_fd_{name}'] = metrics.frechet_distance(samples,
+                                                            reference)
   return results
 
 
@@ -100,7 +123,8 @@ def evaluate_model(model, config, classifier, num_samples, batch_size=64,
 
   FID is against `num_samples` training images (the paper: 10,000 each); the
   floor is the FID of as many test images against the same training images.
-  AIQN-VAE / VAE results also hold `latent_distances` and the latent_sampler.
+  AIQN-VAE / VAE results also hold the latent_sampler and `latent_distances`
+  on up to max(2 N, LATENT_IMAGES) training images.
   """
   samples = draw_samples(model, config, num_samples, batch_size, method, seed,
                          progress, latent_sampler)
@@ -112,8 +136,12 @@ def evaluate_model(model, config, classifier, num_samples, batch_size=64,
   if config.is_latent:
     results['latent_sampler'] = latent_sampler or (
         'prior' if model.aiqn is None else 'aiqn')
-    results.update(latent_distances(model, config, train, num_samples,
-                                    batch_size, seed))
+    codes_train = datasets.as_arrays(
+        config.dataset, 'train', limit=max(2 * num_samples, LATENT_IMAGES),
+        data_dir=data_dir, raw_dir=raw_dir,
+        image_size=config.image_size)['images']
+    results.update(latent_distances(model, config, codes_train, batch_size,
+                                    seed))
   else:
     results['method'] = method
   return results
@@ -143,11 +171,8 @@ def write_results(model_dir, step, results, writer=None):
   writer = writer or tf.summary.create_file_writer(
       os.path.join(model_dir, EVAL_DIR))
   with writer.as_default(step=step):
-    for name in ('fid', 'fid_floor', 'inception_score',
-                 'inception_score_mean', 'inception_score_std',
-                 'latent_w1_prior', 'latent_w1_aiqn'):
-      if name in results:
-        tf.summary.scalar(f'eval{"_prior" if prior else ""}/{name}',
-                          results[name])
+    for name, value in results.items():
+      if isinstance(value, float):  # The figures, not counts or names.
+        tf.summary.scalar(f'eval{"_prior" if prior else ""}/{name}', value)
   writer.flush()
   return path

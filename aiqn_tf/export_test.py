@@ -17,8 +17,9 @@ from aiqn_tf import images as image_lib
 from aiqn_tf import sampling
 from aiqn_tf import test_util
 
-# Runs in a fresh process whose sys.path cannot reach aiqn_tf (-I, temp cwd).
-LOADER = r'''
+# The loaders run in a fresh process whose sys.path cannot reach aiqn_tf (-I,
+# temp cwd), on the inputs of `_run_isolated`.
+_LOADER_START = r'''
 import sys
 import numpy as np
 import tensorflow as tf
@@ -31,6 +32,9 @@ export_dir, out = sys.argv[1:]
 with np.load(out + '.in.npz') as f:
   args = dict(f)
 loaded = tf.saved_model.load(export_dir)
+'''
+
+LOADER = _LOADER_START + r'''
 sample = loaded.signatures['serving_default'](
     tau=tf.constant(args['tau']), labels=tf.constant(args['labels']))
 inpaint = loaded.inpaint(tf.constant(args['originals']),
@@ -46,19 +50,7 @@ np.savez(out, sample=sample['images'].numpy(),
          inpaint=inpaint['images'].numpy(), errors=np.array(errors))
 '''
 
-LATENT_LOADER = r'''
-import sys
-import numpy as np
-import tensorflow as tf
-try:
-  import aiqn_tf
-  sys.exit('aiqn_tf should not be importable here')
-except ImportError:
-  pass
-export_dir, out = sys.argv[1:]
-with np.load(out + '.in.npz') as f:
-  args = dict(f)
-loaded = tf.saved_model.load(export_dir)
+LATENT_LOADER = _LOADER_START + r'''
 results = dict(
     sample=loaded.signatures['serving_default'](tau=tf.constant(args['tau'])),
     prior=loaded.prior(tf.constant(args['tau'])),

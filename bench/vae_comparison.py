@@ -8,7 +8,11 @@ AIQN-VAE decoder from its prior, and the AIQN-VAE decoder from its AIQN. For
 each it reports FID against N training images with the project's digits
 classifier (trained first if missing), the Inception score, and the mean
 per-dimension 1-Wasserstein distance of the sampled codes to the encoder's
-codes of those N training images (one reparameterized z ~ q(z | x) each).
+codes (one reparameterized z ~ q(z | x) per image) and the Frechet distance
+between the two code sets, which also sees how the dimensions go together;
+these use the codes of half the training images as reference and as many
+samples, and the other half's codes as the floor (see
+evaluation.latent_distances).
 Prints a table and writes a picture of the three sample grids.
 
   python -m bench.vae_comparison [--train_steps=10000] [--num_samples=300]
@@ -91,7 +95,8 @@ def main(argv):
       name = f'{model} {latent_sampler} samples'
       rows.append((name, config, results, train_s))
       print(f'{name}: FID {results["fid"]:.3f}, latent W1 '
-            f'{results["latent_w1_" + latent_sampler]:.4f}', flush=True)
+            f'{results["latent_w1_" + latent_sampler]:.4f}, latent FD '
+            f'{results["latent_fd_" + latent_sampler]:.4f}', flush=True)
       samples = evaluation.draw_samples(
           trainer.average_model, config, FLAGS.grid_samples, seed=FLAGS.seed,
           latent_sampler=latent_sampler)
@@ -105,18 +110,33 @@ def main(argv):
         f'{config.adam_beta1}), {config.train_steps} steps, seed '
         f'{FLAGS.seed}; {FLAGS.num_samples} samples vs {FLAGS.num_samples} '
         'training images, digits classifier. Latent W1: mean per-dimension '
-        '1-Wasserstein distance of the sampled codes to the encoder\'s.\n')
+        f'1-Wasserstein distance of {rows[-1][2]["latent_num_codes"]} '
+        'sampled codes to as many encoder codes of training images, over all '
+        'dimensions and over the active ones (mean posterior std below half '
+        'the prior\'s; vae / aiqn_vae: '
+        f'{rows[0][2]["latent_active_dims"]} / '
+        f'{rows[-1][2]["latent_active_dims"]} of {config.latent_dim}); '
+        'latent FD: their Frechet distance.\n')
   print('| samples | KL weight, prior variance | FID | Inception score | '
-        'latent W1 | training time |')
-  print('|---|---|---|---|---|---|')
+        'latent W1 | latent W1, active dims | latent FD | training time |')
+  print('|---|---|---|---|---|---|---|---|')
   for name, config, results, train_s in rows:
-    w1 = results['latent_w1_' + results['latent_sampler']]
+    latent = results['latent_sampler']
     print(f'| {name} | {config.kl_weight:g}, {config.prior_variance:g} | '
           f'{results["fid"]:.2f} | {results["inception_score"]:.2f} | '
-          f'{w1:.4f} | {train_s / 60:.1f} min |')
+          f'{results["latent_w1_" + latent]:.4f} | '
+          f'{results["latent_w1_active_" + latent]:.4f} | '
+          f'{results["latent_fd_" + latent]:.4f} | {train_s / 60:.1f} min |')
   results = rows[0][2]
-  print(f'| test images (floor) | - | {results["fid_floor"]:.2f} | '
-        f'{results["test_inception_score"]:.2f} | - | - |')
+  print(f'| floor: test images; codes of other training images (vae / '
+        f'aiqn_vae) | - | {results["fid_floor"]:.2f} | '
+        f'{results["test_inception_score"]:.2f} | '
+        f'{results["latent_w1_floor"]:.4f} / '
+        f'{rows[-1][2]["latent_w1_floor"]:.4f} | '
+        f'{results["latent_w1_active_floor"]:.4f} / '
+        f'{rows[-1][2]["latent_w1_active_floor"]:.4f} | '
+        f'{results["latent_fd_floor"]:.4f} / '
+        f'{rows[-1][2]["latent_fd_floor"]:.4f} | - |')
   if FLAGS.picture:
     _picture(FLAGS.picture, pictures)
     print(f'\nWrote {FLAGS.picture}')

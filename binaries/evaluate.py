@@ -12,7 +12,7 @@ r"""FID and Inception score of a trained model, the paper's way, through TF-GAN.
 AIQN-VAE / VAE runs are evaluated the same way (--latent_sampler picks the
 AIQN's or the prior's codes), and also report how far the prior's and the
 AIQN's codes are from the encoder's (latent_w1_*: per-dimension 1-Wasserstein
-distance, averaged).
+distance, averaged; latent_fd_*: Frechet distance of the code sets).
 
 Uses the Polyak-averaged weights. Prints the figures and writes them to
 <model_dir>/eval/step_<N>.json and to TensorBoard (<model_dir>/eval).
@@ -88,9 +88,13 @@ def main(argv):
         f'(10 splits: {results["inception_score_mean"]:.3f} +- '
         f'{results["inception_score_std"]:.3f}; test images '
         f'{results["test_inception_score"]:.3f})\n' +
-        ''.join(f'  {name} (latent 1-Wasserstein to the encoder\'s codes) '
-                f'{results[name]:.4f}\n' for name in sorted(results)
-                if name.startswith('latent_w1_')) +
+        ''.join(f'  {name} {results[name]:.4f}\n' for name in sorted(results)
+                if name.startswith(('latent_w1_', 'latent_fd_'))) +
+        (f'  (latent_w1_*: per-dimension 1-Wasserstein distance of '
+         f'{results["latent_num_codes"]} codes to as many encoder codes of '
+         'training images, averaged; latent_fd_*: their Frechet distance; '
+         '*_floor: encoder codes of other training images)\n'
+         if config.is_latent else '') +
         f'Wrote {path}')
   print(json.dumps(results, sort_keys=True))
 
