@@ -103,8 +103,17 @@ class AIQNVAE(keras.Model):
     return sampling.sequential(
         lambda z, t: self.aiqn({'z': z, 'tau': t}), tau)
 
-  def codes(self, noise, latent_sampler='aiqn'):
-    """Codes from uniform noise [B, m] with latent_sampler 'aiqn' or 'prior'."""
+  @property
+  def default_latent_sampler(self):
+    """'aiqn', or 'prior' for the plain VAE."""
+    return 'prior' if self.aiqn is None else 'aiqn'
+
+  def codes(self, noise, latent_sampler=None):
+    """Codes from uniform noise [B, m] with latent_sampler 'aiqn' or 'prior'.
+
+    None: `default_latent_sampler`.
+    """
+    latent_sampler = latent_sampler or self.default_latent_sampler
     if latent_sampler == 'aiqn':
       return self.aiqn_codes(noise)
     if latent_sampler == 'prior':
@@ -122,8 +131,6 @@ class AIQNVAE(keras.Model):
     Returns:
       float32 [B, S, S, C] in [-1, 1].
     """
-    if latent_sampler is None:
-      latent_sampler = 'prior' if self.aiqn is None else 'aiqn'
     return self.vae.decode(self.codes(noise, latent_sampler))
 
   def reconstruct(self, images):

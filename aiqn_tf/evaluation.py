@@ -134,8 +134,8 @@ def evaluate_model(model, config, classifier, num_samples, batch_size=64,
                  for split in ('train', 'test'))
   results = metrics.evaluate(classifier, samples, train, test)
   if config.is_latent:
-    results['latent_sampler'] = latent_sampler or (
-        'prior' if model.aiqn is None else 'aiqn')
+    results['latent_sampler'] = (latent_sampler or
+                                 model.default_latent_sampler)
     codes_train = datasets.as_arrays(
         config.dataset, 'train', limit=max(2 * num_samples, LATENT_IMAGES),
         data_dir=data_dir, raw_dir=raw_dir,

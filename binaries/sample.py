@@ -149,8 +149,7 @@ def main(argv):
     sys.stderr.flush()
   sys.stderr.write('\n')
   samples = np.concatenate(batches)
-  codes = (model.codes(noise, FLAGS.latent_sampler or (
-      'prior' if config.model == 'vae' else 'aiqn')).numpy()
+  codes = (model.codes(noise, FLAGS.latent_sampler).numpy()
            if config.is_latent else None)
   _write(FLAGS.output, samples, originals, noise, labels, codes, step, height)
 
