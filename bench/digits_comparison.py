@@ -10,17 +10,12 @@ same training images). Prints a table.
   python -m bench.digits_comparison [--train_steps=4000] [--num_samples=300]
 """
 
-import dataclasses
-import os
-import time
-
 from absl import app
 from absl import flags
 
 from aiqn_tf import classifiers
-from aiqn_tf import config as config_lib
 from aiqn_tf import evaluation
-from aiqn_tf import training
+from bench import _digits_runs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'runs/digits_comparison', 'Run directories.')
@@ -34,27 +29,16 @@ flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
 
 def main(argv):
   del argv
-  if not os.path.isdir(FLAGS.classifier_path):
-    accuracy = classifiers.train_digits_classifier(FLAGS.classifier_path)
-    print(f'Trained the digits classifier: test accuracy {accuracy:.4f}')
-  classifier = classifiers.load('digits', FLAGS.classifier_path)
+  classifier = _digits_runs.digits_classifier(FLAGS.classifier_path)
   rows = []
   for model in ('pixel_iqn', 'pixel_cnn'):
-    config = config_lib.preset('digits', model)
-    config = dataclasses.replace(
-        config, seed=FLAGS.seed, sample_every=0,
-        train_steps=FLAGS.train_steps or config.train_steps).validate()
-    model_dir = os.path.join(FLAGS.work_dir, model)
-    config.save(model_dir)
-    trainer = training.Trainer(config, model_dir)
-    start = time.time()
-    trainer.train()
-    train_s = time.time() - start
+    config, trainer, train_s = _digits_runs.train_digits(
+        model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps)
     results = evaluation.evaluate_model(
         trainer.average_model, config, classifier, FLAGS.num_samples,
         seed=FLAGS.seed)
     results['classifier'] = 'digits'
-    evaluation.write_results(model_dir, trainer.step, results)
+    evaluation.write_results(trainer.model_dir, trainer.step, results)
     rows.append((model, config, results, train_s))
     print(f'{model}: FID {results["fid"]:.3f}', flush=True)
 

@@ -18,18 +18,15 @@ Prints a table and writes a picture of the three sample grids.
   python -m bench.vae_comparison [--train_steps=10000] [--num_samples=300]
 """
 
-import dataclasses
 import os
-import time
 
 from absl import app
 from absl import flags
 
 from aiqn_tf import classifiers
-from aiqn_tf import config as config_lib
 from aiqn_tf import evaluation
 from aiqn_tf import grids
-from aiqn_tf import training
+from bench import _digits_runs
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'runs/vae_comparison', 'Run directories.')
@@ -42,19 +39,6 @@ flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
 flags.DEFINE_string('picture', 'docs/digits_vae_vs_aiqn_vae.png',
                     'Where to write the sample grids ("" for nowhere).')
 flags.DEFINE_integer('grid_samples', 64, 'Samples per grid in the picture.')
-
-
-def _train(model, seed):
-  config = config_lib.preset('digits', model)
-  config = dataclasses.replace(
-      config, seed=seed, sample_every=0,
-      train_steps=FLAGS.train_steps or config.train_steps).validate()
-  model_dir = os.path.join(FLAGS.work_dir, model)
-  config.save(model_dir)
-  trainer = training.Trainer(config, model_dir)
-  start = time.time()
-  trainer.train()
-  return config, trainer, time.time() - start
 
 
 def _picture(path, grids_by_name):
@@ -78,14 +62,12 @@ def _picture(path, grids_by_name):
 
 def main(argv):
   del argv
-  if not os.path.isdir(FLAGS.classifier_path):
-    accuracy = classifiers.train_digits_classifier(FLAGS.classifier_path)
-    print(f'Trained the digits classifier: test accuracy {accuracy:.4f}')
-  classifier = classifiers.load('digits', FLAGS.classifier_path)
+  classifier = _digits_runs.digits_classifier(FLAGS.classifier_path)
   rows, pictures = [], {}
   for model, latent_samplers in (('vae', ('prior',)),
                                  ('aiqn_vae', ('prior', 'aiqn'))):
-    config, trainer, train_s = _train(model, FLAGS.seed)
+    config, trainer, train_s = _digits_runs.train_digits(
+        model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps)
     for latent_sampler in latent_samplers:
       results = evaluation.evaluate_model(
           trainer.average_model, config, classifier, FLAGS.num_samples,
