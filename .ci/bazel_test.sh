@@ -8,8 +8,9 @@
 #
 # Installs Debian's bazel-bootstrap (Bazel 4) when there is no `bazel`. Test
 # results are never taken from Bazel's cache unless asked: Bazel does not see
-# what is installed in .venv/. Exits non-zero when any test fails, and stops
-# the Bazel server at the end.
+# what is installed in .venv/. Exits non-zero when any test fails (or a
+# layer imports a layer outside its BUILD deps: see tools/layers.bzl), and
+# stops the Bazel server at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD

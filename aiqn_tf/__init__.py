@@ -1,9 +1,49 @@
-"""aiqn_tf: Autoregressive Implicit Quantile Networks (Ostrovski et al., 2018) in Keras."""
+"""aiqn_tf: Autoregressive Implicit Quantile Networks (Ostrovski et al., 2018) in Keras.
 
-from aiqn_tf import images
-from aiqn_tf import losses
-from aiqn_tf.pixel_cnn import PixelCNN
-from aiqn_tf.pixel_iqn import PixelIQN
-from aiqn_tf.aiqn_vae import AIQNVAE
-from aiqn_tf.latent_aiqn import LatentAIQN
-from aiqn_tf.vae import ConvVAE
+The library is layered, one folder a layer (see README, "Layout"):
+
+  core        image scaling and picture grids
+  models      layers, the model protocol and registry, losses, sampler core
+  data        datasets and the input pipeline
+  evaluation  classifiers, FID / Inception score, results files
+  runs        run configuration (sections, presets) and run directories
+  training    the trainer loop, optimizers, Polyak averaging, tf.distribute
+  serving     SavedModel export
+
+The public names below are loaded on first use, so importing one layer (e.g.
+`aiqn_tf.data`) does not import the others.
+"""
+
+import importlib
+
+_NAMES = {
+    # Classes.
+    'PixelIQN': 'aiqn_tf.models.pixel_iqn',
+    'PixelCNN': 'aiqn_tf.models.pixel_cnn',
+    'AIQNVAE': 'aiqn_tf.models.aiqn_vae',
+    'LatentAIQN': 'aiqn_tf.models.latent_aiqn',
+    'ConvVAE': 'aiqn_tf.models.vae',
+}
+_MODULES = {
+    # Modules, at the names the first releases had (`aiqn_tf.losses`, ...).
+    'images': 'aiqn_tf.core.images',
+    'grids': 'aiqn_tf.core.grids',
+    'losses': 'aiqn_tf.models.losses',
+    'sampling': 'aiqn_tf.models.sampling',
+    'registry': 'aiqn_tf.models.registry',
+    'vae': 'aiqn_tf.models.vae',
+    'latent_aiqn': 'aiqn_tf.models.latent_aiqn',
+    'aiqn_vae': 'aiqn_tf.models.aiqn_vae',
+    'pixel_iqn': 'aiqn_tf.models.pixel_iqn',
+    'pixel_cnn': 'aiqn_tf.models.pixel_cnn',
+}
+
+__all__ = sorted(_NAMES) + sorted(_MODULES)
+
+
+def __getattr__(name):
+  if name in _NAMES:
+    return getattr(importlib.import_module(_NAMES[name]), name)
+  if name in _MODULES:
+    return importlib.import_module(_MODULES[name])
+  raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -1,38 +1,46 @@
 """What the digits comparisons share: the classifier and timed preset runs."""
 
-import dataclasses
 import os
 import time
 
-from aiqn_tf import classifiers
-from aiqn_tf import config as config_lib
-from aiqn_tf import training
+from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifiers
+from aiqn_tf.runs import presets
+from aiqn_tf.training import trainer as training
+from binaries import _classifier_training
 
 
 def digits_classifier(path):
   """The digits classifier at `path`, trained there first if missing."""
   if not os.path.isdir(path):
-    accuracy = classifiers.train_digits_classifier(path)
+    accuracy = _classifier_training.train_digits_classifier(path)
     print(f'Trained the digits classifier: test accuracy {accuracy:.4f}')
   return classifiers.load('digits', path)
+
+
+def image_loader(data):
+  """callable(split, limit) -> uint8 images of the data section's dataset."""
+  return lambda split, limit: datasets.as_arrays(
+      data.dataset, split, limit=limit,
+      image_size=data.image_size)['images']
 
 
 def train_digits(model, work_dir, seed, train_steps=None):
   """Trains `model` with the digits preset in <work_dir>/<model>.
 
   Args:
-    model: a config_lib.MODELS name.
+    model: a registered model name.
     work_dir: parent of the run directory.
     seed: the run's seed.
     train_steps: steps (default: the preset's).
 
   Returns:
-    (TrainConfig, the Trainer after training, training seconds).
+    (runs.config.Config, the Trainer after training, training seconds).
   """
-  config = config_lib.preset('digits', model)
-  config = dataclasses.replace(
-      config, seed=seed, sample_every=0,
-      train_steps=train_steps or config.train_steps).validate()
+  config = presets.preset('digits', model)
+  config = config.replace(
+      seed=seed, sample_every=0,
+      train_steps=train_steps or config.loop.train_steps).validate()
   model_dir = os.path.join(work_dir, model)
   config.save(model_dir)
   trainer = training.Trainer(config, model_dir)

@@ -13,8 +13,8 @@ same training images). Prints a table.
 from absl import app
 from absl import flags
 
-from aiqn_tf import classifiers
-from aiqn_tf import evaluation
+from aiqn_tf.evaluation import classifiers
+from aiqn_tf.evaluation import evaluate as evaluation
 from bench import _digits_runs
 
 FLAGS = flags.FLAGS
@@ -35,24 +35,26 @@ def main(argv):
     config, trainer, train_s = _digits_runs.train_digits(
         model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps)
     results = evaluation.evaluate_model(
-        trainer.average_model, config, classifier, FLAGS.num_samples,
-        seed=FLAGS.seed)
+        trainer.average_model, classifier, FLAGS.num_samples,
+        _digits_runs.image_loader(config.data), seed=FLAGS.seed)
     results['classifier'] = 'digits'
     evaluation.write_results(trainer.model_dir, trainer.step, results)
     rows.append((model, config, results, train_s))
     print(f'{model}: FID {results["fid"]:.3f}', flush=True)
 
   _, config, _, _ = rows[0]
-  print(f'\nDigits 8x8x1, {config.num_layers} blocks x {config.filters} '
-        f'planes, {config.output_filters} output planes, batch '
-        f'{config.batch_size}, {config.train_steps} steps, seed {FLAGS.seed}; '
+  print(f'\nDigits 8x8x1, {config.model.num_layers} blocks x '
+        f'{config.model.filters} planes, {config.model.output_filters} output '
+        f'planes, batch {config.loop.batch_size}, {config.loop.train_steps} '
+        f'steps, seed {FLAGS.seed}; '
         f'{FLAGS.num_samples} samples vs {FLAGS.num_samples} training images, '
         f'digits classifier.\n')
   print('| model | optimizer | FID | Inception score (10 splits) | '
         'training time |')
   print('|---|---|---|---|---|')
   for model, config, results, train_s in rows:
-    print(f'| {model} | {config.optimizer} {config.learning_rate:g} | '
+    print(f'| {model} | {config.optimizer.optimizer} '
+          f'{config.optimizer.learning_rate:g} | '
           f'{results["fid"]:.2f} | {results["inception_score"]:.2f} '
           f'({results["inception_score_mean"]:.2f} +- '
           f'{results["inception_score_std"]:.2f}) | {train_s / 60:.1f} min |')

@@ -21,10 +21,10 @@ import numpy as np
 import tensorflow as tf
 
 import aiqn_tf
-from aiqn_tf import config as config_lib
-from aiqn_tf import images as image_lib
-from aiqn_tf import sampling
-from aiqn_tf import test_util
+from aiqn_tf.runs import presets
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import sampling
+from aiqn_tf.testing import test_util
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('digits_batch', 16, 'Batch at the digits size.')
@@ -34,11 +34,10 @@ flags.DEFINE_integer('prefix', 24, 'Sequential sub-pixels timed at the paper '
 
 
 def _model(preset, image_shape):
-  config = config_lib.preset(preset, 'pixel_iqn')
+  config = presets.preset(preset, 'pixel_iqn').model
   model = aiqn_tf.PixelIQN(image_shape, config.num_layers, config.filters,
                            config.kernel_size, config.output_filters)
-  zeros = tf.zeros((1,) + image_shape)
-  model({'images': zeros, 'tau': zeros})
+  model.build_all()
   test_util.randomize_weights(model)  # Non-trivial outputs, untrained.
   return model, config
 
@@ -54,9 +53,9 @@ def run(name, preset, image_shape, batch, prefix=None):
   model, config = _model(preset, image_shape)
   size = int(np.prod(image_shape))
   noise = sampling.draw_noise((batch,) + image_shape, seed=0)
-  fast = tf.function(lambda u: sampling.row_cached(model, u))
+  fast = tf.function(lambda u: model.sample(u, 'fast'))
   stop = size if prefix is None else prefix
-  step_fn = sampling.model_step_fn(model)
+  step_fn = lambda x, u: model.sample_values(model.backbone(x, u), u)
   sequential = tf.function(
       lambda u: sampling.sequential(step_fn, u, stop=stop))
   fast_images, fast_s = _timed(fast, noise)

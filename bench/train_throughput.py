@@ -14,9 +14,10 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf import config as config_lib
-from aiqn_tf import masked_conv
-from aiqn_tf import training
+from aiqn_tf.models import masked_conv
+from aiqn_tf.runs import presets
+from aiqn_tf.runs import run_dir
+from aiqn_tf.training import optimizers
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('batch_size', 8, 'Batch size of the full paper size.')
@@ -53,28 +54,32 @@ def configs():
   for size in FLAGS.sizes:
     for model in ('pixel_iqn', 'pixel_cnn'):
       if size == 'paper':
-        config = config_lib.preset('cifar10', model)
-        config.batch_size = FLAGS.batch_size
+        config = presets.preset('cifar10', model).replace(
+            batch_size=FLAGS.batch_size)
       else:
-        config = config_lib.preset(size, model)
+        config = presets.preset(size, model)
       yield size, config
 
 
 def time_train_step(config, steps):
   """Seconds per optimizer step (median of `steps`), after two warm-up steps."""
-  model = training.build_model(config)
-  optimizer = training.make_optimizer(config)
+  model = run_dir.build_model(config)
+  settings = config.optimizer
+  optimizer = optimizers.make_optimizer(
+      settings.optimizer, optimizers.learning_rate(
+          settings.learning_rate, settings.lr_schedule), settings.adam_beta1)
   rng = np.random.default_rng(0)
-  shape = (config.batch_size,) + tuple(config.image_shape)
+  batch_size = config.loop.batch_size
+  shape = (batch_size,) + tuple(config.image_shape)
   batch = {'images': tf.constant(rng.integers(0, 256, shape, np.uint8))}
   if config.num_classes:
-    batch['labels'] = tf.zeros([config.batch_size], tf.int32)
-  tau = tf.random.uniform(shape)
+    batch['labels'] = tf.zeros([batch_size], tf.int32)
+  noise = model.training_noise(batch_size, tf.constant([0, 0]))
 
   @tf.function
   def step():
     with tf.GradientTape() as tape:
-      loss = tf.reduce_mean(training.model_loss(model, config, batch, tau)[0])
+      loss = tf.reduce_mean(model.per_example_loss(batch, noise)[0])
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return loss
@@ -86,7 +91,7 @@ def time_train_step(config, steps):
     start = time.perf_counter()
     step().numpy()
     times.append(time.perf_counter() - start)
-  return float(np.median(times)), forward_flops(model, config.batch_size)
+  return float(np.median(times)), forward_flops(model, batch_size)
 
 
 def main(argv):
@@ -104,12 +109,13 @@ def main(argv):
   for size, config in configs():
     seconds, flops = time_train_step(config, FLAGS.steps)
     gflops = 3 * flops / seconds / 1e9
-    rows[size, config.model] = seconds
-    print(f'{size:7} {config.model:10} '
-          f'{"x".join(map(str, config.image_shape)):9} {config.num_layers:6d} '
-          f'{config.filters:6d} {config.output_filters:5d} '
-          f'{config.batch_size:5d} {seconds:8.3f} '
-          f'{config.batch_size / seconds:8.1f} {3 * flops / 1e9:10.1f} '
+    rows[size, config.model_name] = seconds
+    model, batch_size = config.model, config.loop.batch_size
+    print(f'{size:7} {config.model_name:10} '
+          f'{"x".join(map(str, config.image_shape)):9} {model.num_layers:6d} '
+          f'{model.filters:6d} {model.output_filters:5d} '
+          f'{batch_size:5d} {seconds:8.3f} '
+          f'{batch_size / seconds:8.1f} {3 * flops / 1e9:10.1f} '
           f'{gflops:8.1f} {gflops / ceiling:9.0%}', flush=True)
   print()
   for size in FLAGS.sizes:

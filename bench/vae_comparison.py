@@ -23,9 +23,9 @@ import os
 from absl import app
 from absl import flags
 
-from aiqn_tf import classifiers
-from aiqn_tf import evaluation
-from aiqn_tf import grids
+from aiqn_tf.evaluation import classifiers
+from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.core import grids
 from bench import _digits_runs
 
 FLAGS = flags.FLAGS
@@ -70,8 +70,9 @@ def main(argv):
         model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps)
     for latent_sampler in latent_samplers:
       results = evaluation.evaluate_model(
-          trainer.average_model, config, classifier, FLAGS.num_samples,
-          seed=FLAGS.seed, latent_sampler=latent_sampler)
+          trainer.average_model, classifier, FLAGS.num_samples,
+          _digits_runs.image_loader(config.data), method=latent_sampler,
+          seed=FLAGS.seed)
       results['classifier'] = 'digits'
       evaluation.write_results(trainer.model_dir, trainer.step, results)
       name = f'{model} {latent_sampler} samples'
@@ -80,16 +81,17 @@ def main(argv):
             f'{results["latent_w1_" + latent_sampler]:.4f}, latent FD '
             f'{results["latent_fd_" + latent_sampler]:.4f}', flush=True)
       samples = evaluation.draw_samples(
-          trainer.average_model, config, FLAGS.grid_samples, seed=FLAGS.seed,
-          latent_sampler=latent_sampler)
+          trainer.average_model, FLAGS.grid_samples, method=latent_sampler,
+          seed=FLAGS.seed)
       pictures[f'{model}: {latent_sampler}'] = grids.image_grid(samples,
                                                                 scale=4)
 
   config = rows[-1][1]
-  print(f'\nDigits 8x8x1, latent {config.latent_dim}, latent AIQN '
-        f'{config.aiqn_layers}x{config.aiqn_units}, batch '
-        f'{config.batch_size}, Adam {config.learning_rate:g} (beta_1 '
-        f'{config.adam_beta1}), {config.train_steps} steps, seed '
+  model, loop, optimizer = config.model, config.loop, config.optimizer
+  print(f'\nDigits 8x8x1, latent {model.latent_dim}, latent AIQN '
+        f'{model.aiqn_layers}x{model.aiqn_units}, batch '
+        f'{loop.batch_size}, Adam {optimizer.learning_rate:g} (beta_1 '
+        f'{optimizer.adam_beta1}), {loop.train_steps} steps, seed '
         f'{FLAGS.seed}; {FLAGS.num_samples} samples vs {FLAGS.num_samples} '
         'training images, digits classifier. Latent W1: mean per-dimension '
         f'1-Wasserstein distance of {rows[-1][2]["latent_num_codes"]} '
@@ -97,14 +99,15 @@ def main(argv):
         'dimensions and over the active ones (mean posterior std below half '
         'the prior\'s; vae / aiqn_vae: '
         f'{rows[0][2]["latent_active_dims"]} / '
-        f'{rows[-1][2]["latent_active_dims"]} of {config.latent_dim}); '
+        f'{rows[-1][2]["latent_active_dims"]} of {model.latent_dim}); '
         'latent FD: their Frechet distance.\n')
   print('| samples | KL weight, prior variance | FID | Inception score | '
         'latent W1 | latent W1, active dims | latent FD | training time |')
   print('|---|---|---|---|---|---|---|---|')
   for name, config, results, train_s in rows:
     latent = results['latent_sampler']
-    print(f'| {name} | {config.kl_weight:g}, {config.prior_variance:g} | '
+    print(f'| {name} | {config.model.kl_weight:g}, '
+          f'{config.model.prior_variance:g} | '
           f'{results["fid"]:.2f} | {results["inception_score"]:.2f} | '
           f'{results["latent_w1_" + latent]:.4f} | '
           f'{results["latent_w1_active_" + latent]:.4f} | '

@@ -24,11 +24,10 @@ import sys
 from absl import app
 from absl import flags
 
-from aiqn_tf import aiqn_vae
-from aiqn_tf import classifiers
-from aiqn_tf import evaluation
-from aiqn_tf import sampling
-from aiqn_tf import training
+from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifiers
+from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.runs import run_dir
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
@@ -43,11 +42,13 @@ flags.DEFINE_string('inception_path', None, 'Local copy of TF-Hub\'s '
                     'and "pool_3" outputs).')
 flags.DEFINE_string('digits_classifier_path', classifiers.DEFAULT_DIGITS_PATH,
                     'The digits classifier (binaries/train_classifier.py).')
-flags.DEFINE_enum('method', 'fast', list(sampling.METHODS), 'Sampler.')
+flags.DEFINE_string('method', None, 'The model\'s sampler (default: its '
+                    'first): fast or sequential (PixelIQN / PixelCNN), aiqn '
+                    'or prior (AIQN-VAE).')
 flags.DEFINE_integer('seed', 0, 'Sampling seed.')
-flags.DEFINE_enum('latent_sampler', None, list(aiqn_vae.LATENT_SAMPLERS),
-                  'AIQN-VAE / VAE: sample codes from the latent AIQN or the '
-                  'prior (default: the AIQN if the model has one).')
+flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: sample codes '
+                    'from the latent AIQN (aiqn) or the prior (prior); the '
+                    'same as --method.')
 flags.DEFINE_string('data_dir', None, 'tfds data directory.')
 flags.DEFINE_string('raw_dir', None, 'Raw downloads of a tfds dataset.')
 
@@ -61,25 +62,27 @@ def _progress(done, total):
 
 def main(argv):
   del argv
+  path_flag = ('inception_path' if FLAGS.classifier == 'inception' else
+               'digits_classifier_path')
   try:
-    path = (FLAGS.inception_path if FLAGS.classifier == 'inception' else
-            FLAGS.digits_classifier_path)
-    classifier = classifiers.load(FLAGS.classifier, path)
-    config, model, step = training.restore_average_model(FLAGS.model_dir)
+    classifier = classifiers.load(FLAGS.classifier, FLAGS[path_flag].value)
   except FileNotFoundError as e:
+    raise app.UsageError(f'{e} (--{path_flag})') from e
+  try:
+    config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
+    method = model.check_method(FLAGS.latent_sampler or FLAGS.method)
+  except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(str(e)) from e
-  if FLAGS.latent_sampler and not config.is_latent:
-    raise app.UsageError('--latent_sampler is for AIQN-VAE / VAE models.')
-  if config.model == 'vae' and FLAGS.latent_sampler == 'aiqn':
-    raise app.UsageError('A plain VAE has no latent AIQN: use '
-                         '--latent_sampler=prior.')
+  data = config.data
+  load_images = lambda split, limit: datasets.as_arrays(
+      data.dataset, split, limit=limit, data_dir=FLAGS.data_dir,
+      raw_dir=FLAGS.raw_dir, image_size=data.image_size)['images']
   results = evaluation.evaluate_model(
-      model, config, classifier, FLAGS.num_samples, FLAGS.batch_size,
-      FLAGS.method, FLAGS.seed, FLAGS.data_dir, FLAGS.raw_dir, _progress,
-      FLAGS.latent_sampler)
+      model, classifier, FLAGS.num_samples, load_images, FLAGS.batch_size,
+      method, FLAGS.seed, _progress)
   results['classifier'] = FLAGS.classifier
   path = evaluation.write_results(FLAGS.model_dir, step, results)
-  print(f'{config.model} on {config.dataset}, step {step}, '
+  print(f'{config.model_name} on {data.dataset}, step {step}, '
         f'{results["num_samples"]} samples vs {results["num_train"]} '
         f'training images ({FLAGS.classifier} classifier):\n'
         f'  FID {results["fid"]:.3f}  (floor: test images '
@@ -94,7 +97,7 @@ def main(argv):
          f'{results["latent_num_codes"]} codes to as many encoder codes of '
          'training images, averaged; latent_fd_*: their Frechet distance; '
          '*_floor: encoder codes of other training images)\n'
-         if config.is_latent else '') +
+         if model.latent_methods else '') +
         f'Wrote {path}')
   print(json.dumps(results, sort_keys=True))
 

@@ -7,9 +7,9 @@ import tempfile
 
 import tensorflow as tf
 
-from aiqn_tf import test_util
+from aiqn_tf.testing import test_util
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = test_util.ROOT
 STAND_IN = os.path.join(ROOT, 'testdata', 'inception_stand_in')
 
 

@@ -13,8 +13,8 @@ see aiqn_tf/export.py. Try it without this project's code:
 from absl import app
 from absl import flags
 
-from aiqn_tf import export
-from aiqn_tf import training
+from aiqn_tf.serving import export
+from aiqn_tf.runs import run_dir
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
@@ -24,11 +24,11 @@ flags.DEFINE_string('export_dir', None, 'SavedModel output directory.')
 def main(argv):
   del argv
   try:
-    config, model, step = training.restore_average_model(FLAGS.model_dir)
+    config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from e
   export.export_sampler(model, FLAGS.export_dir)
-  print(f'Exported {config.model} ({config.dataset}, step {step}, averaged '
+  print(f'Exported {config.model_name} ({config.data.dataset}, step {step}, averaged '
         f'weights) to {FLAGS.export_dir}')
 
 

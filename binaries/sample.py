@@ -29,20 +29,20 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf import aiqn_vae
-from aiqn_tf import datasets
-from aiqn_tf import grids
-from aiqn_tf import images as image_lib
-from aiqn_tf import sampling
-from aiqn_tf import training
+from aiqn_tf.core import grids
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.data import datasets
+from aiqn_tf.models import sampling
+from aiqn_tf.runs import run_dir
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
 flags.DEFINE_integer('num_samples', 16, 'Images to sample.', lower_bound=1)
 flags.DEFINE_integer('batch_size', 16, 'Images per batch.', lower_bound=1)
 flags.DEFINE_integer('seed', 0, 'Noise seed: the same seed, the same images.')
-flags.DEFINE_enum('method', 'fast', list(sampling.METHODS),
-                  'fast (exact, row-cached) or sequential (reference).')
+flags.DEFINE_string('method', None, 'The model\'s sampler (default: its '
+                    'first). PixelIQN / PixelCNN: fast (exact, cached) or '
+                    'sequential (reference); AIQN-VAE: aiqn or prior.')
 flags.DEFINE_list('labels', None, 'Class labels, cycled over the samples '
                   '(class-conditional models; default: 0, 1, 2, ...).')
 flags.DEFINE_float('truncation', 1.0, 'Noise drawn from [0.5 - a/2, 0.5 + '
@@ -51,9 +51,9 @@ flags.DEFINE_bool('inpaint', False, 'Complete test images of the model\'s '
                   'dataset from their top --fixed_rows rows.')
 flags.DEFINE_integer('fixed_rows', None, 'Rows kept when inpainting '
                      '(default: half the image).')
-flags.DEFINE_enum('latent_sampler', None, list(aiqn_vae.LATENT_SAMPLERS),
-                  'AIQN-VAE / VAE: codes from the latent AIQN or the '
-                  'Gaussian prior (default: the AIQN if the model has one).')
+flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: codes from the '
+                    'latent AIQN (aiqn) or the Gaussian prior (prior); the '
+                    'same as --method.')
 flags.DEFINE_bool('reconstruct', False, 'AIQN-VAE / VAE: reconstruct test '
                   'images (decoded posterior means) instead of sampling.')
 flags.DEFINE_string('data_dir', None, 'tfds data directory (--inpaint, '
@@ -64,24 +64,36 @@ flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid) '
                   'and/or .npz (arrays).')
 
 
-def _labels(config, num_samples):
-  if not config.num_classes:
+def _labels(num_classes, num_samples):
+  if not num_classes:
     if FLAGS.labels:
       raise app.UsageError('--labels needs a class-conditional model.')
     return None
   values = [int(v) for v in FLAGS.labels] if FLAGS.labels else list(
-      range(config.num_classes))
-  bad = [v for v in values if not 0 <= v < config.num_classes]
+      range(num_classes))
+  bad = [v for v in values if not 0 <= v < num_classes]
   if bad:
-    raise app.UsageError(f'--labels {bad} outside [0, {config.num_classes}).')
+    raise app.UsageError(f'--labels {bad} outside [0, {num_classes}).')
   return np.resize(np.array(values, np.int32), num_samples)
 
 
-def _originals(config, num_samples):
-  test = datasets.as_arrays(config.dataset, 'test', limit=num_samples,
+def _originals(data, num_samples):
+  test = datasets.as_arrays(data.dataset, 'test', limit=num_samples,
                             data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir,
-                            image_size=config.image_size)
+                            image_size=data.image_size)
   return test['images'], test.get('labels')
+
+
+def _method(model):
+  """--method or --latent_sampler, checked by the model."""
+  if FLAGS.method and FLAGS.latent_sampler and (
+      FLAGS.method != FLAGS.latent_sampler):
+    raise app.UsageError('--latent_sampler is another name for --method; '
+                         'give one.')
+  try:
+    return model.check_method(FLAGS.latent_sampler or FLAGS.method)
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
 
 
 def main(argv):
@@ -90,24 +102,22 @@ def main(argv):
     if not path.endswith(('.png', '.npz')):
       raise app.UsageError(f'--output {path!r}: use .png and/or .npz.')
   try:
-    config, model, step = training.restore_average_model(FLAGS.model_dir)
+    config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from e
-  if config.is_latent and FLAGS.inpaint:
-    raise app.UsageError(f'--inpaint is for PixelIQN / PixelCNN; a '
-                         f'{config.model} can --reconstruct.')
-  if not config.is_latent and (FLAGS.reconstruct or FLAGS.latent_sampler):
-    raise app.UsageError('--reconstruct and --latent_sampler are for '
-                         'AIQN-VAE / VAE models.')
-  if config.model == 'vae' and FLAGS.latent_sampler == 'aiqn':
-    raise app.UsageError('A plain VAE has no latent AIQN: use '
-                         '--latent_sampler=prior or an aiqn_vae run.')
-  height, width, channels = config.image_shape
+  if FLAGS.inpaint and not model.can_inpaint:
+    raise app.UsageError(f'{config.model_name} cannot --inpaint' + (
+        f'; a {config.model_name} can --reconstruct.' if
+        model.can_reconstruct else '.'))
+  if FLAGS.reconstruct and not model.can_reconstruct:
+    raise app.UsageError(f'{config.model_name} cannot --reconstruct.')
+  method = _method(model)
+  height, width, channels = model.image_shape
   num = FLAGS.num_samples
-  labels = _labels(config, num)
+  labels = _labels(model.num_classes, num)
   originals, num_fixed = None, 0
   if FLAGS.reconstruct:
-    originals, _ = _originals(config, num)
+    originals, _ = _originals(config.data, num)
     reconstructions = _reconstruct(model, originals, FLAGS.batch_size)
     _write(FLAGS.output, reconstructions, originals, None, None, None, step,
            height)
@@ -116,22 +126,21 @@ def main(argv):
     fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
     if not 0 <= fixed_rows <= height:
       raise app.UsageError(f'--fixed_rows must be in [0, {height}].')
-    originals, test_labels = _originals(config, num)
+    originals, test_labels = _originals(config.data, num)
     num = len(originals)
     if labels is not None and not FLAGS.labels:
       labels = test_labels
     num_fixed = fixed_rows * width * channels
   try:
-    noise = sampling.draw_noise((num,) + config.noise_shape, FLAGS.seed,
-                                FLAGS.truncation).numpy()
+    noise = sampling.draw_noise((num,) + tuple(model.noise_shape),
+                                FLAGS.seed, FLAGS.truncation).numpy()
   except ValueError as e:
     raise app.UsageError(str(e)) from e
 
   @tf.function
   def sample_batch(noise, labels, images):
-    return image_lib.to_uint8(sampling.sample(
-        model, noise, FLAGS.method, labels, images, num_fixed,
-        FLAGS.latent_sampler))
+    return image_lib.to_uint8(model.sample(noise, method, labels, images,
+                                           num_fixed))
 
   batches = []
   start_time = time.time()
@@ -144,13 +153,13 @@ def main(argv):
                                 images).numpy())
     elapsed = time.time() - start_time
     left = elapsed / end * (num - end)
-    sys.stderr.write(f'\rsampled {end}/{num} images ({FLAGS.method}), '
+    sys.stderr.write(f'\rsampled {end}/{num} images ({method}), '
                      f'{elapsed:.0f}s elapsed, {left:.0f}s left ')
     sys.stderr.flush()
   sys.stderr.write('\n')
   samples = np.concatenate(batches)
-  codes = (model.codes(noise, FLAGS.latent_sampler).numpy()
-           if config.is_latent else None)
+  codes = (model.codes(noise, method).numpy()
+           if method in model.latent_methods else None)
   _write(FLAGS.output, samples, originals, noise, labels, codes, step, height)
 
 

@@ -7,7 +7,7 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf import test_util
+from aiqn_tf.testing import test_util
 
 
 class SampleBinaryTest(tf.test.TestCase):

@@ -21,28 +21,34 @@ Flags given explicitly override the preset. A run restarted with the same
 --model_dir continues from its last checkpoint with its saved configuration.
 """
 
-import dataclasses
 import os
+import re
 import sys
 
 from absl import app
 from absl import flags
 from absl import logging
 
-from aiqn_tf import config as config_lib
-from aiqn_tf import datasets
-from aiqn_tf import distribute
+from aiqn_tf.data import datasets
+from aiqn_tf.models import registry
+from aiqn_tf.runs import config as config_lib
+from aiqn_tf.runs import presets
+from aiqn_tf.runs import run_dir
+from aiqn_tf.training import distribute
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_enum('preset', None,
-                  sorted(set(config_lib.PRESETS) | set(config_lib.VAE_PRESETS)),
-                  'Base configuration. PixelIQN / PixelCNN: the paper\'s '
-                  '(cifar10, imagenet32, imagenet32_large) or a small CPU one '
-                  '(digits, photos). AIQN-VAE / VAE: celeba (the paper\'s) '
-                  'or digits, faces.')
+flags.DEFINE_enum('preset', None, list(presets.PRESETS),
+                  'Base configuration (an experiment; see '
+                  'aiqn_tf/runs/presets.py). PixelIQN / PixelCNN: the '
+                  'paper\'s (cifar10, imagenet32, imagenet32_large) or a '
+                  'small CPU one (digits, photos). AIQN-VAE / VAE: celeba '
+                  '(the paper\'s) or digits, faces.')
 flags.DEFINE_string('model_dir', None, 'Run directory.')
-flags.DEFINE_enum('model', 'pixel_iqn', list(config_lib.MODELS), 'Model.')
+flags.DEFINE_string('model', 'pixel_iqn', 'Model kind: pixel_iqn, pixel_cnn, '
+                    'aiqn_vae, vae, or one registered by --model_module.')
+flags.DEFINE_list('model_module', [], 'Python modules to import first: they '
+                  'register more model kinds (models/registry.py).')
 flags.DEFINE_enum('dataset', None, list(datasets.SPECS), 'Dataset.')
 flags.DEFINE_integer('image_size', None, 'Resize images to this square size '
                      '(0: as stored; the VAE takes 8, 16, 32 or 64).')
@@ -83,7 +89,7 @@ flags.DEFINE_integer('num_samples', None, 'Images per sample grid.')
 flags.DEFINE_integer('eval_every', None, 'Steps between FID / Inception '
                      'score evaluations with the averaged weights (0: never).')
 flags.DEFINE_integer('eval_num_samples', None, 'Samples per evaluation.')
-flags.DEFINE_enum('eval_classifier', None, ['inception', 'digits'],
+flags.DEFINE_enum('eval_classifier', None, list(config_lib.CLASSIFIERS),
                   'Classifier for evaluations during training.')
 flags.DEFINE_string('eval_classifier_path', None, 'The classifier\'s '
                     'SavedModel (inception: a local tfgan/eval/inception/1).')
@@ -98,51 +104,106 @@ RESUMABLE = ('train_steps', 'checkpoint_every', 'summary_every',
              'eval_classifier', 'eval_classifier_path')
 
 
-def resolve_config(model_dir, preset, overrides):
-  """The run's TrainConfig: saved one if resuming, else preset + overrides.
+def flag_message(message):
+  """A library message with its config field names written as flags."""
+  names = sorted((name for name in FLAGS if '_' in name and
+                  name not in ('model_dir', 'model_module')),
+                 key=len, reverse=True)
+  return re.sub(r'(?<![\w-])(' + '|'.join(names) + r')\b', r'--\1', message)
+
+
+def resolve_config(model_dir, preset, overrides, model_module=()):
+  """The run's Config: the saved one if resuming, else preset + overrides.
 
   Args:
     model_dir: the run directory.
-    preset: a preset name or None (the paper's defaults for the model).
-    overrides: dict of TrainConfig fields set explicitly.
+    preset: a preset name or None (the model's default preset).
+    overrides: dict of config fields (any section) set explicitly, and
+      'model' for the model kind.
+    model_module: modules that register more model kinds.
 
   Returns:
-    a validated TrainConfig.
+    a validated runs.config.Config.
 
   Raises:
     ValueError: on a bad value, or a setting that contradicts a saved run.
   """
+  overrides = dict(overrides)
+  registry.import_modules(model_module)
+  overrides = _applicable(overrides, model_dir)
   if os.path.exists(os.path.join(model_dir, config_lib.CONFIG_FILE)):
-    config = config_lib.TrainConfig.load(model_dir)
+    config = config_lib.Config.load(model_dir)
+    model_name = overrides.pop('model', config.model_name)
+    fields = config_lib.section_fields(config.model_name)
+    saved = {name: getattr(getattr(config, fields[name]), name)
+             for name in overrides if name in fields}
+    if model_name != config.model_name:
+      saved['model'] = config.model_name
+      overrides['model'] = model_name
     for name, value in overrides.items():
-      if name in RESUMABLE:
-        setattr(config, name, value)
-      elif getattr(config, name) != value:
+      if name not in RESUMABLE and name in saved and saved[name] != value:
         raise ValueError(
-            f'{model_dir} holds a run with {name}={getattr(config, name)!r}, '
+            f'{model_dir} holds a run with {name}={saved[name]!r}, '
             f'not {value!r}; use a new --model_dir for a different run.')
-    return config.validate()
-  config = config_lib.preset(preset, overrides.get('model', 'pixel_iqn'))
-  return dataclasses.replace(config, **overrides).validate()
+    return config.replace(**overrides).validate()
+  model_name = overrides.pop('model', 'pixel_iqn')
+  registry.get(model_name)  # Unknown kinds fail here, listing the known.
+  config = presets.preset(preset, model_name).replace(**overrides)
+  if model_module:
+    config.model_module = ','.join(model_module)
+  return config.validate()
+
+
+def _applicable(overrides, model_dir):
+  """The overrides that apply to the model; warns about the others.
+
+  Flags of another model kind's section (e.g. --head_units for a plain VAE)
+  are ignored, as they always were; asking a model that takes no labels to
+  be class-conditional is an error.
+  """
+  if os.path.exists(os.path.join(model_dir, config_lib.CONFIG_FILE)):
+    model_name = overrides.get(
+        'model', config_lib.Config.load(model_dir).model_name)
+  else:
+    model_name = overrides.get('model', 'pixel_iqn')
+  fields = config_lib.section_fields(model_name)
+  applicable = {}
+  for name, value in overrides.items():
+    if name == 'model' or name in fields:
+      applicable[name] = value
+    elif name == 'class_conditional' and value:
+      raise ValueError(config_lib.not_a_field_message(name, model_name))
+    else:
+      logging.warning('Ignoring --%s: %s', name,
+                      config_lib.not_a_field_message(name, model_name))
+  return applicable
+
+
+def _config_flags():
+  """The config fields given explicitly on the command line (and 'model')."""
+  names = {'model'}
+  for model_name in registry.names():
+    names.update(config_lib.section_fields(model_name))
+  return {name: FLAGS[name].value for name in names
+          if name in FLAGS and FLAGS[name].present}
 
 
 def main(argv):
   del argv
-  field_names = {f.name for f in dataclasses.fields(config_lib.TrainConfig)}
-  overrides = {name: FLAGS[name].value for name in field_names
-               if name in FLAGS and FLAGS[name].present}
   try:
-    config = resolve_config(FLAGS.model_dir, FLAGS.preset, overrides)
+    config = resolve_config(FLAGS.model_dir, FLAGS.preset, _config_flags(),
+                            FLAGS.model_module)
   except ValueError as e:
-    raise app.UsageError(str(e)) from e
+    raise app.UsageError(flag_message(str(e))) from e
   strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
   logging.info('Strategy %s with %d replica(s).', type(strategy).__name__,
                strategy.num_replicas_in_sync)
-  if config.batch_size % strategy.num_replicas_in_sync:
+  batch_size = config.loop.batch_size
+  if batch_size % strategy.num_replicas_in_sync:
     raise app.UsageError(
-        f'--batch_size={config.batch_size} must be a multiple of the '
+        f'--batch_size={batch_size} must be a multiple of the '
         f'{strategy.num_replicas_in_sync} replicas.')
-  from aiqn_tf import training  # pylint: disable=g-import-not-at-top
+  from aiqn_tf.training import trainer as training  # pylint: disable=g-import-not-at-top
   try:
     trainer = training.Trainer(config, FLAGS.model_dir, strategy,
                                data_dir=FLAGS.data_dir,
@@ -155,11 +216,11 @@ def main(argv):
   if trainer.is_chief:
     model_dir = os.path.abspath(FLAGS.model_dir)
     tensorboard = os.path.join(os.path.dirname(sys.executable), 'tensorboard')
-    print(f'Trained {config.model} on {config.dataset} to step '
+    print(f'Trained {config.model_name} on {config.data.dataset} to step '
           f'{trainer.step}.\n'
           f'Samples (Polyak-averaged weights): '
-          f'{os.path.join(model_dir, training.SAMPLES_PNG)}\n'
-          f'TensorBoard logs: {os.path.join(model_dir, training.SUMMARY_DIR)}'
+          f'{os.path.join(model_dir, run_dir.SAMPLES_PNG)}\n'
+          f'TensorBoard logs: {os.path.join(model_dir, run_dir.SUMMARY_DIR)}'
           f'\n  open with: {tensorboard} --logdir {model_dir}  (then browse '
           'http://localhost:6006)')
 

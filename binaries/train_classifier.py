@@ -10,7 +10,8 @@ Inception score (binaries/evaluate.py --classifier=digits).
 from absl import app
 from absl import flags
 
-from aiqn_tf import classifiers
+from aiqn_tf.evaluation import classifiers
+from binaries import _classifier_training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('output_dir', classifiers.DEFAULT_DIGITS_PATH,
@@ -21,8 +22,8 @@ flags.DEFINE_integer('seed', 0, 'Random seed.')
 
 def main(argv):
   del argv
-  accuracy = classifiers.train_digits_classifier(FLAGS.output_dir,
-                                                 FLAGS.epochs, FLAGS.seed)
+  accuracy = _classifier_training.train_digits_classifier(
+      FLAGS.output_dir, FLAGS.epochs, FLAGS.seed)
   print(f'Digits classifier: test accuracy {accuracy:.4f} on 300 held-out '
         f'digits; saved to {FLAGS.output_dir}')
 

@@ -8,8 +8,8 @@ import time
 
 import tensorflow as tf
 
-from aiqn_tf import config as config_lib
-from aiqn_tf import test_util
+from aiqn_tf.runs import presets
+from aiqn_tf.testing import test_util
 from binaries import train
 
 TINY = ['--preset=digits', '--num_layers=1', '--filters=8',
@@ -30,13 +30,13 @@ class ResolveConfigTest(tf.test.TestCase):
   def test_preset_then_overrides(self):
     config = train.resolve_config(self.model_dir, 'cifar10',
                                   {'model': 'pixel_cnn', 'batch_size': 64})
-    self.assertEqual(config.optimizer, 'rmsprop')
-    self.assertEqual(config.lr_schedule, 'paper')
-    self.assertEqual(config.batch_size, 64)
-    self.assertEqual(config.num_layers, 15)
+    self.assertEqual(config.optimizer.optimizer, 'rmsprop')
+    self.assertEqual(config.optimizer.lr_schedule, 'paper')
+    self.assertEqual(config.loop.batch_size, 64)
+    self.assertEqual(config.model.num_layers, 15)
     large = train.resolve_config(self.model_dir, 'imagenet32_large', {})
-    self.assertEqual((large.num_layers, large.filters, large.batch_size),
-                     (20, 256, 128))
+    self.assertEqual((large.model.num_layers, large.model.filters,
+                      large.loop.batch_size), (20, 256, 128))
 
   def test_bad_values_are_rejected(self):
     for overrides, message in (
@@ -52,8 +52,10 @@ class ResolveConfigTest(tf.test.TestCase):
   def test_resume_keeps_the_run_and_allows_more_steps(self):
     train.resolve_config(self.model_dir, 'digits', {}).save(self.model_dir)
     more = train.resolve_config(self.model_dir, None, {'train_steps': 9000})
-    self.assertEqual(more.train_steps, 9000)
-    self.assertEqual(more.num_layers, config_lib.PRESETS['digits']['num_layers'])
+    self.assertEqual(more.loop.train_steps, 9000)
+    self.assertEqual(more.model.num_layers,
+                     presets.preset('digits', 'pixel_iqn').model.num_layers)
+    self.assertEqual(more.model.num_layers, 5)
     with self.assertRaisesRegex(ValueError, 'new --model_dir'):
       train.resolve_config(self.model_dir, None, {'filters': 7})
 
@@ -74,8 +76,8 @@ class TrainBinaryTest(tf.test.TestCase):
     self.assertIn('tensorboard --logdir', output)
     with open(os.path.join(model_dir, 'config.json')) as f:
       saved = json.load(f)
-    self.assertEqual((saved['dataset'], saved['num_layers'],
-                      saved['class_conditional']), ('digits', 1, True))
+    self.assertEqual((saved['data']['dataset'], saved['model']['num_layers'],
+                      saved['model']['class_conditional']), ('digits', 1, True))
     png = tf.io.decode_png(tf.io.read_file(os.path.join(model_dir,
                                                         'samples.png')))
     self.assertEqual(png.shape[-1], 1)

@@ -13,9 +13,9 @@ import numpy as np
 from scipy import stats
 import tensorflow as tf
 
-from aiqn_tf import test_util
+from aiqn_tf.testing import test_util
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = test_util.ROOT
 STAND_IN = os.path.join(ROOT, 'testdata', 'inception_stand_in')
 TINY = ['--preset=faces', '--image_size=16', '--latent_dim=4',
         '--aiqn_layers=2', '--aiqn_units=16', '--head_units=4',
@@ -57,8 +57,8 @@ class VAEBinariesTest(tf.test.TestCase):
     with open(os.path.join(self.model_dir, 'config.json')) as f:
       config = json.load(f)
     # The paper's AIQN-VAE settings come with the model.
-    self.assertEqual((config['kl_weight'], config['prior_variance']),
-                     (0.5, 0.1))
+    self.assertEqual((config['model']['kl_weight'],
+                      config['model']['prior_variance']), (0.5, 0.1))
     self.assertIn('reconstruction', self.train_output)
     self.assertIn('quantile', self.train_output)
     self.assertTrue(os.path.exists(os.path.join(self.model_dir,
@@ -132,8 +132,8 @@ class VAEBinariesTest(tf.test.TestCase):
     self.assertEqual(code, 0, output)
     with open(os.path.join(model_dir, 'config.json')) as f:
       config = json.load(f)
-    self.assertEqual((config['kl_weight'], config['prior_variance']),
-                     (1.0, 1.0))
+    self.assertEqual((config['model']['kl_weight'],
+                      config['model']['prior_variance']), (1.0, 1.0))
     code, output = test_util.run_binary(
         'sample', f'--model_dir={model_dir}', '--latent_sampler=aiqn')
     self.assertNotEqual(code, 0)

@@ -1,0 +1,1 @@
+"""Image scaling and picture grids, shared by every layer."""

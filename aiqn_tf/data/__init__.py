@@ -1,0 +1,1 @@
+"""Datasets: bundled images, tfds, image folders, numpy files; the pipeline."""

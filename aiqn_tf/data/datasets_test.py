@@ -1,0 +1,131 @@
+"""Each dataset's shapes and ranges; tfds ones through the real builders."""
+
+import os
+import shutil
+import tempfile
+import time
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.data import datasets
+
+TESTDATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), 'testdata',
+                        'tfds')
+
+
+class BundledTest(tf.test.TestCase, parameterized.TestCase):
+
+  def test_digits(self):
+    train = datasets.as_arrays('digits', 'train')
+    test = datasets.as_arrays('digits', 'test')
+    self.assertEqual(train['images'].shape, (1497, 8, 8, 1))
+    self.assertEqual(test['images'].shape, (300, 8, 8, 1))
+    for split in (train, test):
+      self.assertEqual(split['images'].dtype, np.uint8)
+      self.assertEqual(split['images'].max(), 255)
+      self.assertEqual(set(np.unique(split['labels'])), set(range(10)))
+    # 0..16 scaled to 0..255: 17 levels only.
+    self.assertLen(np.unique(train['images']), 17)
+
+  def test_photos_split_by_photo(self):
+    train = datasets.as_arrays('photos', 'train')['images']
+    test = datasets.as_arrays('photos', 'test')['images']
+    self.assertEqual(train.shape[1:], (32, 32, 3))
+    self.assertEqual(test.shape[1:], (32, 32, 3))
+    self.assertGreater(len(train), 1000)
+    self.assertGreater(len(test), 300)
+    self.assertEmpty(set(datasets.PHOTOS_TRAIN) & set(datasets.PHOTOS_TEST))
+    # No test patch appears in the training set.
+    train_keys = {p.tobytes() for p in train}
+    self.assertFalse(any(p.tobytes() in train_keys for p in test))
+    self.assertGreater(train.std(), 30)  # Real photos, not blank.
+
+  def test_faces(self):
+    train = datasets.as_arrays('faces', 'train')['images']
+    test = datasets.as_arrays('faces', 'test')['images']
+    self.assertEqual(train.shape, (80, 25, 25, 1))
+    self.assertEqual(test.shape, (20, 25, 25, 1))
+    self.assertEqual(train.dtype, np.uint8)
+    self.assertGreater(train.std(), 20)
+
+  def test_resize(self):
+    native = datasets.as_arrays('faces', 'test')['images']
+    resized = datasets.as_arrays('faces', 'test', image_size=32)['images']
+    self.assertEqual(resized.shape, (20, 32, 32, 1))
+    self.assertEqual(resized.dtype, np.uint8)
+    # The same pictures: their means agree to within rounding.
+    self.assertAllClose(resized.mean((1, 2, 3)), native.mean((1, 2, 3)),
+                        atol=2.0)
+    same = datasets.as_arrays('digits', 'test', image_size=8)['images']
+    self.assertAllEqual(same, datasets.as_arrays('digits', 'test')['images'])
+
+  def test_pipeline_batches_and_drops_labels(self):
+    make = lambda seed: datasets.input_pipeline(
+        datasets.load('digits', 'train'), global_batch_size=8,
+        shuffle_buffer=100, seed=seed, keep_labels=False)
+    first = next(iter(make(3)))
+    self.assertEqual(set(first), {'images'})
+    self.assertEqual(first['images'].shape, (8, 8, 8, 1))
+    # The order is a function of the seed.
+    self.assertAllEqual(first['images'], next(iter(make(3)))['images'])
+    self.assertNotAllEqual(first['images'], next(iter(make(4)))['images'])
+
+  def test_bad_name_and_split(self):
+    with self.assertRaisesRegex(ValueError, 'celeba, cifar10'):
+      datasets.load('mnist', 'train')
+    with self.assertRaisesRegex(ValueError, 'split'):
+      datasets.load('digits', 'validation')
+
+
+class TfdsTest(tf.test.TestCase, parameterized.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.data_dir = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, self.data_dir, ignore_errors=True)
+
+  @parameterized.parameters(
+      ('cifar10', 'cifar10', (32, 32, 3), 10, 'train', 10),
+      ('cifar10', 'cifar10', (32, 32, 3), 10, 'test', 3),
+      ('imagenet32', 'downsampled_imagenet/32x32', (32, 32, 3), None, 'test',
+       3),
+      ('celeba', 'celeb_a', (64, 64, 3), None, 'train', 3),
+  )
+  def test_real_builder_on_fixture(self, name, tfds_name, shape, num_classes,
+                                   split, count):
+    spec = datasets.get_spec(name)
+    self.assertEqual(spec.image_shape, shape)
+    arrays = datasets.as_arrays(name, split, data_dir=self.data_dir,
+                                raw_dir=os.path.join(TESTDATA, tfds_name))
+    self.assertEqual(arrays['images'].shape, (count,) + shape)
+    self.assertEqual(arrays['images'].dtype, np.uint8)
+    if num_classes:
+      self.assertTrue(np.all((arrays['labels'] >= 0) &
+                             (arrays['labels'] < num_classes)))
+    else:
+      self.assertNotIn('labels', arrays)
+    # Once prepared, it loads from data_dir alone.
+    again = datasets.as_arrays(name, split, data_dir=self.data_dir)
+    self.assertAllEqual(again['images'], arrays['images'])
+
+  def test_celeba_crop_matches_lynnho(self):
+    full = np.random.default_rng(0).integers(0, 256, (218, 178, 3), np.uint8)
+    crop = full[55:163, 35:143].astype(np.float32)
+    expected = tf.image.resize(crop, [64, 64])
+    got = datasets.celeba_crop(full)
+    self.assertEqual(got.dtype, tf.uint8)
+    self.assertAllClose(got, np.clip(np.round(expected), 0, 255), atol=0)
+
+  def test_missing_dataset_fails_fast_with_advice(self):
+    start = time.time()
+    with self.assertRaisesRegex(datasets.DatasetNotPreparedError,
+                                '--download.*--raw_dir.*tfds build'):
+      datasets.load('cifar10', 'train', data_dir=self.data_dir)
+    self.assertLess(time.time() - start, 20)
+
+
+if __name__ == '__main__':
+  tf.test.main()

@@ -1,0 +1,1 @@
+"""Evaluation: classifiers, FID / Inception score through TF-GAN, results files."""

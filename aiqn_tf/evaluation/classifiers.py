@@ -1,0 +1,78 @@
+"""Classifiers for FID and Inception score: Inception from disk, or a digits CNN.
+
+Both are SavedModels called on images and returning {"logits": [N, K],
+"pool_3": [N, D]}, the interface of TF-Hub's `tfgan/eval/inception/1` (which
+cannot be downloaded at run time here: the user provides a local copy).
+
+- inception: TF-GAN's preprocessing (scale to [-1, 1], bilinear resize to
+  299x299; TF-GAN 2.1 no longer exports the function) and the SavedModel at
+  `path`.
+- digits: a small CNN trained on the digits train split by
+  binaries/train_classifier.py; its penultimate layer plays pool_3.
+"""
+
+import os
+
+import tensorflow as tf
+
+from aiqn_tf.core import images as image_lib
+
+KINDS = ('inception', 'digits')
+DEFAULT_DIGITS_PATH = os.path.join('classifiers', 'digits')
+INCEPTION_SIZE = 299  # TF-GAN's INCEPTION_DEFAULT_IMAGE_SIZE.
+
+
+class SavedModelClassifier:
+  """uint8 images [N, H, W, C] -> {"logits", "pool_3"} from a SavedModel.
+
+  Args:
+    path: a SavedModel directory whose object is callable on float images in
+      [-1, 1] (or has a serving_default signature) returning "logits" and
+      "pool_3".
+    image_size: resize to this square size with TF-GAN's preprocessing
+      (Inception: 299), or None to feed images at their size.
+  """
+
+  def __init__(self, path, image_size=None):
+    self.loaded = tf.saved_model.load(path)
+    self.image_size = image_size
+    self._call = (self.loaded if callable(self.loaded) else
+                  self.loaded.signatures['serving_default'])
+
+  def __call__(self, images):
+    images = image_lib.to_float(images)
+    if self.image_size:  # TF-GAN's Inception preprocessing.
+      if images.shape[-1] == 1:
+        images = tf.tile(images, [1, 1, 1, 3])
+      images = tf.image.resize(images, [self.image_size, self.image_size],
+                               method='bilinear')
+    out = self._call(images)
+    return {k: tf.reshape(out[k], [tf.shape(out[k])[0], -1])
+            for k in ('logits', 'pool_3')}
+
+
+def load(kind, path=None):
+  """The classifier `kind` ('inception' or 'digits') from `path`.
+
+  Raises:
+    ValueError: on an unknown kind.
+    FileNotFoundError: when the classifier is not at `path`, saying how to get it.
+  """
+  if kind not in KINDS:
+    raise ValueError(f'classifier must be one of {KINDS}, got {kind!r}.')
+  if kind == 'inception':
+    if not path or not os.path.isdir(path):
+      raise FileNotFoundError(
+          f'No Inception network at {path!r}. Give the path of a local copy '
+          'of TF-Hub\'s tfgan/eval/inception/1 (download '
+          'https://tfhub.dev/tensorflow/tfgan/eval/inception/1?tf-hub-format='
+          'compressed on a machine with network access and untar it), or any '
+          'SavedModel returning "logits" and "pool_3". For the bundled '
+          'digits use the digits classifier.')
+    return SavedModelClassifier(path, INCEPTION_SIZE)
+  path = path or DEFAULT_DIGITS_PATH
+  if not os.path.isdir(path):
+    raise FileNotFoundError(
+        f'No digits classifier at {path!r}. Train it (about a minute) with: '
+        f'python -m binaries.train_classifier --output_dir={path}')
+  return SavedModelClassifier(path)

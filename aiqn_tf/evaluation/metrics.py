@@ -1,0 +1,109 @@
+"""FID and Inception score through TF-GAN, from classifier outputs.
+
+Activations and logits are gathered batch by batch in eager mode (TF-GAN's
+streaming metrics need graph mode), then TF-GAN's functions compute the
+metrics in float64:
+
+  FID = |mu1 - mu2|^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2))  on the activations,
+  IS  = exp(E_x KL(p(y|x) || p(y)))                      on the logits.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.evaluation import tfgan_compat
+
+
+def classifier_outputs(classifier, images, batch_size=100):
+  """Runs `classifier` over uint8 images in batches.
+
+  Args:
+    classifier: callable uint8 [n, H, W, C] -> {"pool_3": [n, D],
+      "logits": [n, K]} (see `classifiers`).
+    images: uint8 [N, H, W, C].
+    batch_size: images per call.
+
+  Returns:
+    (activations float64 [N, D], logits float64 [N, K]).
+  """
+  activations, logits = [], []
+  for start in range(0, len(images), batch_size):
+    out = classifier(images[start:start + batch_size])
+    activations.append(np.asarray(out['pool_3'], np.float64))
+    logits.append(np.asarray(out['logits'], np.float64))
+  return np.concatenate(activations), np.concatenate(logits)
+
+
+def frechet_distance(activations1, activations2):
+  """TF-GAN's Frechet distance between two activation sets [N, D], float64."""
+  tfgan = tfgan_compat.tfgan()
+  return float(tfgan.eval.frechet_classifier_distance_from_activations(
+      tf.constant(activations1, tf.float64),
+      tf.constant(activations2, tf.float64)))
+
+
+def inception_score(logits, num_splits=10):
+  """Inception score of logits [N, K].
+
+  Returns:
+    (TF-GAN's single value over all N, mean and standard deviation of the
+     score over `num_splits` equal splits, the usual report).
+  """
+  tfgan = tfgan_compat.tfgan()
+  score = lambda x: float(tfgan.eval.classifier_score_from_logits(
+      tf.constant(x, tf.float64)))
+  splits = [score(part) for part in np.array_split(logits, num_splits)]
+  return score(logits), float(np.mean(splits)), float(np.std(splits))
+
+
+def latent_wasserstein(codes, reference):
+  """Per-dimension 1-Wasserstein distance between two code sets, averaged.
+
+  Args:
+    codes: float [N, m] latent samples (e.g. the AIQN's or the prior's).
+    reference: float [M, m] (e.g. the encoder's codes of training images).
+
+  Returns:
+    (mean over the m dimensions, float array [m] of the distances).
+  """
+  from scipy import stats  # pylint: disable=g-import-not-at-top
+  codes, reference = np.asarray(codes), np.asarray(reference)
+  if codes.ndim != 2 or codes.shape[1:] != reference.shape[1:]:
+    raise ValueError(f'codes {codes.shape} and reference {reference.shape} '
+                     'must both be [N, m] with the same m.')
+  distances = np.array([stats.wasserstein_distance(codes[:, i],
+                                                   reference[:, i])
+                        for i in range(codes.shape[1])])
+  return float(distances.mean()), distances
+
+
+def evaluate(classifier, samples, train_images, test_images=None,
+             batch_size=100):
+  """FID and Inception score of model samples, and the FID floor.
+
+  Args:
+    classifier: see `classifier_outputs`.
+    samples: uint8 [N, H, W, C] model samples.
+    train_images: uint8 [M, H, W, C] training images (the paper: N = M).
+    test_images: optional uint8 held-out images: their FID against the
+      training images is the floor a perfect model reaches at that size.
+
+  Returns:
+    dict of floats: fid, inception_score, inception_score_mean,
+    inception_score_std, num_samples, num_train, and fid_floor,
+    test_inception_score when test_images is given.
+  """
+  sample_act, sample_logits = classifier_outputs(classifier, samples,
+                                                 batch_size)
+  train_act, _ = classifier_outputs(classifier, train_images, batch_size)
+  score, mean, std = inception_score(sample_logits)
+  results = dict(fid=frechet_distance(sample_act, train_act),
+                 inception_score=score, inception_score_mean=mean,
+                 inception_score_std=std, num_samples=len(samples),
+                 num_train=len(train_images))
+  if test_images is not None:
+    test_act, test_logits = classifier_outputs(classifier, test_images,
+                                               batch_size)
+    results['fid_floor'] = frechet_distance(test_act, train_act)
+    results['test_inception_score'] = inception_score(test_logits)[0]
+  return results

@@ -1,0 +1,278 @@
+"""AIQN-VAE (paper appendix): a VAE and a latent AIQN trained together.
+
+The AIQN learns the aggregate posterior: it is trained with the quantile Huber
+loss on the encoder's codes, one reparameterized sample z ~ q(z | x) per image
+(the codes the decoder is trained on), with the gradient stopped so the AIQN
+never shapes the encoder. Sampling: tau ~ U([0,1]^m) -> AIQN -> decoder.
+
+The plain VAE is the same model without the AIQN (`use_aiqn=False`). Both
+turn uniform noise [B, m] into images: the prior's codes are its Gaussian
+quantiles, z = sqrt(prior_variance) * Phi^-1(u), so the same noise drives
+prior and AIQN samples and one serving signature fits both.
+"""
+
+import dataclasses
+
+import tensorflow as tf
+
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import base
+from aiqn_tf.models import latent_aiqn
+from aiqn_tf.models import losses
+from aiqn_tf.models import registry
+from aiqn_tf.models import sampling
+from aiqn_tf.models import vae as vae_lib
+
+LATENT_SAMPLERS = ('aiqn', 'prior')
+# Uniform noise is clipped to [EPS, 1 - EPS] before the Gaussian quantile.
+EPS = 1e-6
+
+
+@dataclasses.dataclass
+class AIQNVAEConfig:
+  """AIQN-VAE's model section: the paper's KL weight 0.5 and prior variance 0.1."""
+  latent_dim: int = 32
+  aiqn_layers: int = 3
+  aiqn_units: int = 512
+  head_units: int = 16
+  kl_weight: float = 0.5
+  prior_variance: float = 0.1
+  kappa: float = 0.002
+
+
+@registry.register('aiqn_vae')
+class AIQNVAE(base.GenerativeModel):
+  """A ConvVAE and (unless use_aiqn is False) a LatentAIQN on its codes.
+
+  Args:
+    image_shape: (S, S, C), S in {8, 16, 32, 64}.
+    latent_dim: m (the paper: 32).
+    hidden_units, head_units: the latent AIQN (the paper: three of 512).
+    kl_weight: weight of the KL term (AIQN-VAE: 0.5; plain VAE: 1).
+    prior_variance: variance of the Gaussian prior (AIQN-VAE: 0.1).
+    kappa: Huber threshold of the AIQN's quantile loss.
+    use_aiqn: False for the plain VAE.
+  """
+
+  Config = AIQNVAEConfig
+  can_reconstruct = True
+
+  def __init__(self, image_shape, latent_dim=32, hidden_units=(512,) * 3,
+               head_units=16, kl_weight=0.5, prior_variance=0.1, kappa=0.002,
+               use_aiqn=True, num_classes=None, **kwargs):
+    if num_classes is not None:
+      raise ValueError('AIQN-VAE is not class-conditional; set '
+                       'class_conditional to False.')
+    if latent_dim < 2:
+      raise ValueError(f'latent_dim must be >= 2, got {latent_dim}.')
+    if not kl_weight >= 0:
+      raise ValueError(f'kl_weight must be >= 0, got {kl_weight}.')
+    if not prior_variance > 0:
+      raise ValueError(f'prior_variance must be > 0, got {prior_variance}.')
+    if not kappa > 0:
+      raise ValueError(f'kappa must be > 0, got {kappa}.')
+    super().__init__(image_shape, None, **kwargs)
+    self.hyperparameters = dict(
+        image_shape=self.image_shape, latent_dim=latent_dim,
+        hidden_units=tuple(hidden_units), head_units=head_units,
+        kl_weight=kl_weight, prior_variance=prior_variance, kappa=kappa,
+        use_aiqn=use_aiqn)
+    self.latent_dim = latent_dim
+    self.vae = vae_lib.ConvVAE(image_shape, latent_dim, name='vae')
+    self.aiqn = (latent_aiqn.LatentAIQN(latent_dim, hidden_units, head_units,
+                                        name='latent_aiqn')
+                 if use_aiqn else None)
+    self.kl_weight = kl_weight
+    self.prior_variance = prior_variance
+    self.kappa = kappa
+
+  @classmethod
+  def from_section(cls, section, image_shape, num_classes=None):
+    del num_classes  # Its section has no class_conditional.
+    fields = dataclasses.asdict(section)
+    layers, units = fields.pop('aiqn_layers'), fields.pop('aiqn_units')
+    if layers < 1 or units < 1:
+      raise ValueError(f'aiqn_layers and aiqn_units must be >= 1, got '
+                       f'{layers} and {units}.')
+    return cls(image_shape, hidden_units=(units,) * layers, **fields)
+
+  def build(self, input_shape):
+    # The parts build lazily: one call on zeros creates every weight.
+    self.call(tf.zeros([1] + list(input_shape[1:])))
+
+  def dummy_inputs(self, batch_size=1):
+    return tf.zeros((batch_size,) + self.image_shape)
+
+  @property
+  def noise_shape(self):
+    return (self.latent_dim,)
+
+  @property
+  def sample_methods(self):
+    """'aiqn' (the default) and 'prior'; a plain VAE only 'prior'."""
+    return ('prior',) if self.aiqn is None else LATENT_SAMPLERS
+
+  latent_methods = sample_methods
+
+  def check_method(self, method):
+    if method == 'aiqn' and self.aiqn is None:
+      raise ValueError('A plain VAE has no latent AIQN, so no AIQN codes: '
+                       "sample its prior ('prior') instead.")
+    return super().check_method(method)
+
+  def training_noise(self, batch_size, seed):
+    """tau for the AIQN and the reparameterization noise epsilon."""
+    shape = (batch_size, self.latent_dim)
+    return {'tau': tf.random.stateless_uniform(shape, seed),
+            'epsilon': tf.random.stateless_normal(
+                shape, tf.random.experimental.stateless_fold_in(seed, 1))}
+
+  def per_example_loss(self, batch, noise, training=True):
+    """VAE loss + the AIQN's quantile loss; logs the three parts."""
+    parts = self.compute_losses(image_lib.to_float(batch['images']),
+                                noise['tau'], training, noise['epsilon'])
+    return parts.pop('total'), parts
+
+  def averaged_layer(self):
+    """The AIQN only, as in the paper (the VAE's weights are copied)."""
+    return self.aiqn
+
+  def sample(self, noise, method=None, labels=None, images=None,
+             num_fixed=0):
+    method = self.check_method(method)
+    self.check_conditioning(labels, images, num_fixed)
+    return self.generate(noise, method)
+
+  def encode(self, images):
+    """float32 [B, S, S, C] in [-1, 1] -> posterior (mean, log_variance) [B, m]."""
+    return self.vae.encode(images)
+
+  def serving_signatures(self):
+    """sample / serving_default, prior and reconstruct; see serving/export.py."""
+
+    def sampler(method):
+      def sample(tau):
+        tau = base.checked_input('tau', tau, (self.latent_dim,), 0, 1)
+        return {'images': image_lib.to_uint8(self.generate(tau, method))}
+      return tf.function(sample, input_signature=[
+          base.any_shape('tau', tf.float32)])
+
+    def reconstruct(images):
+      images = base.checked_input('images', images, self.image_shape, 0, 255)
+      return {'images': image_lib.to_uint8(self.reconstruct(
+          image_lib.to_float(images)))}
+
+    return {'sample': sampler(None), 'prior': sampler('prior'),
+            'reconstruct': tf.function(reconstruct, input_signature=[
+                base.any_shape('images', tf.uint8)])}
+
+  def call(self, images, training=False):
+    """Builds every part; returns reconstructions from the posterior means."""
+    mean, _ = self.vae.encode(images, training)
+    if self.aiqn is not None:
+      self.aiqn({'z': mean, 'tau': tf.fill(tf.shape(mean), 0.5)})
+    return self.vae.decode(mean, training)
+
+  def compute_losses(self, images, tau, training=True, epsilon=None):
+    """Per-example losses of a batch.
+
+    Args:
+      images: float32 [B, S, S, C] in [-1, 1].
+      tau: float32 [B, m] in [0, 1] (unused without the AIQN).
+      training: batch norm mode.
+      epsilon: optional float32 [B, m] reparameterization noise.
+
+    Returns:
+      dict of float32 [B]: reconstruction, kl, quantile (0 without the AIQN),
+      and total = reconstruction + kl_weight * kl + quantile.
+    """
+    reconstructions, mean, log_variance, z = self.vae(
+        images, training=training, epsilon=epsilon)
+    reconstruction, kl = vae_lib.vae_losses(
+        images, reconstructions, mean, log_variance, self.prior_variance)
+    if self.aiqn is None:
+      quantile = tf.zeros_like(kl)
+    else:
+      codes = tf.stop_gradient(z)
+      quantiles = self.aiqn({'z': codes, 'tau': tau})
+      quantile = tf.reduce_sum(
+          losses.quantile_huber_loss(codes, quantiles, tau, self.kappa), -1)
+    return dict(reconstruction=reconstruction, kl=kl, quantile=quantile,
+                total=reconstruction + self.kl_weight * kl + quantile)
+
+  def prior_codes(self, noise):
+    """Codes of the Gaussian prior: float32 [B, m] uniform noise -> z [B, m]."""
+    noise = tf.clip_by_value(tf.convert_to_tensor(noise, tf.float32),
+                             EPS, 1.0 - EPS)
+    return self.prior_variance**0.5 * tf.math.ndtri(noise)
+
+  def aiqn_codes(self, tau):
+    """AIQN codes: tau float32 [B, m] in [0, 1] -> z [B, m], m AIQN passes."""
+    if self.aiqn is None:
+      raise ValueError('This is a plain VAE: it has no AIQN; sample its '
+                       'prior instead.')
+    return sampling.sequential(
+        lambda z, t: self.aiqn({'z': z, 'tau': t}), tau)
+
+  @property
+  def default_latent_sampler(self):
+    """'aiqn', or 'prior' for the plain VAE."""
+    return self.sample_methods[0]
+
+  def codes(self, noise, method=None):
+    """Codes [B, m] from uniform noise [B, m] through method 'aiqn' or 'prior'.
+
+    None: the default (the AIQN if there is one).
+    """
+    method = self.check_method(method)
+    if method == 'aiqn':
+      return self.aiqn_codes(noise)
+    return self.prior_codes(noise)
+
+  def generate(self, noise, method=None):
+    """Images from uniform noise.
+
+    Args:
+      noise: float32 [B, m] in [0, 1].
+      method: 'aiqn' or 'prior'; default: the AIQN if there is one.
+
+    Returns:
+      float32 [B, S, S, C] in [-1, 1].
+    """
+    return self.vae.decode(self.codes(noise, method))
+
+  def reconstruct(self, images):
+    """float32 [B, S, S, C] in [-1, 1] -> decoded posterior means, same range."""
+    return self.vae.decode(self.vae.encode(images)[0])
+
+
+@dataclasses.dataclass
+class VAEConfig:
+  """The plain VAE's model section: LynnHo's KL weight 1 and prior variance 1."""
+  latent_dim: int = 32
+  kl_weight: float = 1.0
+  prior_variance: float = 1.0
+
+
+@registry.register('vae')
+class VAE(AIQNVAE):
+  """The plain VAE: AIQNVAE without the AIQN, sampled from its prior.
+
+  Args:
+    image_shape, latent_dim, kl_weight, prior_variance: as AIQNVAE.
+  """
+
+  Config = VAEConfig
+
+  def __init__(self, image_shape, latent_dim=32, kl_weight=1.0,
+               prior_variance=1.0, **kwargs):
+    kwargs.pop('use_aiqn', None)
+    for name in ('hidden_units', 'head_units', 'kappa'):
+      kwargs.pop(name, None)  # In get_config, but without an AIQN unused.
+    super().__init__(image_shape, latent_dim, kl_weight=kl_weight,
+                     prior_variance=prior_variance, use_aiqn=False, **kwargs)
+
+  @classmethod
+  def from_section(cls, section, image_shape, num_classes=None):
+    del num_classes
+    return cls(image_shape, **dataclasses.asdict(section))

@@ -1,0 +1,200 @@
+"""The protocol every aiqn_tf model implements.
+
+As tfp distributions implement `_log_prob` / `_sample_n` and dopamine's agents
+`_build_networks` / `_build_train_op`, a model kind subclasses
+`GenerativeModel`, declares its hyperparameters as a dataclass (`Config`, the
+model section of a run's configuration) and overrides the methods below.
+Everything above the models (trainer, evaluation, export, binaries) uses only
+this protocol; a registry (`registry.register`) maps names to classes.
+
+What a model says about itself:
+- `Config`, `from_section`: its hyperparameters and how it is built from them.
+- `noise_shape`, `training_noise`: the noise of one sample, and the noise a
+  training step draws (a stateless function of a seed, so runs resume exactly
+  and do not depend on the number of replicas).
+- `dummy_inputs`: inputs that build every weight.
+- `per_example_loss`: the training loss [B] and the parts worth logging.
+- `averaged_layer`: the weights the Polyak average covers.
+- `sample_methods`, `sample`: its samplers (the first is the default).
+- Capabilities the binaries check: `num_classes` (labels), `can_inpaint`,
+  `can_reconstruct` (`reconstruct`), `latent_methods` (`encode`, `codes`).
+- `serving_signatures`: the functions a SavedModel export serves.
+"""
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+
+@dataclasses.dataclass
+class NoConfig:
+  """The model section of a model without hyperparameters."""
+
+
+class GenerativeModel(keras.Model):
+  """Base class of every model kind; see the module docstring.
+
+  Subclasses call `super().__init__(image_shape, num_classes, **kwargs)` and
+  keep their constructor arguments in `self.hyperparameters` (for
+  `get_config`, so `model.save('m.keras')` / `keras.models.load_model` work).
+  """
+
+  kind = None  # Set by registry.register.
+  Config = NoConfig
+  sample_methods = ()
+  can_inpaint = False
+  can_reconstruct = False
+  latent_methods = ()
+
+  def __init__(self, image_shape, num_classes=None, **kwargs):
+    super().__init__(**kwargs)
+    self.image_shape = tuple(int(d) for d in image_shape)
+    self.num_classes = num_classes
+    self.hyperparameters = dict(image_shape=self.image_shape,
+                                num_classes=num_classes)
+
+  # Building.
+
+  @classmethod
+  def from_section(cls, section, image_shape, num_classes=None):
+    """An unbuilt model from its config section (an instance of `Config`).
+
+    Args:
+      section: the model's `Config` dataclass.
+      image_shape: (H, W, C) of the data.
+      num_classes: the data's number of classes, or None. Passed on only if
+        the section has `class_conditional` set.
+    """
+    fields = dataclasses.asdict(section)
+    if not fields.pop('class_conditional', False):
+      num_classes = None
+    return cls(image_shape, num_classes=num_classes, **fields)
+
+  def dummy_inputs(self, batch_size=1):
+    """Inputs of `call` that build every weight."""
+    raise NotImplementedError
+
+  def build_all(self):
+    """Builds every weight (one call on `dummy_inputs`); returns self."""
+    self(self.dummy_inputs())
+    return self
+
+  def get_build_config(self):
+    # Non-empty, or Keras skips build_from_config when loading a .keras file.
+    return {'build_all': True}
+
+  def build_from_config(self, config):
+    del config
+    self.build_all()
+
+  def get_config(self):
+    return dict(super().get_config(), **self.hyperparameters)
+
+  # Noise and training.
+
+  @property
+  def noise_shape(self):
+    """Shape of one sample's noise (uniform in [0, 1])."""
+    return self.image_shape
+
+  def training_noise(self, batch_size, seed):
+    """The noise of a training batch: dict of float32 [batch_size, ...].
+
+    Args:
+      batch_size: the global batch size (each replica takes its slice).
+      seed: shape-[2] int tensor, a function of (run seed, step).
+    """
+    return {'tau': tf.random.stateless_uniform(
+        (batch_size,) + tuple(self.noise_shape), seed)}
+
+  def per_example_loss(self, batch, noise, training=True):
+    """The training loss of each example.
+
+    Args:
+      batch: {"images": uint8 [B, H, W, C] (, "labels": int32 [B])}.
+      noise: this batch's slice of `training_noise`.
+      training: batch norm mode.
+
+    Returns:
+      (loss float32 [B], dict of float32 [B]: parts to log, averaged over
+      the batch by the trainer).
+    """
+    raise NotImplementedError
+
+  def averaged_layer(self):
+    """The layer whose weights the Polyak average covers (None: nothing).
+
+    The other weights are copied into the averaged model as they are.
+    """
+    return self
+
+  # Sampling.
+
+  def check_method(self, method):
+    """`method`, or the default sampler for None; ValueError if unknown."""
+    if method is None:
+      return self.sample_methods[0]
+    if method not in self.sample_methods:
+      raise ValueError(f'method must be one of {", ".join(self.sample_methods)}'
+                       f' for {self.kind}, got {method!r}.')
+    return method
+
+  def sample(self, noise, method=None, labels=None, images=None,
+             num_fixed=0):
+    """Images from noise. Wrap in tf.function for speed.
+
+    Args:
+      noise: float32 [B, *noise_shape] in [0, 1].
+      method: one of `sample_methods` (None: the first).
+      labels: int32 [B] for a class-conditional model, else None.
+      images, num_fixed: with `can_inpaint`, float32 [B, H, W, C] in [-1, 1]
+        whose first num_fixed sub-pixels (raster order) are kept.
+
+    Returns:
+      float32 [B, H, W, C] in [-1, 1].
+    """
+    raise NotImplementedError
+
+  def serving_signatures(self):
+    """{name: tf.function with an input_signature} to export; the first serves
+    as serving_default."""
+    raise NotImplementedError
+
+  def check_conditioning(self, labels, images=None, num_fixed=0):
+    """Raises ValueError for labels or a prefix the model cannot take."""
+    if (labels is None) != (self.num_classes is None):
+      raise ValueError(f'{self.kind} needs labels' if self.num_classes else
+                       f'{self.kind} is not class-conditional: pass no '
+                       'labels.')
+    if (images is not None or num_fixed) and not self.can_inpaint:
+      raise ValueError(f'{self.kind} cannot complete images (inpaint).')
+
+
+def checked_input(name, x, shape, low, high):
+  """x after asserting its shape [batch, *shape] and range [low, high].
+
+  For serving signatures: a wrong shape or a value out of range (NaN
+  included) fails with a message naming the expected shape or range.
+  """
+  x_shape = tf.shape(x)
+  shape_ok = tf.cond(
+      tf.equal(tf.size(x_shape), len(shape) + 1),
+      lambda: tf.reduce_all(tf.equal(x_shape[1:], shape)),
+      lambda: tf.constant(False))
+  shape_text = '[batch, ' + ', '.join(map(str, shape)) + ']'
+  checks = [tf.debugging.Assert(
+      shape_ok, [f'{name} must have shape {shape_text}, got', x_shape])]
+  with tf.control_dependencies(checks):
+    message = f'{name} must be in [{low}, {high}]'
+    checks.append(tf.debugging.assert_greater_equal(
+        x, tf.cast(low, x.dtype), message=message))
+    checks.append(tf.debugging.assert_less_equal(
+        x, tf.cast(high, x.dtype), message=message))
+  with tf.control_dependencies(checks):
+    return tf.ensure_shape(tf.identity(x), [None] + list(shape))
+
+
+def any_shape(name, dtype):
+  """A TensorSpec of any rank, so that a wrong one gets checked_input's message."""
+  return tf.TensorSpec(None, dtype, name=name)

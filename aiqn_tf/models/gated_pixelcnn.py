@@ -1,0 +1,338 @@
+"""The Gated PixelCNN backbone (van den Oord et al. 2016) shared by PixelIQN and PixelCNN.
+
+Each layer block has a vertical stack, whose features at row i see the input at
+rows <= i, and a horizontal stack, whose features at (i, j) see row i at columns
+<= j. The vertical stack reaches the horizontal one only shifted down by one
+row (rows strictly above), and the horizontal one never feeds the vertical one,
+so there is no blind spot and no leak. Inside a pixel, R < G < B: the
+horizontal stack's features are split into one group per image channel and
+every horizontal convolution's current-pixel tap and every 1x1 of the
+horizontal path is channel-masked ('A' in the first block, 'B' after).
+
+Conditioning (tau for PixelIQN, class labels) is added before each gate: tau,
+rescaled from [0, 1] to [-1, 1], through a 1x1 convolution (channel-masked 'B'
+in the horizontal stack, so an output sees its own tau and earlier ones only);
+labels through a learned per-class bias.
+"""
+
+import keras
+import tensorflow as tf
+
+from aiqn_tf.models import sampling
+from aiqn_tf.models.masked_conv import MaskedConv2D
+
+_serializable = keras.saving.register_keras_serializable(package='aiqn_tf')
+
+
+def gate(x):
+  """tanh(first half) * sigmoid(second half) along the last axis."""
+  f, g = tf.split(x, 2, axis=-1)
+  return tf.tanh(f) * tf.sigmoid(g)
+
+
+def shift_down(x):
+  """Shifts [B, H, W, C] down one row (zeros in the top row): rows strictly above."""
+  return sampling.pad_top(x, 1)[:, :-1]
+
+
+@_serializable
+class GatedBlock(keras.layers.Layer):
+  """One gated layer block: a vertical and a horizontal stack with their conditioning.
+
+  Args:
+    filters: int F >= num_groups, feature planes of each stack, split into
+      one group per image channel.
+    kernel_size: odd int k; the vertical kernel is (k//2 + 1, k), the horizontal
+      one (1, k//2 + 1).
+    output_filters: int, planes of the skip connection into the output path.
+    num_groups: int C, image channels (1 or 3).
+    first: bool, the first block (mask 'A', no residual connection).
+    last: bool, the last block (its horizontal output only feeds the skip path,
+      so it has no residual 1x1).
+    num_classes: int or None, for a per-class bias before the gates.
+    use_tau: bool, whether tau is fed to the block.
+  """
+
+  def __init__(self, filters, kernel_size, output_filters, num_groups, first,
+               last=False, num_classes=None, use_tau=True, **kwargs):
+    super().__init__(**kwargs)
+    self.arguments = dict(filters=filters, kernel_size=kernel_size,
+                          output_filters=output_filters,
+                          num_groups=num_groups, first=first, last=last,
+                          num_classes=num_classes, use_tau=use_tau)
+    n = kernel_size // 2
+    f2 = 2 * filters
+    h_mask = 'A' if first else 'B'
+    self.first = first
+    self.v_conv = MaskedConv2D(f2, (n + 1, kernel_size), ((n, 0), (n, n)),
+                               name='v_conv')
+    self.h_conv = MaskedConv2D(f2, (1, n + 1), ((0, 0), (n, 0)), h_mask,
+                               num_groups, output_splits=2, name='h_conv')
+    self.link = MaskedConv2D(f2, use_bias=False, name='v_to_h')
+    self.skip = MaskedConv2D(output_filters, mask_type='B',
+                             num_groups=num_groups, name='skip')
+    self.residual = None if last else MaskedConv2D(
+        filters, mask_type='B', num_groups=num_groups, name='residual')
+    self.v_tau = self.h_tau = self.v_label = self.h_label = None
+    if use_tau:
+      self.v_tau = MaskedConv2D(f2, use_bias=False, name='v_tau')
+      self.h_tau = MaskedConv2D(f2, mask_type='B', num_groups=num_groups,
+                                output_splits=2, use_bias=False, name='h_tau')
+    if num_classes:
+      self.v_label = keras.layers.Embedding(num_classes, f2, name='v_label')
+      self.h_label = keras.layers.Embedding(num_classes, f2, name='h_label')
+
+  def vertical(self, v, tau=None, labels=None, padding=None):
+    """Vertical stack. Returns (pre-activation [B,H',W,2F], output [B,H',W,F]).
+
+    `tau` must have the rows of the output (the default padding keeps H' = H).
+    """
+    pre = self.v_conv(v, padding=padding)
+    pre = self._condition(pre, tau, labels, self.v_tau, self.v_label)
+    return pre, gate(pre)
+
+  def horizontal(self, h, v_above, tau=None, labels=None,
+                 last_column_skip=False):
+    """Horizontal stack.
+
+    Args:
+      h: [B, H, W, C or F], the previous block's horizontal output (the image
+        for the first block).
+      v_above: [B, H, W, 2F], the vertical pre-activation of rows strictly
+        above (already shifted down).
+      tau, labels: the conditioning, as in `call`.
+      last_column_skip: compute the skip contribution of the last column only
+        (samplers, which need the output of one pixel).
+
+    Returns:
+      (horizontal output [B, H, W, F] or None for the last block,
+       skip contribution [B, H, W (or 1), output_filters]).
+    """
+    pre = self.h_conv(h) + self.link(v_above)
+    pre = self._condition(pre, tau, labels, self.h_tau, self.h_label)
+    gated = gate(pre)
+    out = None
+    if self.residual is not None:
+      out = self.residual(gated)
+      if not self.first:
+        out += h
+    return out, self.skip(gated[:, :, -1:] if last_column_skip else gated)
+
+  def _condition(self, pre, tau, labels, tau_conv, label_embedding):
+    if tau_conv is not None:
+      pre += tau_conv(tau)
+    if label_embedding is not None:
+      pre += label_embedding(labels)[:, None, None, :]
+    return pre
+
+  def call(self, v, h, tau=None, labels=None):
+    """Returns (v_out [B,H,W,F], h_out [B,H,W,F] or None, skip [B,H,W,output_filters])."""
+    v_pre, v_out = self.vertical(v, tau, labels)
+    h_out, skip = self.horizontal(h, shift_down(v_pre), tau, labels)
+    return v_out, h_out, skip
+
+  def get_config(self):
+    return dict(super().get_config(), **self.arguments)
+
+
+@_serializable
+class GatedPixelCNN(keras.layers.Layer):
+  """Stack of gated blocks and the masked output path.
+
+  Output [b, i, j, o] depends only on images at sub-pixels before (i, j, c(o))
+  in raster order with R < G < B, and on tau at sub-pixels up to and including
+  (i, j, c(o)), where c(o) = o // (out_channels / C) is the output's channel.
+
+  Args:
+    image_shape: (H, W, C) with C in {1, 3}.
+    out_channels: int, output planes, a multiple of C (C for PixelIQN, 256 C
+      for PixelCNN logits, channel-major).
+    num_layers, filters, kernel_size, output_filters: the architecture (paper:
+      15, 128, 5, 1024).
+    num_classes: int or None.
+    use_tau: bool.
+  """
+
+  def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
+               kernel_size=5, output_filters=1024, num_classes=None,
+               use_tau=True, **kwargs):
+    super().__init__(**kwargs)
+    self.image_shape = validate_architecture(
+        image_shape, num_layers, filters, kernel_size, output_filters,
+        num_classes)
+    self.arguments = dict(
+        image_shape=self.image_shape, out_channels=out_channels,
+        num_layers=num_layers, filters=filters, kernel_size=kernel_size,
+        output_filters=output_filters, num_classes=num_classes,
+        use_tau=use_tau)
+    channels = self.image_shape[-1]
+    self.kernel_size = kernel_size
+    self.num_classes = num_classes
+    self.use_tau = use_tau
+    self.blocks = [
+        GatedBlock(filters, kernel_size, output_filters, channels,
+                   first=i == 0, last=i == num_layers - 1,
+                   num_classes=num_classes, use_tau=use_tau, name=f'block_{i}')
+        for i in range(num_layers)
+    ]
+    # Keras' tracked lists are invisible to tf.train.Checkpoint (and so to
+    # SavedModel export): name each block as an attribute too.
+    for i, block in enumerate(self.blocks):
+      setattr(self, f'block_{i}', block)
+    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
+                                   num_groups=channels, name='out_hidden')
+    self.out_final = MaskedConv2D(out_channels, mask_type='B',
+                                  num_groups=channels, name='out_final')
+
+  def unpack(self, inputs):
+    """Checks a model's input dict; returns (images, tau or None, labels or None).
+
+    Raises:
+      ValueError: on a missing or unexpected key or a wrong shape.
+    """
+    if not isinstance(inputs, dict):
+      raise ValueError('Expected a dict with keys ' + self._expected_keys() +
+                       f', got {type(inputs).__name__}.')
+    missing = [k for k in self._keys() if k not in inputs]
+    extra = [k for k in inputs if k not in self._keys()]
+    if missing or extra:
+      raise ValueError(f'Expected keys {self._expected_keys()}; missing '
+                       f'{missing}, unexpected {extra}.')
+    for key in ('images', 'tau'):
+      if key in inputs:
+        shape = tuple(inputs[key].shape)
+        if len(shape) != 4 or shape[1:] != self.image_shape:
+          raise ValueError(f'"{key}" must have shape [batch, '
+                           f'{", ".join(map(str, self.image_shape))}], got '
+                           f'{list(shape)}.')
+    if self.num_classes and len(inputs['labels'].shape) != 1:
+      raise ValueError('"labels" must have shape [batch] (int class ids), got '
+                       f'{list(inputs["labels"].shape)}.')
+    return (tf.cast(inputs['images'], tf.float32),
+            tf.cast(inputs['tau'], tf.float32) if self.use_tau else None,
+            inputs['labels'] if self.num_classes else None)
+
+  def _keys(self):
+    return (['images'] + (['tau'] if self.use_tau else []) +
+            (['labels'] if self.num_classes else []))
+
+  def _expected_keys(self):
+    return ', '.join(f'"{k}"' for k in self._keys())
+
+  def call(self, images, tau=None, labels=None):
+    """images [B,H,W,C] in [-1,1], tau [B,H,W,C] in [0,1] -> [B,H,W,out_channels]."""
+    if tau is not None:
+      tau = 2.0 * tau - 1.0
+    v = h = images
+    skip = 0.0
+    for block in self.blocks:
+      v, h, s = block(v, h, tau, labels)
+      skip += s
+    return self.output_path(skip)
+
+  def output_path(self, skip):
+    """Summed skip connections [..., output_filters] -> [..., out_channels]."""
+    return self.out_final(tf.nn.relu(self.out_hidden(tf.nn.relu(skip))))
+
+  def get_config(self):
+    return dict(super().get_config(), **self.arguments)
+
+  # The sampler core's cache protocol (see sampling.cached). The vertical
+  # stack at row r depends only on rows <= r, so it is computed once per
+  # finished row, one row of each block from a (k//2 + 1)-row window; the
+  # horizontal stack of pixel (i, j) depends only on row i up to column j and
+  # the cached vertical features of the row above, and the skip connections
+  # and output path only on the pixel itself.
+
+  def sampling_start(self, images, tau=None, labels=None):
+    """One full vertical pass over `images`: the cache and the context.
+
+    Args:
+      images: float32 [B, H, W, C] in [-1, 1] (rows not yet sampled: any).
+      tau: float32 [B, H, W, C] in [0, 1] or None (as in `call`).
+      labels: int32 [B] or None.
+
+    Returns:
+      (cache, context). cache = (v_in, v_pre): per block, the vertical input
+      top-padded by k//2 zero rows (row r at index r + k//2), and the
+      vertical pre-activation top-padded by one zero row (the row above row
+      0). context: the conditioning, constant while sampling.
+    """
+    n = self.kernel_size // 2
+    if tau is not None:
+      tau = 2.0 * tau - 1.0
+    v_in, v_pre = [], []
+    v = images
+    for block in self.blocks:
+      v_in.append(sampling.pad_top(v, n))
+      pre, v = block.vertical(v, tau, labels)
+      v_pre.append(sampling.pad_top(pre, 1))
+    return (v_in, v_pre), (tau, labels)
+
+  def sampling_pixel(self, cache, context, x_row, i, j):
+    """Output of pixel (i, j): [B, 1, 1, out_channels].
+
+    The horizontal stack runs on columns 0..j of row i only (its padding is
+    causal, so they are computed as in the full row), and the skip and output
+    path on column j only.
+
+    Args:
+      cache, context: from `sampling_start` / `sampling_finish_row`.
+      x_row: float32 [B, 1, W, C], row i as sampled so far.
+      i, j: int scalars.
+    """
+    v_in, v_pre = cache
+    del v_in
+    tau, labels = context
+    columns = j + 1
+    tau_row = None if tau is None else tau[:, i:i + 1, :columns]
+    h, skip = x_row[:, :, :columns], 0.0
+    for l, block in enumerate(self.blocks):
+      h, s = block.horizontal(h, v_pre[l][:, i:i + 1, :columns], tau_row,
+                              labels, last_column_skip=True)
+      skip += s
+    return self.output_path(skip)
+
+  def sampling_finish_row(self, cache, context, x_row, r):
+    """The cache once row r is final: row r of every block's vertical stack.
+
+    Args:
+      cache, context: as in `sampling_pixel`.
+      x_row: float32 [B, 1, W, C], the finished row r.
+      r: int scalar.
+    """
+    v_in, v_pre = cache
+    tau, labels = context
+    n = self.kernel_size // 2
+    side = ((0, 0), (n, n))  # Padding of a vertical conv on a window of rows.
+    tau_row = None if tau is None else tau[:, r:r + 1]
+    new_in, new_pre = [sampling.set_row(v_in[0], r + n, x_row)], []
+    for l, block in enumerate(self.blocks):
+      pre, out = block.vertical(new_in[l][:, r:r + n + 1], tau_row, labels,
+                                padding=side)
+      new_pre.append(sampling.set_row(v_pre[l], r + 1, pre))
+      if l + 1 < len(self.blocks):
+        new_in.append(sampling.set_row(v_in[l + 1], r + n, out))
+    return new_in, new_pre
+
+
+def validate_architecture(image_shape, num_layers, filters, kernel_size,
+                          output_filters, num_classes):
+  """Checks the architecture's arguments; returns image_shape as a tuple of ints."""
+  image_shape = tuple(int(d) for d in image_shape)
+  if len(image_shape) != 3 or image_shape[-1] not in (1, 3) or min(
+      image_shape) < 1:
+    raise ValueError(f'image_shape must be (height, width, channels) with 1 '
+                     f'or 3 channels, got {image_shape}.')
+  channels = image_shape[-1]
+  if num_layers < 1:
+    raise ValueError(f'num_layers must be >= 1, got {num_layers}.')
+  if kernel_size < 3 or kernel_size % 2 == 0:
+    raise ValueError(f'kernel_size must be odd and >= 3, got {kernel_size}.')
+  for name, value in (('filters', filters), ('output_filters', output_filters)):
+    if value < channels:
+      raise ValueError(f'{name} must be at least the number of channels '
+                       f'({channels}), got {value}.')
+  if num_classes is not None and num_classes < 2:
+    raise ValueError(f'num_classes must be None or >= 2, got {num_classes}.')
+  return image_shape

@@ -1,0 +1,106 @@
+"""The one masked convolution that every stack of the Gated PixelCNN uses."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.models import masks
+
+
+@keras.saving.register_keras_serializable(package='aiqn_tf')
+class MaskedConv2D(keras.layers.Layer):
+  """Causally padded 2-D convolution with an autoregressive channel mask.
+
+  Spatial causality comes from the kernel's shape and the zero padding (the
+  kernel holds only taps that may be seen, so no compute is spent on masked-out
+  taps): the input is padded by `padding` and convolved with VALID padding, and
+  the kernel tap at (top, left) is the one aligned with the output pixel. On that
+  tap only, channels are masked by group (masks 'A' or 'B', see `masks`); the
+  other taps see earlier pixels and are unmasked.
+
+  The mask multiplies the kernel inside `call`, so the layer is autoregressive
+  from its first call, before any training (unlike a kernel constraint, which
+  acts only after an optimizer step).
+
+  Args:
+    filters: int, output channels.
+    kernel_size: (height, width) of the kernel.
+    padding: ((top, bottom), (left, right)) zero padding before the VALID conv;
+      with bottom = 0 and right = 0 the output only sees pixels above and/or to
+      the left. Output spatial size = input size + padding - kernel + 1.
+    mask_type: None (no channel mask), 'A' or 'B'.
+    num_groups: int, number of ordered channel groups (the image's channels).
+    output_splits: int, parts of the output that are grouped alike (2 for the
+      two halves of a gated activation).
+    use_bias: bool.
+
+  Input: float32 [B, H, W, in_channels]. Output: float32 [B, H', W', filters].
+  """
+
+  def __init__(self, filters, kernel_size=(1, 1), padding=((0, 0), (0, 0)),
+               mask_type=None, num_groups=1, output_splits=1, use_bias=True,
+               kernel_initializer='glorot_uniform', **kwargs):
+    super().__init__(**kwargs)
+    self.filters = int(filters)
+    self.kernel_size = tuple(int(k) for k in kernel_size)
+    self.padding = tuple(tuple(int(p) for p in pair) for pair in padding)
+    if mask_type not in (None,) + masks.MASK_TYPES:
+      raise ValueError(f"mask_type must be None, 'A' or 'B', got {mask_type!r}.")
+    (top, _), (left, _) = self.padding
+    if top >= self.kernel_size[0] or left >= self.kernel_size[1]:
+      raise ValueError(f'padding {self.padding} puts the current pixel outside '
+                       f'the {self.kernel_size} kernel.')
+    self.mask_type = mask_type
+    self.num_groups = int(num_groups)
+    self.output_splits = int(output_splits)
+    self.use_bias = use_bias
+    self.kernel_initializer = keras.initializers.get(kernel_initializer)
+    if mask_type is not None:  # Fail at construction on uneven groups.
+      masks.channel_groups(self.filters, self.num_groups, self.output_splits)
+
+  def build(self, input_shape):
+    in_channels = int(input_shape[-1])
+    kh, kw = self.kernel_size
+    self.kernel = self.add_weight(
+        name='kernel', shape=(kh, kw, in_channels, self.filters),
+        initializer=self.kernel_initializer)
+    self.bias = (self.add_weight(name='bias', shape=(self.filters,),
+                                 initializer='zeros')
+                 if self.use_bias else None)
+    self.mask = None
+    if self.mask_type is not None:
+      mask = np.ones((kh, kw, in_channels, self.filters), np.float32)
+      (top, _), (left, _) = self.padding
+      mask[top, left] = masks.autoregressive_mask(
+          masks.channel_groups(in_channels, self.num_groups),
+          masks.channel_groups(self.filters, self.num_groups,
+                               self.output_splits),
+          self.mask_type)
+      # Keras may build inside a scratch graph; an eager constant can be
+      # captured by every later graph and eager call.
+      with tf.init_scope():
+        self.mask = tf.constant(mask)
+
+  def call(self, inputs, padding=None):
+    """Convolves `inputs`; `padding` overrides the layer's padding (samplers)."""
+    (top, bottom), (left, right) = padding or self.padding
+    if top or bottom or left or right:
+      inputs = tf.pad(inputs, [[0, 0], [top, bottom], [left, right], [0, 0]])
+    kernel = self.kernel if self.mask is None else self.kernel * self.mask
+    if self.kernel_size == (1, 1):
+      outputs = tf.tensordot(inputs, kernel[0, 0], axes=1)
+    else:
+      outputs = tf.nn.conv2d(inputs, kernel, strides=1, padding='VALID')
+    if self.bias is not None:
+      outputs = outputs + self.bias
+    return outputs
+
+  def get_config(self):
+    config = super().get_config()
+    config.update(filters=self.filters, kernel_size=self.kernel_size,
+                  padding=self.padding, mask_type=self.mask_type,
+                  num_groups=self.num_groups, output_splits=self.output_splits,
+                  use_bias=self.use_bias,
+                  kernel_initializer=keras.initializers.serialize(
+                      self.kernel_initializer))
+    return config

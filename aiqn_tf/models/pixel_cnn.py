@@ -1,0 +1,60 @@
+"""The Gated PixelCNN softmax baseline, on the same backbone as PixelIQN."""
+
+import tensorflow as tf
+
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import losses
+from aiqn_tf.models import pixel_model
+from aiqn_tf.models import registry
+
+NUM_LEVELS = 256
+
+
+@registry.register('pixel_cnn')
+class PixelCNN(pixel_model.PixelModel):
+  """Maps images to 256-way logits for each sub-pixel given the earlier ones.
+
+  Called on {"images": float32 [B,H,W,C] in [-1,1]} (plus "labels": int32 [B]
+  when class-conditional), returns float32 logits [B,H,W,C,256]; logits
+  (i,j,c,:) see images at sub-pixels strictly before (i,j,c) in raster order
+  with R < G < B.
+
+  Args: as `pixel_model.PixelModel`.
+  """
+
+  outputs_per_channel = NUM_LEVELS
+
+  def call_outputs(self, outputs):
+    height, width, channels = self.image_shape
+    return tf.reshape(outputs, [-1, height, width, channels, NUM_LEVELS])
+
+  def training_noise(self, batch_size, seed):
+    del batch_size, seed  # Training a PixelCNN draws no noise.
+    return {}
+
+  def per_example_loss(self, batch, noise, training=True):
+    """Softmax cross-entropy summed over sub-pixels, in nats; logs bits/dim."""
+    del noise, training
+    nats = losses.softmax_cross_entropy(batch['images'],
+                                        self(self.model_inputs(batch)))
+    return (tf.reduce_sum(nats, axis=[1, 2, 3]),
+            {'bits_per_dim': losses.bits_per_dim(
+                tf.reduce_mean(nats, axis=[1, 2, 3]))})
+
+  def sample_values(self, outputs, noise):
+    """Sample values from backbone outputs: the softmax's inverse CDF at noise.
+
+    A PixelCNN sample is thereby a deterministic function of uniform noise, as
+    a PixelIQN sample is of tau.
+
+    Args:
+      outputs: float32 [..., C * 256], the backbone's logits, channel-major.
+      noise: float32 [..., C] uniform in [0, 1].
+
+    Returns:
+      float32 [..., C] in [-1, 1]: the sampled levels in the image scale.
+    """
+    logits = tf.reshape(outputs, tf.concat([tf.shape(noise), [NUM_LEVELS]], 0))
+    cdf = tf.cumsum(tf.nn.softmax(logits), axis=-1)
+    level = tf.reduce_sum(tf.cast(cdf < noise[..., None], tf.int32), -1)
+    return image_lib.to_float(tf.minimum(level, NUM_LEVELS - 1))

@@ -1,0 +1,68 @@
+"""PixelIQN: an autoregressive implicit quantile network on a Gated PixelCNN."""
+
+import dataclasses
+
+import tensorflow as tf
+
+from aiqn_tf.models import losses
+from aiqn_tf.models import pixel_model
+from aiqn_tf.models import registry
+
+
+@dataclasses.dataclass
+class PixelIQNConfig(pixel_model.GatedPixelConfig):
+  """PixelIQN's model section: the backbone and the Huber threshold kappa."""
+  kappa: float = 0.002  # The paper's.
+
+
+@registry.register('pixel_iqn')
+class PixelIQN(pixel_model.PixelModel):
+  """Maps (images, tau) to the quantile of each sub-pixel at its own tau.
+
+  Called on {"images": float32 [B,H,W,C] in [-1,1], "tau": float32 [B,H,W,C]
+  in [0,1]} (plus "labels": int32 [B] in [0, num_classes) when class-conditional),
+  returns float32 [B,H,W,C]: Q(tau[b,i,j,c] | earlier sub-pixels) in the image
+  scale (unbounded; clip to [-1,1] for images). Output (i,j,c) sees images at
+  sub-pixels strictly before (i,j,c) in raster order with R < G < B, and tau up
+  to and including (i,j,c).
+
+  Args:
+    image_shape, num_layers, filters, kernel_size, output_filters,
+      num_classes: as `pixel_model.PixelModel`.
+    kappa: Huber threshold of the training loss (the paper: 0.002), > 0.
+  """
+
+  Config = PixelIQNConfig
+  uses_tau = True
+
+  def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
+               output_filters=1024, num_classes=None, kappa=0.002, **kwargs):
+    if not kappa > 0:
+      raise ValueError(f'kappa must be > 0, got {kappa}.')
+    super().__init__(image_shape, num_layers, filters, kernel_size,
+                     output_filters, num_classes, **kwargs)
+    self.kappa = kappa
+    self.hyperparameters['kappa'] = kappa
+
+  def per_example_loss(self, batch, noise, training=True):
+    """The Huber quantile loss summed over sub-pixels (the paper)."""
+    del training
+    tau = noise['tau']
+    inputs = self.model_inputs(batch, tau)
+    elementwise = losses.quantile_huber_loss(inputs['images'], self(inputs),
+                                             tau, self.kappa)
+    return tf.reduce_sum(elementwise, axis=[1, 2, 3]), {}
+
+  def sample_values(self, outputs, noise):
+    """Sample values from backbone outputs: the quantiles, clipped to [-1, 1].
+
+    Args:
+      outputs: float32 [..., C], the backbone's output at tau = noise.
+      noise: float32 [..., C], the tau the outputs were computed at (unused:
+        PixelIQN takes its noise as an input).
+
+    Returns:
+      float32 [..., C] in [-1, 1].
+    """
+    del noise
+    return tf.clip_by_value(outputs, -1.0, 1.0)

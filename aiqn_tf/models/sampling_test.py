@@ -1,0 +1,125 @@
+"""The fast sampler against the sequential reference; noise; quantile density."""
+
+from absl.testing import parameterized
+import numpy as np
+import tensorflow as tf
+
+import aiqn_tf
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import sampling
+from aiqn_tf.testing import test_util
+
+
+class FastSamplerTest(tf.test.TestCase, parameterized.TestCase):
+
+  def _sample_both(self, model, noise, labels=None, images=None, num_fixed=0):
+    run = lambda method: tf.function(
+        lambda: image_lib.to_uint8(sampling.sample(
+            model, noise, method, labels, images, num_fixed)))().numpy()
+    return run('sequential'), run('fast')
+
+  def _assert_equal_images(self, reference, fast):
+    differ = reference != fast
+    # Float rounding may move a value across a level boundary; allow at most
+    # 1 in 1,000 sub-pixels to differ, by one level.
+    self.assertLessEqual(differ.mean(), 1e-3)
+    self.assertLessEqual(
+        np.abs(reference.astype(int) - fast.astype(int)).max(), 1)
+
+  @parameterized.named_parameters(
+      ('iqn_gray', aiqn_tf.PixelIQN, (6, 5, 1), None),
+      ('iqn_rgb', aiqn_tf.PixelIQN, (5, 4, 3), None),
+      ('iqn_rgb_classes', aiqn_tf.PixelIQN, (4, 4, 3), 3),
+      ('cnn_rgb', aiqn_tf.PixelCNN, (4, 4, 3), None),
+      ('cnn_gray_classes', aiqn_tf.PixelCNN, (5, 5, 1), 4),
+  )
+  def test_fast_equals_sequential(self, cls, shape, num_classes):
+    model = test_util.trained_model(cls, shape, num_classes)
+    noise = sampling.draw_noise((3,) + shape, seed=1)
+    labels = tf.constant([0, 1, 2]) if num_classes else None
+    reference, fast = self._sample_both(model, noise, labels)
+    self._assert_equal_images(reference, fast)
+    self.assertGreater(reference.std(), 1.0)  # Non-trivial samples.
+    if num_classes:  # Labels matter.
+      _, other = self._sample_both(model, noise, tf.constant([1, 2, 0]))
+      self.assertNotAllEqual(fast, other)
+
+  @parameterized.parameters((aiqn_tf.PixelIQN,), (aiqn_tf.PixelCNN,))
+  def test_inpainting_keeps_prefix_and_matches(self, cls):
+    shape = (5, 4, 3)
+    model = test_util.trained_model(cls, shape)
+    originals = np.random.default_rng(2).integers(0, 256, (2,) + shape,
+                                                  np.uint8)
+    noise = sampling.draw_noise((2,) + shape, seed=3)
+    # Two full rows plus the R and G of the next pixel (a raster prefix).
+    num_fixed = 2 * 4 * 3 + 2
+    reference, fast = self._sample_both(
+        model, noise, images=image_lib.to_float(originals),
+        num_fixed=num_fixed)
+    flat = lambda x: x.reshape(2, -1)
+    self.assertAllEqual(flat(fast)[:, :num_fixed],
+                        flat(originals)[:, :num_fixed])
+    self.assertNotAllEqual(flat(fast)[:, num_fixed:],
+                           flat(originals)[:, num_fixed:])
+    self._assert_equal_images(reference, fast)
+
+  def test_bad_method(self):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), steps=0)
+    with self.assertRaisesRegex(ValueError, 'method'):
+      sampling.sample(model, tf.zeros((1, 2, 2, 1)), 'magic')
+
+
+class NoiseTest(tf.test.TestCase):
+
+  def test_truncation_keeps_tau_in_range(self):
+    for a in (1.0, 0.5, 0.01):
+      tau = sampling.draw_noise((64, 8, 8, 3), seed=0, truncation=a).numpy()
+      self.assertGreaterEqual(tau.min(), 0.5 - a / 2)
+      self.assertLessEqual(tau.max(), 0.5 + a / 2)
+      self.assertGreater(tau.max() - tau.min(), 0.9 * a)
+    self.assertAllEqual(sampling.draw_noise((2, 3), 7),
+                        sampling.draw_noise((2, 3), 7))
+    for bad in (0.0, 1.5):
+      with self.assertRaisesRegex(ValueError, 'truncation'):
+        sampling.draw_noise((2, 3), 0, bad)
+
+
+class QuantileDensityTest(tf.test.TestCase):
+
+  def test_matches_full_model_gradient_and_finite_difference(self):
+    shape = (4, 3, 3)
+    model = test_util.trained_model(aiqn_tf.PixelIQN, shape, num_classes=2)
+    labels = tf.constant([0, 1])
+    tau = sampling.draw_noise((2,) + shape, seed=4)
+    images = tf.function(
+        lambda: sampling.sample(model, tau, 'fast', labels))()
+    dq = sampling.quantile_density(model, images, tau, labels).numpy()
+    size = np.prod(shape)
+
+    def out_k(t, k):
+      outputs = model({'images': images, 'tau': t, 'labels': labels})
+      return tf.reshape(outputs, [2, -1])[:, k]
+
+    h = 1e-2
+    for k in np.random.default_rng(0).choice(size, 8, replace=False):
+      # Reverse mode through the whole model: d out_k / d tau, entry k.
+      with tf.GradientTape() as tape:
+        tape.watch(tau)
+        value = tf.reduce_sum(out_k(tau, k))
+      exact = tf.reshape(tape.gradient(value, tau), [2, -1])[:, k]
+      self.assertAllClose(dq.reshape(2, -1)[:, k], exact, rtol=1e-4,
+                          atol=1e-6)
+      # And a central difference (float32: a loose tolerance).
+      bump = np.zeros((2, size), np.float32)
+      bump[:, k] = h
+      bump = bump.reshape((2,) + shape)
+      finite = (out_k(tau + bump, k) - out_k(tau - bump, k)) / (2 * h)
+      self.assertAllClose(dq.reshape(2, -1)[:, k], finite, rtol=0.1,
+                          atol=2e-3)
+    log_density, crossing = sampling.density_summary(dq)
+    self.assertEqual(log_density.shape, (2,))
+    self.assertAllClose(crossing, np.mean(dq.reshape(2, -1) <= 0, axis=1))
+
+
+if __name__ == '__main__':
+  tf.test.main()

@@ -1,0 +1,165 @@
+"""Presets: one per experiment, each naming where its values come from.
+
+A preset gives section overrides for every model it is for, and per model
+what differs (e.g. PixelCNN's RMSProp). Fields a preset leaves out keep the
+section's defaults: for the model section, the model's own (the paper's
+CIFAR-10 architecture for PixelIQN / PixelCNN, the paper's AIQN-VAE). Flags
+given explicitly override the preset (binaries/train.py).
+"""
+
+import dataclasses
+
+from aiqn_tf.runs import config as config_lib
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+  """An experiment.
+
+  Attributes:
+    source: where the values come from.
+    sections: {section: {field: value}} for every model.
+    models: {model name: {section: {field: value}}}, the models it is for.
+    default_for: models that take this preset when none is named.
+  """
+  source: str
+  sections: dict
+  models: dict
+  default_for: tuple = ()
+
+
+_PIXEL_CPU = ('Our CPU choice: trains in minutes on 2 cores; small Gated '
+              'PixelCNN, Polyak decay 0.999 for a run of a few thousand '
+              'steps.')
+# The paper's PixelCNN: RMSProp with its best CIFAR-10 schedule.
+_PAPER_CNN = {'optimizer': dict(optimizer='rmsprop', lr_schedule='paper')}
+_CPU_CNN = {'optimizer': dict(optimizer='rmsprop')}
+_PAPER_PIXEL_MODELS = {'pixel_iqn': {}, 'pixel_cnn': _PAPER_CNN}
+# LynnHo/VAE-Tensorflow's CelebA VAE: Adam beta_1 0.5. The model sections'
+# defaults are the paper's AIQN-VAE (KL weight 0.5, prior variance 0.1,
+# AIQN 3 x 512) and LynnHo's plain VAE (1, 1).
+_LATENT_MODELS = {'aiqn_vae': {}, 'vae': {}}
+_LYNNHO_OPTIMIZER = dict(optimizer='adam', adam_beta1=0.5)
+
+PRESETS = {
+    'cifar10': Preset(
+        source='The paper (section 4, appendix): CIFAR-10 32x32, 15 blocks '
+               'x 128 planes, 5x5, 1024 output planes, batch 32, 300K steps, '
+               'PixelIQN Adam 1e-4, PixelCNN RMSProp 1e-4 / 3e-5 / 1e-5 at '
+               '120K / 180K, Polyak decay 0.9999.',
+        sections=dict(data=dict(dataset='cifar10'),
+                      loop=dict(batch_size=32, train_steps=300_000)),
+        models=_PAPER_PIXEL_MODELS, default_for=('pixel_iqn', 'pixel_cnn')),
+    'imagenet32': Preset(
+        source='The paper: ImageNet 32x32 with the CIFAR-10 model, 400K '
+               'steps.',
+        sections=dict(data=dict(dataset='imagenet32'),
+                      loop=dict(batch_size=32, train_steps=400_000)),
+        models=_PAPER_PIXEL_MODELS),
+    'imagenet32_large': Preset(
+        source='The paper: the large ImageNet 32x32 model, 20 blocks x 256 '
+               'planes, batch 128 synchronous over 16 GPUs, 400K steps.',
+        sections=dict(data=dict(dataset='imagenet32'),
+                      model=dict(num_layers=20, filters=256),
+                      loop=dict(batch_size=128, train_steps=400_000)),
+        models=_PAPER_PIXEL_MODELS),
+    'digits': Preset(
+        source=_PIXEL_CPU + ' sklearn digits 8x8x1, 5 x 32 planes, 64 output '
+               'planes, batch 64, 4K steps, learning rate 2e-3. AIQN-VAE / '
+               'VAE: an 8x8 one-stage VAE, Adam 1e-3 (beta_1 0.5), 10K steps.',
+        sections=dict(
+            data=dict(dataset='digits', shuffle_buffer=2000),
+            optimizer=dict(ema_decay=0.999),
+            loop=dict(batch_size=64, checkpoint_every=500, summary_every=100),
+            evaluation=dict(eval_classifier='digits', eval_num_samples=300)),
+        models={
+            **{name: dict(
+                model=dict(num_layers=5, filters=32, kernel_size=5,
+                           output_filters=64),
+                optimizer=dict(learning_rate=2e-3, **changes.get(
+                    'optimizer', {})),
+                loop=dict(train_steps=4000, sample_every=1000,
+                          num_samples=36))
+               for name, changes in (('pixel_iqn', {}),
+                                     ('pixel_cnn', _CPU_CNN))},
+            **{name: dict(
+                data=dict(image_size=8),
+                optimizer=dict(_LYNNHO_OPTIMIZER, learning_rate=1e-3),
+                loop=dict(train_steps=10_000, checkpoint_every=2000,
+                          summary_every=500, sample_every=2000,
+                          num_samples=64))
+               for name in _LATENT_MODELS},
+        }),
+    'photos': Preset(
+        source=_PIXEL_CPU + ' 32x32x3 patches of bundled photos, 6 x 48 '
+               'planes, 96 output planes, batch 16, 3K steps, learning rate '
+               '5e-4.',
+        sections=dict(
+            data=dict(dataset='photos', shuffle_buffer=2000),
+            model=dict(num_layers=6, filters=48, kernel_size=5,
+                       output_filters=96),
+            optimizer=dict(learning_rate=5e-4, ema_decay=0.999),
+            loop=dict(batch_size=16, train_steps=3000, checkpoint_every=500,
+                      summary_every=50, sample_every=1500, num_samples=8)),
+        models={'pixel_iqn': {}, 'pixel_cnn': _CPU_CNN}),
+    'celeba': Preset(
+        source='The paper\'s appendix and LynnHo/VAE-Tensorflow: CelebA '
+               '64x64 (108 centre crop), Adam 2e-4, beta_1 0.5, batch 64, '
+               'latent 32, 150K steps, Polyak decay 0.9999.',
+        sections=dict(
+            data=dict(dataset='celeba', image_size=64),
+            optimizer=dict(_LYNNHO_OPTIMIZER, learning_rate=2e-4,
+                           ema_decay=0.9999),
+            loop=dict(batch_size=64, train_steps=150_000, num_samples=64)),
+        models=_LATENT_MODELS, default_for=tuple(_LATENT_MODELS)),
+    'faces': Preset(
+        source='Our CPU choice: the 80 training faces of scikit-image\'s '
+               'lfw_subset at 32x32, batch 32, 2K steps, Adam 5e-4 (beta_1 '
+               '0.5): blurry average faces, a demo.',
+        sections=dict(
+            data=dict(dataset='faces', image_size=32, shuffle_buffer=200),
+            optimizer=dict(_LYNNHO_OPTIMIZER, learning_rate=5e-4,
+                           ema_decay=0.999),
+            loop=dict(batch_size=32, train_steps=2000, checkpoint_every=500,
+                      summary_every=100, sample_every=1000, num_samples=36)),
+        models=_LATENT_MODELS),
+}
+
+
+def names_for(model_name):
+  """The presets for `model_name`, sorted."""
+  return sorted(name for name, p in PRESETS.items()
+                if model_name in p.models)
+
+
+def preset(name, model_name):
+  """The Config of preset `name` for `model_name`.
+
+  Args:
+    name: a key of PRESETS, or None: the preset whose default_for names the
+      model, else every section's defaults.
+    model_name: a registered model kind.
+
+  Raises:
+    ValueError: on an unknown preset or one that is not for the model.
+  """
+  config = config_lib.Config(model_name=model_name)
+  if name is None:
+    name = next((n for n, p in PRESETS.items()
+                 if model_name in p.default_for), None)
+    if name is None:
+      return config
+  if name not in PRESETS:
+    raise ValueError(f'Unknown preset {name!r}; choose one of '
+                     f'{", ".join(PRESETS)}.')
+  chosen = PRESETS[name]
+  if model_name not in chosen.models:
+    raise ValueError(f'preset {name!r} is for {", ".join(chosen.models)}; '
+                     f'for {model_name} choose one of '
+                     f'{", ".join(names_for(model_name)) or "none (no preset)"}'
+                     '.')
+  values = {}
+  for overrides in (chosen.sections, chosen.models[model_name]):
+    for section, fields in overrides.items():
+      values.update(fields)
+  return dataclasses.replace(config.replace(**values), preset=name)

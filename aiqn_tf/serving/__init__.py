@@ -1,0 +1,1 @@
+"""Serving: SavedModel export of a model's signatures."""

@@ -1,0 +1,1 @@
+"""Training: the trainer loop, optimizers and schedules, Polyak averaging, tf.distribute."""
