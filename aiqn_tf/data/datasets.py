@@ -1,86 +1,233 @@
-"""Datasets: bundled real images for CPUs and the paper's sets through tfds.
+"""Datasets by name: `resolve` checks a dataset string, `load` reads it.
+
+A dataset string is one of:
+
+- a bundled set of real images that ships with a Python package, for CPUs and
+  tests (see `bundled`): `digits` (8x8x1, 10 classes), `mnist` (28x28x1, 10
+  classes), `photos` (32x32x3 patches), `faces` (25x25x1);
+- one of the paper's sets through tensorflow-datasets: `cifar10` (32x32x3, 10
+  classes), `imagenet32` (tfds `downsampled_imagenet/32x32`, 32x32x3, no
+  labels; its "validation" split serves as test), `celeba` (tfds `celeb_a`,
+  centre-cropped 108x108 at (55, 35) and resized to 64x64x3 as in
+  LynnHo/VAE-Tensorflow);
+- `folder:PATH`: the PNG, JPEG, BMP and GIF files under PATH; class
+  sub-folders give labels (see `folders`);
+- `tfds:NAME[/CONFIG]`: any tensorflow-datasets image dataset (see
+  `tfds_source`);
+- `array:FILE.npz` or `array:FILE.npy`: uint8 images in a numpy file, with
+  optional labels (see `arrays`).
 
 Every dataset yields dicts {"images": uint8 [H, W, C], "labels": int32 []}
-("labels" only for datasets that have class labels).
+("labels" only for datasets with classes), H == W, C 1 or 3. Options
+(`image_size`, `channels`, ...) convert the images: channels first (grey <->
+RGB, alpha dropped), then the centre square resized to image_size (bilinear,
+antialiased, rounded back to uint8).
 
-- digits: sklearn's 1,797 handwritten digits, 8x8x1 (0-16 scaled to 0-255),
-  10 classes; a fixed split of 1,497 train / 300 test images.
-- photos: 32x32x3 patches cut from colour photos bundled with scikit-image and
-  scikit-learn, at three scales; the photos (not the patches) are split between
-  train and test, so test patches come from photos never trained on.
-- faces: the 100 face images of scikit-image's LFW subset (`lfw_subset`),
-  25x25x1 grey; a fixed split of 80 train / 20 test (the VAE takes them
-  resized, e.g. to 32x32).
-- cifar10: tfds `cifar10`, 32x32x3, 10 classes.
-- imagenet32: tfds `downsampled_imagenet/32x32`, 32x32x3, no labels (the tfds
-  builder has none); its "validation" split serves as test.
-- celeba: tfds `celeb_a`, centre-cropped 108x108 at (55, 35) and resized to
-  64x64x3 as in LynnHo/VAE-Tensorflow.
-
-`load(..., image_size=S)` resizes any of them to SxS (bilinear, antialiased,
-rounded back to uint8), for models that need another size.
+```python
+spec = datasets.resolve('folder:~/pets', image_size=32)  # Fast; DatasetError.
+datasets.check_batch(spec, batch_size=32)
+train = datasets.load(spec, 'train')
+json.dumps(spec.to_dict())  # A run's config keeps the resolved dataset.
+```
 """
 
 import dataclasses
-import functools
+import difflib
 import os
 
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.data import arrays
+from aiqn_tf.data import bundled
+from aiqn_tf.data import errors
+from aiqn_tf.data import folders
+from aiqn_tf.data import specs
+from aiqn_tf.data import tfds_source
+from aiqn_tf.data import transforms
+
 SPLITS = ('train', 'test')
+PREFIXES = ('folder:', 'tfds:', 'array:')
+
+# Re-exported: the names callers use.
+DatasetSpec = specs.DatasetSpec
+DatasetError = errors.DatasetError
+DatasetNotPreparedError = errors.DatasetNotPreparedError
+resize = transforms.resize
+celeba_crop = transforms.celeba_crop
+PHOTOS_TRAIN = bundled.PHOTOS_TRAIN
+PHOTOS_TEST = bundled.PHOTOS_TEST
 
 
-@dataclasses.dataclass(frozen=True)
-class DatasetSpec:
-  """What a dataset yields and where it comes from."""
-  name: str
-  image_shape: tuple
-  num_classes: object  # int or None.
-  tfds_name: object = None  # None for bundled datasets.
-  tfds_splits: tuple = ('train', 'test')  # tfds names of our train, test.
+def _bundled_spec(name):
+  shape, num_classes, sizes = bundled.BUNDLED[name]
+  return DatasetSpec(
+      name, shape, num_classes, kind='bundled', split_sizes=dict(sizes),
+      class_names=(tuple(str(i) for i in range(num_classes))
+                   if num_classes else None))
 
 
+def _tfds_spec(name, shape, num_classes, tfds_name, label_key=None,
+               test_split='test'):
+  return DatasetSpec(name, shape, num_classes, kind='tfds', source=tfds_name,
+                     image_key='image', label_key=label_key,
+                     test_split=test_split, tfds_splits=('train', test_split))
+
+
+# The named datasets, as stored; `resolve` adds the options and, for tfds
+# ones, the split sizes and class names from the builder.
 SPECS = {
-    'digits': DatasetSpec('digits', (8, 8, 1), 10),
-    'photos': DatasetSpec('photos', (32, 32, 3), None),
-    'faces': DatasetSpec('faces', (25, 25, 1), None),
-    'cifar10': DatasetSpec('cifar10', (32, 32, 3), 10, 'cifar10'),
-    'imagenet32': DatasetSpec('imagenet32', (32, 32, 3), None,
-                              'downsampled_imagenet/32x32',
-                              ('train', 'validation')),
-    'celeba': DatasetSpec('celeba', (64, 64, 3), None, 'celeb_a'),
+    **{name: _bundled_spec(name) for name in bundled.BUNDLED},
+    'cifar10': _tfds_spec('cifar10', (32, 32, 3), 10, 'cifar10',
+                          label_key='label'),
+    'imagenet32': _tfds_spec('imagenet32', (32, 32, 3), None,
+                             'downsampled_imagenet/32x32',
+                             test_split='validation'),
+    'celeba': _tfds_spec('celeba', (64, 64, 3), None, 'celeb_a'),
 }
 
-# Colour photos that ship inside scikit-image / scikit-learn and load offline.
-PHOTOS_TRAIN = ('astronaut', 'coffee', 'rocket', 'hubble_deep_field',
-                'immunohistochemistry', 'china.jpg')
-PHOTOS_TEST = ('chelsea', 'flower.jpg')
-PHOTO_SCALES = (64, 128, 192)  # Shorter side, in pixels, before cutting.
-PATCH_STRIDE = 16
 
-CELEBA_CROP = 108
-CELEBA_OFFSETS = ((218 - 108) // 2, (178 - 108) // 2)
+def _known():
+  return (f'choose one of {", ".join(sorted(SPECS))}, or folder:PATH (image '
+          'files), tfds:NAME[/CONFIG] (a tensorflow-datasets dataset) or '
+          'array:FILE.npz (numpy arrays)')
 
 
-class DatasetNotPreparedError(FileNotFoundError):
-  """A tfds dataset is not in data_dir and downloading was not asked for."""
+def _check_options(image_size, channels, test_fraction):
+  if not isinstance(image_size, (int, np.integer)) or image_size < 0 or (
+      image_size == 1):
+    raise DatasetError(f'image_size must be 0 (as stored) or >= 2, got '
+                       f'{image_size!r}.')
+  if channels not in (0, 1, 3):
+    raise DatasetError(f'channels must be 0 (as stored), 1 (grey) or 3 '
+                       f'(RGB), got {channels!r}.')
+  if not 0 <= test_fraction < 1:
+    raise DatasetError(f'test_fraction must be in [0, 1), got '
+                       f'{test_fraction!r}.')
+
+
+def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
+            image_key=None, label_key=None, test_split=None, data_dir=None,
+            download=False, raw_dir=None):
+  """Checks a dataset string and options; returns what the dataset yields.
+
+  Fast (it reads file headers and tfds metadata, or decodes a folder's images
+  once, not the whole dataset's pipeline), so call it before building a
+  model: every problem it can see is raised here with what to do.
+
+  Args:
+    name: a dataset string: a key of SPECS, 'folder:PATH',
+      'tfds:NAME[/CONFIG]' or 'array:FILE' (.npz / .npy).
+    image_size: square size of the images yielded; 0: as stored, allowed
+      unless a folder's (or tfds feature's) images vary in size. Images are
+      centre-cropped to a square, then resized.
+    channels: 1 (grey) or 3 (RGB); 0: as stored (a folder's first image's;
+      grey + alpha counts as grey, RGBA as RGB).
+    test_fraction: folders and arrays: the share of files (rows) in the test
+      split, chosen by a hash of the file's relative path (row's index), in
+      [0, 1).
+    image_key: tfds: the Image feature to read, when there are several.
+    label_key: tfds: the ClassLabel feature giving labels, when ambiguous.
+    test_split: tfds: the split serving as test, when there is no 'test'.
+    data_dir: tfds data directory (tfds' default when None).
+    download: tfds: download and prepare a missing dataset (needs network).
+    raw_dir: tfds: prepare a missing dataset from the raw files in this
+      folder (`tfds_offline`).
+
+  Returns:
+    DatasetSpec with image_shape (after the options), num_classes and
+    split_sizes.
+
+  Raises:
+    DatasetError: for an unknown name, a missing path, a folder with no
+      decodable images, images of several sizes without image_size, an
+      unknown tfds name (naming the closest), several tfds image features
+      without image_key or no test split without test_split, an array of the
+      wrong dtype or rank, or a bad option.
+    DatasetNotPreparedError: for a tfds dataset not in data_dir when neither
+      download nor raw_dir is given.
+  """
+  _check_options(image_size, channels, test_fraction)
+  if not isinstance(name, str) or not name:
+    raise DatasetError(f'Dataset must be a non-empty string; {_known()}.')
+  if not name.startswith('tfds:') and (image_key or label_key or test_split):
+    raise DatasetError(
+        'image_key, label_key and test_split apply to tfds:NAME datasets '
+        f'only, not {name!r}.')
+  if name.startswith('folder:'):
+    return folders.resolve(name, name[len('folder:'):], image_size, channels,
+                           test_fraction)
+  if name.startswith('array:'):
+    return arrays.resolve(name, name[len('array:'):], image_size, channels,
+                          test_fraction)
+  if name.startswith('tfds:'):
+    return tfds_source.resolve(
+        name, name[len('tfds:'):], image_size=image_size, channels=channels,
+        image_key=image_key, label_key=label_key, test_split=test_split,
+        data_dir=data_dir, download=download, raw_dir=raw_dir)
+  if name not in SPECS:
+    hint = ''
+    close = difflib.get_close_matches(name, SPECS, n=1)
+    if name.lower().endswith(arrays.EXTENSIONS):
+      hint = f' Did you mean array:{name}?'
+    elif os.path.isdir(os.path.expanduser(name)):
+      hint = f' Did you mean folder:{name}?'
+    elif close:
+      hint = f' Did you mean {close[0]!r}?'
+    raise DatasetError(f'Unknown dataset {name!r}; {_known()}.{hint}')
+  spec = SPECS[name]
+  height, _, stored_channels = spec.image_shape
+  spec = dataclasses.replace(
+      spec, image_shape=(image_size or height, image_size or height,
+                         channels or stored_channels),
+      image_size=image_size, channels=channels)
+  if spec.kind == 'tfds':
+    spec = tfds_source.complete(spec, data_dir, download, raw_dir)
+  return spec
 
 
 def get_spec(name):
-  """The DatasetSpec of `name`; ValueError listing the known names otherwise."""
-  if name not in SPECS:
-    raise ValueError(f'Unknown dataset {name!r}; choose one of '
-                     f'{", ".join(sorted(SPECS))}.')
-  return SPECS[name]
+  """The DatasetSpec of a dataset string, as stored (no options applied).
+
+  For the names in SPECS this is SPECS[name], without touching tfds (cheap
+  enough to call often); other strings are `resolve`d with default options.
+
+  Raises:
+    DatasetError: as `resolve`.
+  """
+  if isinstance(name, DatasetSpec):
+    return name
+  if isinstance(name, str) and name in SPECS:
+    return SPECS[name]
+  return resolve(name)
 
 
-def load(name, split, data_dir=None, download=False, raw_dir=None,
+def check_batch(spec, batch_size):
+  """Raises DatasetError if the train split is smaller than one batch.
+
+  Args:
+    spec: DatasetSpec (or a dataset string, resolved with defaults).
+    batch_size: int, the global batch size.
+
+  Raises:
+    DatasetError: if spec.split_sizes says the train split has fewer than
+      batch_size images (no check when the size is not known).
+  """
+  spec = get_spec(spec)
+  train = (spec.split_sizes or {}).get('train')
+  if train is not None and train < batch_size:
+    raise DatasetError(
+        f'Dataset {spec.name!r} has {train} training images, fewer than one '
+        f'batch of {batch_size}: lower batch_size or add images.')
+
+
+def load(name_or_spec, split, data_dir=None, download=False, raw_dir=None,
          shuffle_seed=None, image_size=None):
   """Loads one split of a dataset as a tf.data.Dataset of single examples.
 
   Args:
-    name: a key of SPECS.
+    name_or_spec: a dataset string (resolved here with image_size) or a
+      DatasetSpec from `resolve`.
     split: 'train' or 'test'.
     data_dir: tfds data directory (tfds' default when None).
     download: let tfds download and prepare a missing dataset (needs network).
@@ -88,152 +235,71 @@ def load(name, split, data_dir=None, download=False, raw_dir=None,
       `tfds_offline.RAW_FILES`): a missing tfds dataset is prepared from it.
     shuffle_seed: if set, shuffle tfds' files in this reproducible order (for
       training: all workers of a multi-worker run see the same order).
-    image_size: if set (and not 0), images are resized to this square size.
+    image_size: if set (and not 0), images are resized to this square size
+      (for a DatasetSpec: overrides its image_size).
 
   Returns:
-    tf.data.Dataset of {"images": uint8 [H,W,C], "labels": int32 []}, H = W =
-    image_size if given.
+    tf.data.Dataset of {"images": uint8 [H,W,C], "labels": int32 []}, [H, W,
+    C] = the spec's image_shape (H = W = image_size if given). A folder's
+    files that fail to decode are dropped (`folders`).
 
   Raises:
-    ValueError: on an unknown name or split.
+    DatasetError: on an unknown name or split, or as `resolve`.
     DatasetNotPreparedError: when a tfds dataset is missing and neither
       download nor raw_dir is given.
   """
-  spec = get_spec(name)
   if split not in SPLITS:
-    raise ValueError(f'split must be one of {SPLITS}, got {split!r}.')
-  if spec.tfds_name is None:
-    arrays = {'digits': _digits, 'photos': _photos, 'faces': _faces}[name](
-        split)
-    dataset = tf.data.Dataset.from_tensor_slices(arrays)
+    raise DatasetError(f'split must be one of {SPLITS}, got {split!r}.')
+  if isinstance(name_or_spec, DatasetSpec):
+    spec = name_or_spec
+    if image_size and image_size != spec.image_shape[0]:
+      spec = dataclasses.replace(
+          spec, image_size=image_size,
+          image_shape=(image_size, image_size, spec.image_shape[2]))
   else:
-    dataset = _load_tfds(spec, split, data_dir, download, raw_dir,
-                         shuffle_seed)
-  if image_size and image_size != spec.image_shape[0]:
+    spec = resolve(name_or_spec, image_size=image_size or 0,
+                   data_dir=data_dir, download=download, raw_dir=raw_dir)
+  if spec.kind == 'bundled':
+    dataset = tf.data.Dataset.from_tensor_slices(
+        bundled.arrays(spec.name, split))
+  elif spec.kind == 'tfds':
+    dataset = tfds_source.load(spec, split, data_dir, download, raw_dir,
+                               shuffle_seed)
+  elif spec.kind == 'folder':
+    dataset = folders.load(spec, split)
+  elif spec.kind == 'array':
+    dataset = arrays.load(spec, split)
+  else:
+    raise DatasetError(f'Unknown dataset kind {spec.kind!r}; one of '
+                       f'{specs.KINDS}.')
+  shape = tuple(spec.image_shape)
+  if tuple(dataset.element_spec['images'].shape) != shape:
     dataset = dataset.map(
-        lambda example: dict(example, images=resize(example['images'],
-                                                    image_size)),
+        lambda example: dict(example,
+                             images=transforms.fit(example['images'], shape)),
         num_parallel_calls=tf.data.AUTOTUNE)
   return dataset
 
 
-def resize(images, size):
-  """uint8 [..., H, W, C] -> uint8 [..., size, size, C], bilinear, antialiased."""
-  resized = tf.image.resize(tf.cast(images, tf.float32), [size, size],
-                            antialias=True)
-  return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
-
-
-def as_arrays(name, split, limit=None, **kwargs):
+def as_arrays(name_or_spec, split, limit=None, **kwargs):
   """A split (its first `limit` examples if set) as numpy arrays.
 
+  Args:
+    name_or_spec, split: as `load`.
+    limit: int or None.
+    **kwargs: passed to `load`.
+
   Returns:
-    {"images": uint8 [N,H,W,C] (, "labels": int32 [N])}.
+    {"images": uint8 [N,H,W,C] (, "labels": int32 [N])}; N may be 0.
   """
-  dataset = load(name, split, **kwargs)
+  dataset = load(name_or_spec, split, **kwargs)
   if limit is not None:
     dataset = dataset.take(limit)
-  dataset = dataset.batch(4096)
-  batches = list(dataset.as_numpy_iterator())
+  batches = list(dataset.batch(4096).as_numpy_iterator())
+  if not batches:
+    return {k: np.zeros((0,) + tuple(v.shape), v.dtype.as_numpy_dtype)
+            for k, v in dataset.element_spec.items()}
   return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
-
-
-@functools.lru_cache(maxsize=None)
-def _digits_all():
-  from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
-  digits = sk_datasets.load_digits()
-  images = np.round(digits.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
-  order = np.random.default_rng(0).permutation(len(images))
-  return images[order], digits.target[order].astype(np.int32)
-
-
-def _digits(split):
-  images, labels = _digits_all()
-  cut = len(images) - 300
-  part = slice(None, cut) if split == 'train' else slice(cut, None)
-  return {'images': images[part], 'labels': labels[part]}
-
-
-def _faces(split):
-  import skimage.data  # pylint: disable=g-import-not-at-top
-  faces = skimage.data.lfw_subset()[:100]  # The other 100 are not faces.
-  images = np.round(faces * 255.0).astype(np.uint8)[..., None]
-  return {'images': images[:80] if split == 'train' else images[80:]}
-
-
-def _load_photo(name):
-  if name.endswith('.jpg'):
-    from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
-    bunch = sk_datasets.load_sample_images()
-    return bunch.images[bunch.filenames.index(
-        next(f for f in bunch.filenames if f.endswith(name)))]
-  import skimage.data  # pylint: disable=g-import-not-at-top
-  return getattr(skimage.data, name)()[..., :3]
-
-
-@functools.lru_cache(maxsize=None)
-def _photos(split):
-  patches = []
-  for photo_name in PHOTOS_TRAIN if split == 'train' else PHOTOS_TEST:
-    photo = _load_photo(photo_name)
-    for short_side in PHOTO_SCALES:
-      scale = short_side / min(photo.shape[:2])
-      size = [int(round(d * scale)) for d in photo.shape[:2]]
-      small = tf.image.resize(photo, size, method='area', antialias=True)
-      small = tf.cast(tf.clip_by_value(tf.round(small), 0, 255), tf.uint8)
-      windows = tf.image.extract_patches(
-          small[None], [1, 32, 32, 1], [1, PATCH_STRIDE, PATCH_STRIDE, 1],
-          [1, 1, 1, 1], 'VALID')
-      patches.append(tf.reshape(windows, [-1, 32, 32, 3]).numpy())
-  return {'images': np.concatenate(patches)}
-
-
-def _load_tfds(spec, split, data_dir, download, raw_dir, shuffle_seed):
-  import tensorflow_datasets as tfds  # pylint: disable=g-import-not-at-top
-  builder = tfds.builder(spec.tfds_name, data_dir=data_dir)
-  if not builder.is_prepared():
-    if raw_dir:
-      from aiqn_tf.data import tfds_offline  # pylint: disable=g-import-not-at-top
-      builder = tfds_offline.prepare(spec.tfds_name, data_dir, raw_dir)
-    elif download:
-      builder.download_and_prepare()
-    else:
-      raise DatasetNotPreparedError(
-          f'Dataset {spec.name!r} (tfds {spec.tfds_name!r}) is not prepared '
-          f'in {os.path.dirname(os.path.dirname(builder.data_dir))}. Either '
-          'pass --download (needs network access), or --raw_dir pointing at '
-          'its raw downloads, or prepare it on a machine with network access '
-          f'(`tfds build {spec.tfds_name} --data_dir=DIR`) and pass '
-          '--data_dir=DIR.')
-  tfds_split = spec.tfds_splits[SPLITS.index(split)]
-  dataset = builder.as_dataset(
-      split=tfds_split, shuffle_files=shuffle_seed is not None,
-      read_config=tfds.ReadConfig(shuffle_seed=shuffle_seed))
-  has_labels = spec.num_classes is not None
-  crop = spec.name == 'celeba'
-
-  def convert(example):
-    images = example['image']
-    if crop:
-      images = celeba_crop(images)
-    out = {'images': images}
-    if has_labels:
-      out['labels'] = tf.cast(example['label'], tf.int32)
-    return out
-
-  return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
-
-
-def celeba_crop(images, size=64):
-  """CelebA [..., 218, 178, 3] uint8 -> centre 108x108 crop resized to size^2.
-
-  As LynnHo/VAE-Tensorflow: crop at offsets (55, 35), bilinear resize; rounded
-  back to uint8.
-  """
-  top, left = CELEBA_OFFSETS
-  crop = images[..., top:top + CELEBA_CROP, left:left + CELEBA_CROP, :]
-  resized = tf.image.resize(tf.cast(crop, tf.float32), [size, size])
-  return tf.cast(tf.clip_by_value(tf.round(resized), 0, 255), tf.uint8)
 
 
 def input_pipeline(dataset, global_batch_size, shuffle_buffer, seed,

