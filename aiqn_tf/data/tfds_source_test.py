@@ -27,7 +27,10 @@ class AiqnTestTwoImages(tfds.core.GeneratorBasedBuilder):
   VERSION = tfds.core.Version('1.0.0')
 
   def _info(self):
-    return self.dataset_info_from_configs(
+    # DatasetInfo directly: dataset_info_from_configs reads metadata files
+    # beside the builder's module, which is not a package under Bazel.
+    return tfds.core.DatasetInfo(
+        builder=self,
         features=tfds.features.FeaturesDict({
             'image': tfds.features.Image(shape=(12, 16, 3)),
             'mask': tfds.features.Image(shape=(12, 16, 1)),
