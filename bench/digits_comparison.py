@@ -23,17 +23,22 @@ flags.DEFINE_integer('train_steps', None, 'Steps (default: the preset\'s).')
 flags.DEFINE_integer('num_samples', 300, 'Samples and training images for '
                      'FID (the digits test split has 300 images).')
 flags.DEFINE_integer('seed', 0, 'Seed of both runs and of sampling.')
+flags.DEFINE_string('dataset', None, 'Another dataset than digits (any '
+                    'train --dataset, e.g. mnist), with the digits preset\'s '
+                    'models; scored with its own classifier.')
 flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
                     'Digits classifier (trained here if missing).')
 
 
 def main(argv):
   del argv
-  classifier = _digits_runs.digits_classifier(FLAGS.classifier_path)
   rows = []
   for model in ('pixel_iqn', 'pixel_cnn'):
     config, trainer, train_s = _digits_runs.train_digits(
-        model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps)
+        model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps,
+        FLAGS.dataset)
+    classifier = _digits_runs.classifier_for(config.data,
+                                             FLAGS.classifier_path)
     results = evaluation.evaluate_model(
         trainer.average_model, classifier, FLAGS.num_samples,
         _digits_runs.image_loader(config.data), seed=FLAGS.seed)
@@ -43,12 +48,14 @@ def main(argv):
     print(f'{model}: FID {results["fid"]:.3f}', flush=True)
 
   _, config, _, _ = rows[0]
-  print(f'\nDigits 8x8x1, {config.model.num_layers} blocks x '
-        f'{config.model.filters} planes, {config.model.output_filters} output '
-        f'planes, batch {config.loop.batch_size}, {config.loop.train_steps} '
-        f'steps, seed {FLAGS.seed}; '
+  print(f'\n{config.data.dataset} '
+        f'{"x".join(map(str, config.image_shape))}, '
+        f'{config.model.num_layers} blocks x {config.model.filters} planes, '
+        f'{config.model.output_filters} output planes, batch '
+        f'{config.loop.batch_size}, {config.loop.train_steps} steps, seed '
+        f'{FLAGS.seed}; '
         f'{FLAGS.num_samples} samples vs {FLAGS.num_samples} training images, '
-        f'digits classifier.\n')
+        'the dataset\'s classifier.\n')
   print('| model | optimizer | FID | Inception score (10 splits) | '
         'training time |')
   print('|---|---|---|---|---|')

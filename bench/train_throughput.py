@@ -22,7 +22,8 @@ from aiqn_tf.training import optimizers
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('batch_size', 8, 'Batch size of the full paper size.')
 flags.DEFINE_integer('steps', 3, 'Timed steps per configuration (after warm-up).')
-flags.DEFINE_list('sizes', ['digits', 'photos', 'paper'], 'Sizes to run.')
+flags.DEFINE_list('sizes', ['digits', 'mnist', 'photos', 'paper'],
+                  'Sizes to run: presets, and paper (the cifar10 preset).')
 flags.DEFINE_integer('matmul_size', 2048, 'Side of the square matmul.')
 
 

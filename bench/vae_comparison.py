@@ -34,6 +34,9 @@ flags.DEFINE_integer('train_steps', None, 'Steps (default: the preset\'s).')
 flags.DEFINE_integer('num_samples', 300, 'Samples and training images for '
                      'FID (the digits test split has 300 images).')
 flags.DEFINE_integer('seed', 0, 'Seed of both runs and of sampling.')
+flags.DEFINE_string('dataset', None, 'Another dataset than digits (any '
+                    'train --dataset, e.g. mnist), with the digits preset\'s '
+                    'models; scored with its own classifier.')
 flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
                     'Digits classifier (trained here if missing).')
 flags.DEFINE_string('picture', 'docs/digits_vae_vs_aiqn_vae.png',
@@ -62,12 +65,14 @@ def _picture(path, grids_by_name):
 
 def main(argv):
   del argv
-  classifier = _digits_runs.digits_classifier(FLAGS.classifier_path)
   rows, pictures = [], {}
   for model, latent_samplers in (('vae', ('prior',)),
                                  ('aiqn_vae', ('prior', 'aiqn'))):
     config, trainer, train_s = _digits_runs.train_digits(
-        model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps)
+        model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps,
+        FLAGS.dataset)
+    classifier = _digits_runs.classifier_for(config.data,
+                                             FLAGS.classifier_path)
     for latent_sampler in latent_samplers:
       results = evaluation.evaluate_model(
           trainer.average_model, classifier, FLAGS.num_samples,
@@ -88,7 +93,9 @@ def main(argv):
 
   config = rows[-1][1]
   model, loop, optimizer = config.model, config.loop, config.optimizer
-  print(f'\nDigits 8x8x1, latent {model.latent_dim}, latent AIQN '
+  print(f'\n{config.data.dataset} '
+        f'{"x".join(map(str, config.image_shape))}, latent '
+        f'{model.latent_dim}, latent AIQN '
         f'{model.aiqn_layers}x{model.aiqn_units}, batch '
         f'{loop.batch_size}, Adam {optimizer.learning_rate:g} (beta_1 '
         f'{optimizer.adam_beta1}), {loop.train_steps} steps, seed '

@@ -28,6 +28,7 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.runs import run_dir
+from binaries import _classifier_training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
@@ -36,12 +37,18 @@ flags.DEFINE_integer('num_samples', 10_000, 'Samples (and training images) '
 flags.DEFINE_integer('batch_size', 64, 'Samples per sampler call.',
                      lower_bound=1)
 flags.DEFINE_enum('classifier', 'inception', list(classifiers.KINDS),
-                  'inception (needs --inception_path) or digits.')
+                  'inception (needs --inception_path), or dataset: a small '
+                  'CNN trained on the run\'s dataset labels (digits is its '
+                  'first name); trained on first use for digits and mnist, '
+                  'else by binaries/train_classifier.py.')
+flags.DEFINE_string('classifier_path', None, 'The dataset classifier '
+                    '(default: the user\'s cache, ~/.cache/aiqn_tf/'
+                    'classifiers/<dataset>_HxWxC).')
 flags.DEFINE_string('inception_path', None, 'Local copy of TF-Hub\'s '
                     'tfgan/eval/inception/1 (or a SavedModel with "logits" '
                     'and "pool_3" outputs).')
-flags.DEFINE_string('digits_classifier_path', classifiers.DEFAULT_DIGITS_PATH,
-                    'The digits classifier (binaries/train_classifier.py).')
+flags.DEFINE_string('digits_classifier_path', None,
+                    'The first name of --classifier_path.')
 flags.DEFINE_string('method', None, 'The model\'s sampler (default: its '
                     'first): fast or sequential (PixelIQN / PixelCNN), aiqn '
                     'or prior (AIQN-VAE).')
@@ -62,25 +69,37 @@ def _progress(done, total):
 
 def main(argv):
   del argv
-  path_flag = ('inception_path' if FLAGS.classifier == 'inception' else
-               'digits_classifier_path')
-  try:
-    classifier = classifiers.load(FLAGS.classifier, FLAGS[path_flag].value)
-  except FileNotFoundError as e:
-    raise app.UsageError(f'{e} (--{path_flag})') from e
   try:
     config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
     method = model.check_method(FLAGS.latent_sampler or FLAGS.method)
   except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(str(e)) from e
   data = config.data
+  if FLAGS.classifier == 'inception':
+    path_flag, path = 'inception_path', FLAGS.inception_path
+  else:
+    path_flag = 'classifier_path'
+    try:
+      path = _classifier_training.ensure_classifier(
+          FLAGS.classifier,
+          FLAGS.classifier_path or FLAGS.digits_classifier_path,
+          data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
+    except ValueError as e:
+      raise app.UsageError(str(e)) from e
+  try:
+    classifier = classifiers.load(FLAGS.classifier, path)
+  except FileNotFoundError as e:
+    raise app.UsageError(f'{e} (--{path_flag})') from e
   load_images = lambda split, limit: datasets.as_arrays(
-      data.dataset, split, limit=limit, data_dir=FLAGS.data_dir,
-      raw_dir=FLAGS.raw_dir, image_size=data.image_size)['images']
+      data.spec(), split, limit=limit, data_dir=FLAGS.data_dir,
+      raw_dir=FLAGS.raw_dir)['images']
   results = evaluation.evaluate_model(
       model, classifier, FLAGS.num_samples, load_images, FLAGS.batch_size,
       method, FLAGS.seed, _progress)
   results['classifier'] = FLAGS.classifier
+  accuracy = classifiers.info(path).get('test_accuracy')
+  if accuracy is not None:
+    results['classifier_test_accuracy'] = accuracy
   path = evaluation.write_results(FLAGS.model_dir, step, results)
   print(f'{config.model_name} on {data.dataset}, step {step}, '
         f'{results["num_samples"]} samples vs {results["num_train"]} '
@@ -91,6 +110,8 @@ def main(argv):
         f'(10 splits: {results["inception_score_mean"]:.3f} +- '
         f'{results["inception_score_std"]:.3f}; test images '
         f'{results["test_inception_score"]:.3f})\n' +
+        (f'  classifier test accuracy {accuracy:.4f}\n'
+         if accuracy is not None else '') +
         ''.join(f'  {name} {results[name]:.4f}\n' for name in sorted(results)
                 if name.startswith(('latent_w1_', 'latent_fd_'))) +
         (f'  (latent_w1_*: per-dimension 1-Wasserstein distance of '

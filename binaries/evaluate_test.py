@@ -13,6 +13,12 @@ ROOT = test_util.ROOT
 STAND_IN = os.path.join(ROOT, 'testdata', 'inception_stand_in')
 
 
+def _results(output):
+  """The JSON line evaluate prints."""
+  return json.loads(next(line for line in output.splitlines()
+                         if line.startswith('{')))
+
+
 class EvaluateBinaryTest(tf.test.TestCase):
 
   @classmethod
@@ -70,12 +76,23 @@ class EvaluateBinaryTest(tf.test.TestCase):
         '--classifier=inception')
     self.assertNotEqual(code, 0)
     self.assertIn('--inception_path', output)
-    code, output = test_util.run_binary(
-        'evaluate', f'--model_dir={self.model_dir}',
-        '--classifier=digits',
-        f'--digits_classifier_path={self.root}/none')
-    self.assertNotEqual(code, 0)
-    self.assertIn('binaries.train_classifier', output)
+
+  def test_bundled_classifier_trained_on_first_use_then_reused(self):
+    path = os.path.join(self.root, 'digits_classifier')
+    run = lambda: test_util.run_binary(
+        'evaluate', f'--model_dir={self.model_dir}', '--classifier=digits',
+        f'--digits_classifier_path={path}', '--num_samples=16')
+    code, output = run()
+    self.assertEqual(code, 0, output)
+    self.assertIn('training it now', output)
+    results = _results(output)
+    self.assertGreater(results['classifier_test_accuracy'], 0.8)
+    self.assertTrue(os.path.isdir(path))
+    code, output = run()
+    self.assertEqual(code, 0, output)
+    self.assertNotIn('training it now', output)
+    self.assertEqual(_results(output)['classifier_test_accuracy'],
+                     results['classifier_test_accuracy'])
 
 
 if __name__ == '__main__':

@@ -78,9 +78,8 @@ def _labels(num_classes, num_samples):
 
 
 def _originals(data, num_samples):
-  test = datasets.as_arrays(data.dataset, 'test', limit=num_samples,
-                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir,
-                            image_size=data.image_size)
+  test = datasets.as_arrays(data.spec(), 'test', limit=num_samples,
+                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir)
   return test['images'], test.get('labels')
 
 

@@ -30,11 +30,13 @@ from absl import flags
 from absl import logging
 
 from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifiers
 from aiqn_tf.models import registry
 from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
+from binaries import _classifier_training
 
 FLAGS = flags.FLAGS
 
@@ -49,7 +51,21 @@ flags.DEFINE_string('model', 'pixel_iqn', 'Model kind: pixel_iqn, pixel_cnn, '
                     'aiqn_vae, vae, or one registered by --model_module.')
 flags.DEFINE_list('model_module', [], 'Python modules to import first: they '
                   'register more model kinds (models/registry.py).')
-flags.DEFINE_enum('dataset', None, list(datasets.SPECS), 'Dataset.')
+flags.DEFINE_string('dataset', None, 'Dataset: a bundled one (digits, mnist, '
+                    'photos, faces), a tfds one (cifar10, imagenet32, celeba), '
+                    'or your own: folder:PATH (image files; sub-folders are '
+                    'classes), tfds:NAME[/CONFIG], array:FILE.npz|.npy.')
+flags.DEFINE_integer('channels', None, 'Convert images to 1 (grey) or 3 (RGB) '
+                     'channels (0: as stored).')
+flags.DEFINE_float('test_fraction', None, 'folder: / array: share of the '
+                   'images held out for the test split (by a hash of the '
+                   'file path or index).')
+flags.DEFINE_string('image_key', None, 'tfds: the image feature to read, '
+                    'when the dataset has several.')
+flags.DEFINE_string('label_key', None, 'tfds: the label feature, when '
+                    'ambiguous.')
+flags.DEFINE_string('test_split', None, 'tfds: the split to test on, when '
+                    'there is no "test" split.')
 flags.DEFINE_integer('image_size', None, 'Resize images to this square size '
                      '(0: as stored; the VAE takes 8, 16, 32 or 64).')
 flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
@@ -105,15 +121,32 @@ RESUMABLE = ('train_steps', 'checkpoint_every', 'summary_every',
 
 
 def flag_message(message):
-  """A library message with its config field names written as flags."""
-  names = sorted((name for name in FLAGS if '_' in name and
-                  name not in ('model_dir', 'model_module')),
-                 key=len, reverse=True)
-  return re.sub(r'(?<![\w-])(' + '|'.join(names) + r')\b', r'--\1', message)
+  """A library message with its config field names written as flags.
+
+  Names with an underscore are replaced wherever they stand; one-word names
+  (dataset, channels, ...) only where they name the field (before "must",
+  "=" or "is not"), not in prose.
+  """
+  fields = {name for model_name in registry.names()
+            for name in config_lib.section_fields(model_name)
+            if name in FLAGS}
+  joined = lambda names: '|'.join(sorted(names, key=len, reverse=True))
+  message = re.sub(
+      r'(?<![\w-])(' + joined(n for n in fields if '_' in n) + r')\b',
+      r'--\1', message)
+  return re.sub(
+      r'(?<![\w-])(' + joined(n for n in fields if '_' not in n) +
+      r')\b(?=( must|=| is not))', r'--\1', message)
 
 
-def resolve_config(model_dir, preset, overrides, model_module=()):
+def resolve_config(model_dir, preset, overrides, model_module=(),
+                   resolve_data=False, data_dir=None, download=False,
+                   raw_dir=None):
   """The run's Config: the saved one if resuming, else preset + overrides.
+
+  With resolve_data, a new run's dataset is resolved here (data/datasets.py:
+  the data is checked now, before any model is built) and kept in its
+  config.
 
   Args:
     model_dir: the run directory.
@@ -121,12 +154,16 @@ def resolve_config(model_dir, preset, overrides, model_module=()):
     overrides: dict of config fields (any section) set explicitly, and
       'model' for the model kind.
     model_module: modules that register more model kinds.
+    resolve_data: check and resolve the dataset now.
+    data_dir, download, raw_dir: where a tfds dataset is (datasets.resolve).
 
   Returns:
     a validated runs.config.Config.
 
   Raises:
-    ValueError: on a bad value, or a setting that contradicts a saved run.
+    ValueError: on a bad value (datasets.DatasetError included), or a
+      setting that contradicts a saved run.
+    datasets.DatasetNotPreparedError: a tfds dataset that is not prepared.
   """
   overrides = dict(overrides)
   registry.import_modules(model_module)
@@ -145,12 +182,16 @@ def resolve_config(model_dir, preset, overrides, model_module=()):
         raise ValueError(
             f'{model_dir} holds a run with {name}={saved[name]!r}, '
             f'not {value!r}; use a new --model_dir for a different run.')
-    return config.replace(**overrides).validate()
+    return config.replace(**{name: value for name, value in overrides.items()
+                             if name in RESUMABLE}).validate()
   model_name = overrides.pop('model', 'pixel_iqn')
   registry.get(model_name)  # Unknown kinds fail here, listing the known.
   config = presets.preset(preset, model_name).replace(**overrides)
   if model_module:
     config.model_module = ','.join(model_module)
+  if resolve_data:
+    config.data = config.data.resolve(data_dir, download, raw_dir)
+    datasets.check_batch(config.data.spec(), config.loop.batch_size)
   return config.validate()
 
 
@@ -192,8 +233,9 @@ def main(argv):
   del argv
   try:
     config = resolve_config(FLAGS.model_dir, FLAGS.preset, _config_flags(),
-                            FLAGS.model_module)
-  except ValueError as e:
+                            FLAGS.model_module, True, FLAGS.data_dir,
+                            FLAGS.download, FLAGS.raw_dir)
+  except (ValueError, datasets.DatasetNotPreparedError) as e:
     raise app.UsageError(flag_message(str(e))) from e
   strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
   logging.info('Strategy %s with %d replica(s).', type(strategy).__name__,
@@ -203,6 +245,15 @@ def main(argv):
     raise app.UsageError(
         f'--batch_size={batch_size} must be a multiple of the '
         f'{strategy.num_replicas_in_sync} replicas.')
+  evaluation = config.evaluation
+  if evaluation.eval_every:  # The classifier now, not at the first evaluation.
+    try:
+      path = _classifier_training.ensure_classifier(
+          evaluation.eval_classifier, evaluation.eval_classifier_path,
+          config.data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
+      classifiers.load(evaluation.eval_classifier, path)
+    except (ValueError, FileNotFoundError) as e:
+      raise app.UsageError(f'{e} (--eval_classifier_path)') from e
   from aiqn_tf.training import trainer as training  # pylint: disable=g-import-not-at-top
   try:
     trainer = training.Trainer(config, FLAGS.model_dir, strategy,

@@ -7,18 +7,24 @@ cannot be downloaded at run time here: the user provides a local copy).
 - inception: TF-GAN's preprocessing (scale to [-1, 1], bilinear resize to
   299x299; TF-GAN 2.1 no longer exports the function) and the SavedModel at
   `path`.
-- digits: a small CNN trained on the digits train split by
-  binaries/train_classifier.py; its penultimate layer plays pool_3.
+- dataset (first called digits): a small CNN trained on a labelled
+  dataset's train split by binaries/train_classifier.py (the evaluate and
+  train binaries train it on first use for the bundled sets); its
+  penultimate layer plays pool_3, and classifier.json beside it records the
+  dataset and its test accuracy.
 """
 
+import json
 import os
+import re
 
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
 
-KINDS = ('inception', 'digits')
+KINDS = ('inception', 'dataset', 'digits')
 DEFAULT_DIGITS_PATH = os.path.join('classifiers', 'digits')
+INFO_FILE = 'classifier.json'  # Beside a trained classifier's SavedModel.
 INCEPTION_SIZE = 299  # TF-GAN's INCEPTION_DEFAULT_IMAGE_SIZE.
 
 
@@ -51,8 +57,40 @@ class SavedModelClassifier:
             for k in ('logits', 'pool_3')}
 
 
+def default_path(dataset, image_shape):
+  """Where a dataset's classifier is cached: the user's cache directory.
+
+  Args:
+    dataset: the dataset string (e.g. 'digits', 'folder:~/pets').
+    image_shape: (H, W, C) the classifier takes.
+
+  Returns:
+    $XDG_CACHE_HOME (default ~/.cache)/aiqn_tf/classifiers/<dataset>_HxWxC.
+  """
+  cache = os.environ.get('XDG_CACHE_HOME') or os.path.join(
+      os.path.expanduser('~'), '.cache')
+  slug = re.sub(r'[^A-Za-z0-9._-]+', '_', dataset).strip('_')
+  shape = 'x'.join(str(int(d)) for d in image_shape)
+  return os.path.join(cache, 'aiqn_tf', 'classifiers', f'{slug}_{shape}')
+
+
+def info(path):
+  """The classifier's record (dataset, image_shape, test_accuracy), or {}."""
+  try:
+    with open(os.path.join(path, INFO_FILE)) as f:
+      return json.load(f)
+  except (OSError, ValueError):
+    return {}
+
+
 def load(kind, path=None):
-  """The classifier `kind` ('inception' or 'digits') from `path`.
+  """The classifier `kind` from `path`.
+
+  Args:
+    kind: 'inception' (a SavedModel of TF-Hub's tfgan/eval/inception/1 at
+      `path`), or 'dataset' / 'digits' (a small CNN trained on a dataset's
+      labels by binaries/train_classifier.py; 'digits' is its first name).
+    path: the SavedModel's directory.
 
   Raises:
     ValueError: on an unknown kind.
@@ -67,12 +105,13 @@ def load(kind, path=None):
           'of TF-Hub\'s tfgan/eval/inception/1 (download '
           'https://tfhub.dev/tensorflow/tfgan/eval/inception/1?tf-hub-format='
           'compressed on a machine with network access and untar it), or any '
-          'SavedModel returning "logits" and "pool_3". For the bundled '
-          'digits use the digits classifier.')
+          'SavedModel returning "logits" and "pool_3". For a dataset with '
+          'labels use its own classifier.')
     return SavedModelClassifier(path, INCEPTION_SIZE)
   path = path or DEFAULT_DIGITS_PATH
   if not os.path.isdir(path):
     raise FileNotFoundError(
-        f'No digits classifier at {path!r}. Train it (about a minute) with: '
-        f'python -m binaries.train_classifier --output_dir={path}')
+        f'No classifier at {path!r}. Train it (a minute on the bundled sets) '
+        f'with: python -m binaries.train_classifier --output_dir={path} '
+        '(and --dataset=... for another dataset than digits)')
   return SavedModelClassifier(path)

@@ -22,7 +22,7 @@ from aiqn_tf.models import registry
 
 OPTIMIZERS = ('adam', 'rmsprop')
 LR_SCHEDULES = ('constant', 'paper')
-CLASSIFIERS = ('inception', 'digits')
+CLASSIFIERS = ('inception', 'dataset', 'digits')
 STRATEGIES = ('auto', 'mirrored', 'multi_worker', 'one_device')
 CONFIG_FILE = 'config.json'
 
@@ -42,16 +42,61 @@ def _at_least(section, names, low):
 
 @dataclasses.dataclass
 class DataConfig:
-  """Which images, at which size, shuffled how."""
+  """Which images, at which size, shuffled how (see data/datasets.py).
+
+  `dataset` is a bundled or tfds name, 'folder:PATH', 'tfds:NAME[/CONFIG]'
+  or 'array:FILE'. `resolved` is the DatasetSpec once resolved (by
+  `resolve`, at the start of a run), kept in config.json so that later
+  tools need neither the data's options nor a new scan of a folder.
+  """
   dataset: str = 'cifar10'
   image_size: int = 0  # Images resized to this square size (0: as stored).
+  channels: int = 0  # 1 or 3 (0: as stored).
+  test_fraction: float = 0.1  # Folders and arrays: share held out, by hash.
+  image_key: str = ''  # tfds: the image feature, when there are several.
+  label_key: str = ''  # tfds: the label feature, when ambiguous.
+  test_split: str = ''  # tfds: the split serving as test, if not 'test'.
   shuffle_buffer: int = 10_000
+  resolved: dict = None
 
   def __post_init__(self):
     if self.image_size < 0 or self.image_size == 1:
       raise ValueError(f'image_size must be >= 2 (0: as stored), got '
                        f'{self.image_size}.')
+    if self.channels not in (0, 1, 3):
+      raise ValueError(f'channels must be 0 (as stored), 1 or 3, got '
+                       f'{self.channels}.')
+    if not 0 <= self.test_fraction < 1:
+      raise ValueError(f'test_fraction must be in [0, 1), got '
+                       f'{self.test_fraction}.')
     _at_least(self, ('shuffle_buffer',), 1)
+
+  def resolve(self, data_dir=None, download=False, raw_dir=None):
+    """A copy with `resolved` set (datasets.resolve: checks the data now).
+
+    Raises:
+      datasets.DatasetError, datasets.DatasetNotPreparedError: with what to
+        do.
+    """
+    spec = datasets.resolve(
+        self.dataset, image_size=self.image_size, channels=self.channels,
+        test_fraction=self.test_fraction, image_key=self.image_key or None,
+        label_key=self.label_key or None, test_split=self.test_split or None,
+        data_dir=data_dir, download=download, raw_dir=raw_dir)
+    return dataclasses.replace(self, resolved=spec.to_dict())
+
+  def spec(self):
+    """The DatasetSpec: the resolved one, else the named set's (no I/O)."""
+    if self.resolved:
+      return datasets.DatasetSpec.from_dict(self.resolved)
+    if self.dataset in datasets.SPECS:
+      spec = datasets.get_spec(self.dataset)
+      height, _, channels = spec.image_shape
+      size = self.image_size or height
+      return dataclasses.replace(
+          spec, image_shape=(size, size, self.channels or channels),
+          image_size=self.image_size, channels=self.channels)
+    return self.resolve().spec()
 
 
 @dataclasses.dataclass
@@ -151,17 +196,14 @@ class Config:
   @property
   def image_shape(self):
     """(H, W, C) of the data as the model sees it."""
-    shape = datasets.get_spec(self.data.dataset).image_shape
-    if self.data.image_size:
-      return (self.data.image_size, self.data.image_size, shape[-1])
-    return tuple(shape)
+    return tuple(self.data.spec().image_shape)
 
   @property
   def num_classes(self):
     """Classes the model is conditioned on (None: unconditional)."""
     if not getattr(self.model, 'class_conditional', False):
       return None
-    return datasets.get_spec(self.data.dataset).num_classes
+    return self.data.spec().num_classes
 
   def replace(self, **fields):
     """A copy with fields (by name, from any section) replaced, checked."""
@@ -171,13 +213,15 @@ class Config:
       if name not in sections:
         raise ValueError(not_a_field_message(name, self.model_name))
       changes.setdefault(sections[name], {})[name] = value
+    if set(changes.get('data', ())) - {'shuffle_buffer', 'resolved'}:
+      changes['data']['resolved'] = None  # Another dataset or options.
     replaced = {section: dataclasses.replace(getattr(self, section), **values)
                 for section, values in changes.items()}
     return dataclasses.replace(self, **replaced)
 
   def validate(self):
     """Checks the rules across sections; returns self. ValueError otherwise."""
-    spec = datasets.get_spec(self.data.dataset)
+    spec = self.data.spec()
     if getattr(self.model, 'class_conditional', False) and (
         spec.num_classes is None):
       raise ValueError(f'{self.data.dataset} has no class labels; drop '
@@ -213,7 +257,7 @@ class Config:
     model = dict(values['model'])
     name, module = model.pop('name'), model.pop('module', '')
     if module:
-      registry.import_modules([module])
+      registry.import_modules(module.split(','))
     return cls(model_name=name, model=registry.get(name).Config(**model),
                model_module=module, preset=values.get('preset', ''),
                **{section: SECTIONS[section](**values[section])
