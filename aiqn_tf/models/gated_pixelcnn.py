@@ -91,24 +91,30 @@ class GatedBlock(keras.layers.Layer):
     pre = self._condition(pre, tau, labels, self.v_tau, self.v_label)
     return pre, gate(pre)
 
-  def horizontal(self, h, v_above, tau=None, labels=None,
-                 last_column_skip=False):
+  def horizontal(self, h, v_above, tau=None, labels=None, window=False):
     """Horizontal stack.
 
     Args:
       h: [B, H, W, C or F], the previous block's horizontal output (the image
-        for the first block).
+        for the first block); with `window`, [B, 1, k//2 + 1, C or F], its
+        columns j - k//2 .. j of one row (samplers: the output of column j
+        only).
       v_above: [B, H, W, 2F], the vertical pre-activation of rows strictly
-        above (already shifted down).
-      tau, labels: the conditioning, as in `call`.
-      last_column_skip: compute the skip contribution of the last column only
-        (samplers, which need the output of one pixel).
+        above (already shifted down); with `window`, [B, 1, 1, 2F].
+      tau, labels: the conditioning, as in `call` (tau of the output's
+        columns).
+      window: compute column j only, from the window of h.
 
     Returns:
-      (horizontal output [B, H, W, F] or None for the last block,
+      (horizontal output [B, H, W (or 1), F] or None for the last block,
        skip contribution [B, H, W (or 1), output_filters]).
     """
-    pre = self.h_conv(h) + self.link(v_above)
+    if window:
+      pre = self.h_conv(h, padding=((0, 0), (0, 0)))
+      h = h[:, :, -1:]
+    else:
+      pre = self.h_conv(h)
+    pre = pre + self.link(v_above)
     pre = self._condition(pre, tau, labels, self.h_tau, self.h_label)
     gated = gate(pre)
     out = None
@@ -116,7 +122,7 @@ class GatedBlock(keras.layers.Layer):
       out = self.residual(gated)
       if not self.first:
         out += h
-    return out, self.skip(gated[:, :, -1:] if last_column_skip else gated)
+    return out, self.skip(gated)
 
   def _condition(self, pre, tau, labels, tau_conv, label_embedding):
     if tau_conv is not None:
@@ -239,10 +245,15 @@ class GatedPixelCNN(keras.layers.Layer):
 
   # The sampler core's cache protocol (see sampling.cached). The vertical
   # stack at row r depends only on rows <= r, so it is computed once per
-  # finished row, one row of each block from a (k//2 + 1)-row window; the
-  # horizontal stack of pixel (i, j) depends only on row i up to column j and
-  # the cached vertical features of the row above, and the skip connections
-  # and output path only on the pixel itself.
+  # finished row, one row of each block from a (k//2 + 1)-row window. The
+  # horizontal stack of pixel (i, j) depends only on row i at columns
+  # j - k//2 .. j of the previous block's horizontal output and on the
+  # cached vertical features of the row above, so each block keeps its
+  # horizontal input of the current row and a sub-pixel step runs every
+  # block, the skip connections and the output path on one pixel only.
+  # Features of pixel j computed at channel c's step are final for groups
+  # <= c (the channel masks), and the last channel's step makes them all
+  # final before pixel j + 1 reads them.
 
   def sampling_start(self, images, tau=None, labels=None):
     """One full vertical pass over `images`: the cache and the context.
@@ -253,45 +264,77 @@ class GatedPixelCNN(keras.layers.Layer):
       labels: int32 [B] or None.
 
     Returns:
-      (cache, context). cache = (v_in, v_pre): per block, the vertical input
-      top-padded by k//2 zero rows (row r at index r + k//2), and the
+      (cache, context). cache = (v_in, v_pre, h_in): per block, the vertical
+      input top-padded by k//2 zero rows (row r at index r + k//2), the
       vertical pre-activation top-padded by one zero row (the row above row
-      0). context: the conditioning, constant while sampling.
+      0), and the horizontal input of the current row left-padded by k//2
+      zero columns ([B, 1, W + k//2, C or F]; filled by
+      `sampling_start_row`). context: the conditioning, constant while
+      sampling.
     """
     n = self.kernel_size // 2
     if tau is not None:
       tau = 2.0 * tau - 1.0
-    v_in, v_pre = [], []
+    v_in, v_pre, h_in = [], [], []
     v = images
     for block in self.blocks:
       v_in.append(sampling.pad_top(v, n))
+      h_in.append(_pad_left(tf.zeros_like(v[:, :1]), n))
       pre, v = block.vertical(v, tau, labels)
       v_pre.append(sampling.pad_top(pre, 1))
-    return (v_in, v_pre), (tau, labels)
+    return (v_in, v_pre, h_in), (tau, labels)
 
-  def sampling_pixel(self, cache, context, x_row, i, j):
-    """Output of pixel (i, j): [B, 1, 1, out_channels].
+  def sampling_start_row(self, cache, context, x_row, i):
+    """The cache at the start of row i: its horizontal inputs from x_row.
 
-    The horizontal stack runs on columns 0..j of row i only (its padding is
-    causal, so they are computed as in the full row), and the skip and output
-    path on column j only.
+    One pass of the horizontal stack over the whole row, so that columns
+    given before the first one sampled (an inpainting prefix) are cached;
+    the others are overwritten before they are read.
 
     Args:
-      cache, context: from `sampling_start` / `sampling_finish_row`.
+      cache, context: from `sampling_start` or the previous row.
+      x_row: float32 [B, 1, W, C], row i as given.
+      i: int scalar.
+    """
+    v_in, v_pre, h_in = cache
+    tau, labels = context
+    n = self.kernel_size // 2
+    tau_row = None if tau is None else tau[:, i:i + 1]
+    h, new_h_in = x_row, [_pad_left(x_row, n)]
+    for l, block in enumerate(self.blocks[:-1]):
+      h, _ = block.horizontal(h, v_pre[l][:, i:i + 1], tau_row, labels)
+      new_h_in.append(_pad_left(h, n))
+    new_h_in = [tf.ensure_shape(new, old.shape)
+                for new, old in zip(new_h_in, h_in)]
+    return v_in, v_pre, new_h_in
+
+  def sampling_pixel(self, cache, context, x_row, i, j):
+    """Output of pixel (i, j), and the cache with column j stored.
+
+    Args:
+      cache, context: as in `sampling_start_row`.
       x_row: float32 [B, 1, W, C], row i as sampled so far.
       i, j: int scalars.
+
+    Returns:
+      (outputs [B, 1, 1, out_channels], cache).
     """
-    v_in, v_pre = cache
-    del v_in
+    v_in, v_pre, h_in = cache
     tau, labels = context
-    columns = j + 1
-    tau_row = None if tau is None else tau[:, i:i + 1, :columns]
-    h, skip = x_row[:, :, :columns], 0.0
+    n = self.kernel_size // 2
+    tau_pixel = None if tau is None else tau[:, i:i + 1, j:j + 1]
+    # The image's columns from x_row itself: a pixel's last channel is
+    # written after its step, so a cached copy would miss it.
+    new_h_in = [tf.ensure_shape(_pad_left(x_row, n), h_in[0].shape)]
+    window, skip = new_h_in[0][:, :, j:j + n + 1], 0.0
     for l, block in enumerate(self.blocks):
-      h, s = block.horizontal(h, v_pre[l][:, i:i + 1, :columns], tau_row,
-                              labels, last_column_skip=True)
+      h, s = block.horizontal(window, v_pre[l][:, i:i + 1, j:j + 1],
+                              tau_pixel, labels, window=True)
       skip += s
-    return self.output_path(skip)
+      if l + 1 < len(self.blocks):
+        new_h_in.append(_set_column(h_in[l + 1], j + n, h))
+        window = new_h_in[l + 1][:, :, j:j + n + 1]
+    return self.output_path(skip), (v_in, v_pre, new_h_in)
 
   def sampling_finish_row(self, cache, context, x_row, r):
     """The cache once row r is final: row r of every block's vertical stack.
@@ -301,7 +344,7 @@ class GatedPixelCNN(keras.layers.Layer):
       x_row: float32 [B, 1, W, C], the finished row r.
       r: int scalar.
     """
-    v_in, v_pre = cache
+    v_in, v_pre, h_in = cache
     tau, labels = context
     n = self.kernel_size // 2
     side = ((0, 0), (n, n))  # Padding of a vertical conv on a window of rows.
@@ -313,7 +356,18 @@ class GatedPixelCNN(keras.layers.Layer):
       new_pre.append(sampling.set_row(v_pre[l], r + 1, pre))
       if l + 1 < len(self.blocks):
         new_in.append(sampling.set_row(v_in[l + 1], r + n, out))
-    return new_in, new_pre
+    return new_in, new_pre, h_in
+
+
+def _pad_left(x, columns):
+  """x [B, H, W, D] with `columns` zero columns added on the left."""
+  return tf.pad(x, [[0, 0], [0, 0], [columns, 0], [0, 0]])
+
+
+def _set_column(x, c, column):
+  """x [B, 1, W, D] with column c replaced by column [B, 1, 1, D]."""
+  return tf.ensure_shape(
+      tf.concat([x[:, :, :c], column, x[:, :, c + 1:]], axis=2), x.shape)
 
 
 def validate_architecture(image_shape, num_layers, filters, kernel_size,

@@ -12,13 +12,15 @@ function of the noise, which is what makes exact fast samplers possible:
   (H * W * C passes).
 - `cached`: the same samples with a backbone's caches. The backbone says what
   to cache and how to advance: `sampling_start` (a full pass over the given
-  images), `sampling_pixel` (the output of one pixel from the cache and the
-  current row) and `sampling_finish_row` (the cache once a row is final);
-  this module keeps the one loop over sub-pixels. For the Gated PixelCNN
-  (gated_pixelcnn.py) sub-pixel (i, j, c) costs the horizontal stack on
-  columns 0..j of row i plus the output path on one pixel: in all about one
-  full pass of the vertical stack plus H * C / 2 of the horizontal stack and
-  C of the output path, instead of H * W * C full passes.
+  images), `sampling_start_row`, `sampling_pixel` (the output of one pixel
+  from the cache and the current row, and the cache with it) and
+  `sampling_finish_row` (the cache once a row is final); this module keeps
+  the one loop over sub-pixels. For the Gated PixelCNN (gated_pixelcnn.py)
+  sub-pixel (i, j, c) costs every block's horizontal stack, skip and the
+  output path on one pixel, from cached columns: in all about one full pass
+  of the vertical stack, one of the horizontal stack per row, and C
+  single-pixel passes of the horizontal and output path per pixel, instead
+  of H * W * C full passes.
 
 Sub-pixels are fed back unrounded (the clipped network output): rounding to
 uint8 happens once, at the end, so float differences between the two exact
@@ -78,9 +80,10 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
 
   Args:
     backbone: has `sampling_start(images, tau, labels) -> (cache, context)`,
-      `sampling_pixel(cache, context, x_row, i, j) -> outputs [B, 1, 1, D]`
-      and `sampling_finish_row(cache, context, x_row, r) -> cache`; cache is
-      a nested structure of tensors of fixed shapes.
+      `sampling_start_row(cache, context, x_row, i) -> cache`,
+      `sampling_pixel(cache, context, x_row, i, j) -> (outputs [B, 1, 1, D],
+      cache)` and `sampling_finish_row(cache, context, x_row, r) -> cache`;
+      cache is a nested structure of tensors of fixed shapes.
     values_fn: f(outputs [B, 1, 1, D], noise [B, 1, 1, C]) -> values
       [B, 1, 1, C] in [-1, 1] (a model's `sample_values`).
     noise: float32 [B, H, W, C] in [0, 1].
@@ -99,10 +102,11 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
   cache, context = backbone.sampling_start(images, tau, labels)
   for i in tf.range(num_fixed // row_size, height):
     x_row = images[:, i:i + 1]
+    cache = backbone.sampling_start_row(cache, context, x_row, i)
     for k in tf.range(tf.maximum(num_fixed - i * row_size, 0), row_size):
       j = k // channels
-      values = values_fn(backbone.sampling_pixel(cache, context, x_row, i, j),
-                         noise[:, i:i + 1, j:j + 1])
+      outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j)
+      values = values_fn(outputs, noise[:, i:i + 1, j:j + 1])
       this = tf.reshape(tf.equal(tf.range(row_size), k),
                         [1, 1, width, channels])
       x_row = tf.where(this, values, x_row)
