@@ -60,6 +60,8 @@ flags.DEFINE_string('data_dir', None, 'tfds data directory (--inpaint, '
                     '--reconstruct).')
 flags.DEFINE_string('raw_dir', None, 'Raw downloads (--inpaint, '
                     '--reconstruct).')
+flags.DEFINE_bool('xla', True, 'Compile the sampler with XLA (jit_compile): '
+                  'the fast sampler is several times faster on CPU.')
 flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid) '
                   'and/or .npz (arrays).')
 
@@ -136,7 +138,7 @@ def main(argv):
   except ValueError as e:
     raise app.UsageError(str(e)) from e
 
-  @tf.function
+  @tf.function(jit_compile=FLAGS.xla)
   def sample_batch(noise, labels, images):
     return image_lib.to_uint8(model.sample(noise, method, labels, images,
                                            num_fixed))

@@ -299,10 +299,11 @@ class GatedPixelCNN(keras.layers.Layer):
     v_in, v_pre, h_in = cache
     tau, labels = context
     n = self.kernel_size // 2
-    tau_row = None if tau is None else tau[:, i:i + 1]
+    tau_row = None if tau is None else sampling.take(tau, 1, i)
     h, new_h_in = x_row, [_pad_left(x_row, n)]
     for l, block in enumerate(self.blocks[:-1]):
-      h, _ = block.horizontal(h, v_pre[l][:, i:i + 1], tau_row, labels)
+      h, _ = block.horizontal(h, sampling.take(v_pre[l], 1, i), tau_row,
+                              labels)
       new_h_in.append(_pad_left(h, n))
     new_h_in = [tf.ensure_shape(new, old.shape)
                 for new, old in zip(new_h_in, h_in)]
@@ -322,18 +323,20 @@ class GatedPixelCNN(keras.layers.Layer):
     v_in, v_pre, h_in = cache
     tau, labels = context
     n = self.kernel_size // 2
-    tau_pixel = None if tau is None else tau[:, i:i + 1, j:j + 1]
+    tau_pixel = None if tau is None else sampling.take(
+        sampling.take(tau, 1, i), 2, j)
     # The image's columns from x_row itself: a pixel's last channel is
     # written after its step, so a cached copy would miss it.
     new_h_in = [tf.ensure_shape(_pad_left(x_row, n), h_in[0].shape)]
-    window, skip = new_h_in[0][:, :, j:j + n + 1], 0.0
+    window, skip = sampling.take(new_h_in[0], 2, j, n + 1), 0.0
     for l, block in enumerate(self.blocks):
-      h, s = block.horizontal(window, v_pre[l][:, i:i + 1, j:j + 1],
+      h, s = block.horizontal(window, sampling.take(
+          sampling.take(v_pre[l], 1, i), 2, j),
                               tau_pixel, labels, window=True)
       skip += s
       if l + 1 < len(self.blocks):
-        new_h_in.append(_set_column(h_in[l + 1], j + n, h))
-        window = new_h_in[l + 1][:, :, j:j + n + 1]
+        new_h_in.append(sampling.put(h_in[l + 1], 2, j + n, h))
+        window = sampling.take(new_h_in[l + 1], 2, j, n + 1)
     return self.output_path(skip), (v_in, v_pre, new_h_in)
 
   def sampling_finish_row(self, cache, context, x_row, r):
@@ -348,10 +351,11 @@ class GatedPixelCNN(keras.layers.Layer):
     tau, labels = context
     n = self.kernel_size // 2
     side = ((0, 0), (n, n))  # Padding of a vertical conv on a window of rows.
-    tau_row = None if tau is None else tau[:, r:r + 1]
+    tau_row = None if tau is None else sampling.take(tau, 1, r)
     new_in, new_pre = [sampling.set_row(v_in[0], r + n, x_row)], []
     for l, block in enumerate(self.blocks):
-      pre, out = block.vertical(new_in[l][:, r:r + n + 1], tau_row, labels,
+      pre, out = block.vertical(sampling.take(new_in[l], 1, r, n + 1),
+                                tau_row, labels,
                                 padding=side)
       new_pre.append(sampling.set_row(v_pre[l], r + 1, pre))
       if l + 1 < len(self.blocks):
@@ -362,12 +366,6 @@ class GatedPixelCNN(keras.layers.Layer):
 def _pad_left(x, columns):
   """x [B, H, W, D] with `columns` zero columns added on the left."""
   return tf.pad(x, [[0, 0], [0, 0], [columns, 0], [0, 0]])
-
-
-def _set_column(x, c, column):
-  """x [B, 1, W, D] with column c replaced by column [B, 1, 1, D]."""
-  return tf.ensure_shape(
-      tf.concat([x[:, :, :c], column, x[:, :, c + 1:]], axis=2), x.shape)
 
 
 def validate_architecture(image_shape, num_layers, filters, kernel_size,

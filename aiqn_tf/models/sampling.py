@@ -63,13 +63,15 @@ def sequential(step_fn, noise, images=None, num_fixed=0, stop=None):
     float32 of noise's shape: the sample before rounding.
   """
   noise = tf.convert_to_tensor(noise, tf.float32)
-  shape = tf.shape(noise)
-  size = tf.reduce_prod(shape[1:])
+  shape = noise.shape[1:]
+  size = shape.num_elements()
   images = _initial_images(noise, images)
-  for k in tf.range(num_fixed, size if stop is None else stop):
+  k = tf.cast(num_fixed, tf.int32)
+  while k < (size if stop is None else stop):  # A while loop, as in `cached`.
     values = step_fn(images, noise)
-    this = tf.reshape(tf.equal(tf.range(size), k), shape[1:])
+    this = tf.reshape(tf.equal(tf.range(size), k), shape)
     images = tf.where(this, values, images)
+    k += 1
   return images
 
 
@@ -100,18 +102,25 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
   images = _initial_images(noise, images)
   row_size = width * channels
   cache, context = backbone.sampling_start(images, tau, labels)
-  for i in tf.range(num_fixed // row_size, height):
-    x_row = images[:, i:i + 1]
+  # While loops rather than tf.range ones: XLA needs a Range's bounds at
+  # compile time, and an inpainting prefix may be a tensor.
+  num_fixed = tf.cast(num_fixed, tf.int32)
+  i = num_fixed // row_size
+  while i < height:
+    x_row = take(images, 1, i)
     cache = backbone.sampling_start_row(cache, context, x_row, i)
-    for k in tf.range(tf.maximum(num_fixed - i * row_size, 0), row_size):
+    k = tf.maximum(num_fixed - i * row_size, 0)
+    while k < row_size:
       j = k // channels
       outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j)
-      values = values_fn(outputs, noise[:, i:i + 1, j:j + 1])
+      values = values_fn(outputs, take(take(noise, 1, i), 2, j))
       this = tf.reshape(tf.equal(tf.range(row_size), k),
                         [1, 1, width, channels])
       x_row = tf.where(this, values, x_row)
+      k += 1
     images = set_row(images, i, x_row)
     cache = backbone.sampling_finish_row(cache, context, x_row, i)
+    i += 1
   return images
 
 
@@ -143,10 +152,38 @@ def pad_top(x, rows):
   return tf.pad(x, [[0, 0], [rows, 0], [0, 0], [0, 0]])
 
 
+def take(x, axis, start, size=1):
+  """x's entries [start, start + size) along `axis`; `size` a Python int.
+
+  A slice of static shape at a dynamic offset, so that the samplers'
+  loops also compile with XLA (jit_compile=True).
+  """
+  begin = [0] * len(x.shape)
+  sizes = [-1] * len(x.shape)
+  begin[axis], sizes[axis] = start, size
+  return tf.slice(x, tf.stack([tf.cast(b, tf.int32) for b in begin]), sizes)
+
+
+def put(x, axis, start, part):
+  """x with its entries [start, start + part's size) along `axis` replaced.
+
+  Static shapes at a dynamic offset (see `take`): a select against the
+  positions along `axis`.
+  """
+  size = x.shape[axis]
+  positions = tf.range(size)
+  part_size = part.shape[axis]
+  where = (positions >= start) & (positions < start + part_size)
+  index = tf.clip_by_value(positions - start, 0, part_size - 1)
+  shape = [1] * len(x.shape)
+  shape[axis] = size
+  return tf.where(tf.reshape(where, shape), tf.gather(part, index, axis=axis),
+                  x)
+
+
 def set_row(x, r, row):
   """x [B, H, W, D] with row r replaced by row [B, 1, W, D]."""
-  return tf.ensure_shape(tf.concat([x[:, :r], row, x[:, r + 1:]], axis=1),
-                         x.shape)
+  return put(x, 1, r, row)
 
 
 def draw_noise(shape, seed, truncation=1.0):
