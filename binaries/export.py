@@ -6,8 +6,9 @@ Uses the Polyak-averaged weights. Signatures: serving_default/sample (tau ->
 uint8 images) and inpaint (uint8 images, tau, fixed_rows -> uint8 images);
 see aiqn_tf/export.py. Try it without this project's code:
 
+  python -c "import numpy as np; np.save('tau.npy', np.random.rand(4, 8, 8, 1).astype('float32'))"
   saved_model_cli run --dir export/digits --tag_set serve \
-      --signature_def serving_default --input_exprs 'tau=np.random.rand(4,8,8,1)'
+      --signature_def serving_default --inputs tau=tau.npy --outdir out/
 """
 
 from absl import app

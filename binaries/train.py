@@ -36,6 +36,7 @@ from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
+from aiqn_tf.training import run_lock
 from binaries import _classifier_training
 
 FLAGS = flags.FLAGS
@@ -102,6 +103,9 @@ flags.DEFINE_integer('summary_every', None, 'Steps between summaries.')
 flags.DEFINE_integer('sample_every', None, 'Steps between sample grids '
                      '(0: never).')
 flags.DEFINE_integer('num_samples', None, 'Images per sample grid.')
+flags.DEFINE_bool('skip_nonfinite', None, 'Skip a batch whose loss or '
+                  'gradient is NaN/Inf, counted in the log and TensorBoard as '
+                  'skipped_batches, instead of stopping.')
 flags.DEFINE_integer('eval_every', None, 'Steps between FID / Inception '
                      'score evaluations with the averaged weights (0: never).')
 flags.DEFINE_integer('eval_num_samples', None, 'Samples per evaluation.')
@@ -117,7 +121,7 @@ flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
 # Settings that may change when a run is resumed; all others define the run.
 RESUMABLE = ('train_steps', 'checkpoint_every', 'summary_every',
              'sample_every', 'num_samples', 'eval_every', 'eval_num_samples',
-             'eval_classifier', 'eval_classifier_path')
+             'eval_classifier', 'eval_classifier_path', 'skip_nonfinite')
 
 
 def flag_message(message):
@@ -258,12 +262,18 @@ def main(argv):
   try:
     trainer = training.Trainer(config, FLAGS.model_dir, strategy,
                                data_dir=FLAGS.data_dir,
-                               download=FLAGS.download, raw_dir=FLAGS.raw_dir)
-  except datasets.DatasetNotPreparedError as e:
+                               download=FLAGS.download, raw_dir=FLAGS.raw_dir,
+                               skip_nonfinite=config.loop.skip_nonfinite)
+  except (datasets.DatasetNotPreparedError, run_lock.RunDirInUseError,
+          run_dir.NoUsableCheckpointError) as e:
     raise app.UsageError(str(e)) from e
   if trainer.is_chief:
     config.save(FLAGS.model_dir)
-  trainer.train()
+  try:
+    trainer.train()  # SIGTERM: saves, then exits 143 (preemption.Preempted).
+  except training.NonFiniteLossError as e:
+    logging.error('%s', flag_message(str(e)))
+    sys.exit(1)
   if trainer.is_chief:
     model_dir = os.path.abspath(FLAGS.model_dir)
     tensorboard = os.path.join(os.path.dirname(sys.executable), 'tensorboard')

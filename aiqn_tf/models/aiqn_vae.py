@@ -155,7 +155,7 @@ class AIQNVAE(base.GenerativeModel):
         tau = base.checked_input('tau', tau, (self.latent_dim,), 0, 1)
         return {'images': image_lib.to_uint8(self.generate(tau, method))}
       return tf.function(sample, input_signature=[
-          base.any_shape('tau', tf.float32)])
+          base.batch_spec('tau', tf.float32, (self.latent_dim,))])
 
     def reconstruct(images):
       images = base.checked_input('images', images, self.image_shape, 0, 255)
@@ -164,7 +164,7 @@ class AIQNVAE(base.GenerativeModel):
 
     return {'sample': sampler(None), 'prior': sampler('prior'),
             'reconstruct': tf.function(reconstruct, input_signature=[
-                base.any_shape('images', tf.uint8)])}
+                base.batch_spec('images', tf.uint8, self.image_shape)])}
 
   def call(self, images, training=False):
     """Builds every part; returns reconstructions from the posterior means."""

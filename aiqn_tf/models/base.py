@@ -174,17 +174,23 @@ class GenerativeModel(keras.Model):
 def checked_input(name, x, shape, low, high):
   """x after asserting its shape [batch, *shape] and range [low, high].
 
-  For serving signatures: a wrong shape or a value out of range (NaN
-  included) fails with a message naming the expected shape or range.
+  For serving signatures, whose inputs declare their shape (`batch_spec`):
+  TensorFlow refuses another shape before the signature runs, naming the
+  declared one; this checks it again in the graph, for a server that feeds
+  tensors unchecked, and refuses a value out of range (NaN included) with a
+  message naming the range.
   """
   x_shape = tf.shape(x)
-  shape_ok = tf.cond(
-      tf.equal(tf.size(x_shape), len(shape) + 1),
-      lambda: tf.reduce_all(tf.equal(x_shape[1:], shape)),
-      lambda: tf.constant(False))
+  # Compared as text, which holds for any rank, even where TensorFlow has
+  # taken the rank from the signature's declared shape (and folded it away).
+  as_text = lambda dims: tf.strings.reduce_join(
+      tf.strings.as_string(dims), separator=',')
+  shape_ok = tf.equal(as_text(x_shape[1:]),
+                      ','.join(str(int(d)) for d in shape))
   shape_text = '[batch, ' + ', '.join(map(str, shape)) + ']'
   checks = [tf.debugging.Assert(
-      shape_ok, [f'{name} must have shape {shape_text}, got', x_shape])]
+      shape_ok, [f'{name} must have shape {shape_text}, got', x_shape],
+      summarize=16)]
   with tf.control_dependencies(checks):
     message = f'{name} must be in [{low}, {high}]'
     checks.append(tf.debugging.assert_greater_equal(
@@ -195,6 +201,10 @@ def checked_input(name, x, shape, low, high):
     return tf.ensure_shape(tf.identity(x), [None] + list(shape))
 
 
-def any_shape(name, dtype):
-  """A TensorSpec of any rank, so that a wrong one gets checked_input's message."""
-  return tf.TensorSpec(None, dtype, name=name)
+def batch_spec(name, dtype, shape=()):
+  """The TensorSpec [None, *shape] of a serving signature's input.
+
+  Declared, the shape shows in the SavedModel's signature (`saved_model_cli
+  show`, TF Serving's model metadata), so clients know what to send.
+  """
+  return tf.TensorSpec([None] + [int(d) for d in shape], dtype, name=name)

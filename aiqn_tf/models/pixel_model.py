@@ -147,13 +147,12 @@ class PixelModel(base.GenerativeModel):
       return {'images': image_lib.to_uint8(self.sample(
           tau, 'fast', labels, image_lib.to_float(images), num_fixed))}
 
-    label_spec = ([tf.TensorSpec([None], tf.int32, name='labels')]
-                  if num_classes else [])
+    label_spec = ([base.batch_spec('labels', tf.int32)] if num_classes else [])
     return {
         'sample': tf.function(sample, input_signature=[
-            base.any_shape('tau', tf.float32)] + label_spec),
+            base.batch_spec('tau', tf.float32, self.image_shape)] + label_spec),
         'inpaint': tf.function(inpaint, input_signature=[
-            base.any_shape('images', tf.uint8),
-            base.any_shape('tau', tf.float32),
+            base.batch_spec('images', tf.uint8, self.image_shape),
+            base.batch_spec('tau', tf.float32, self.image_shape),
             tf.TensorSpec([], tf.int32, name='fixed_rows')] + label_spec),
     }

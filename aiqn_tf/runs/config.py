@@ -129,6 +129,7 @@ class LoopConfig:
   summary_every: int = 100
   sample_every: int = 5000  # 0: never.
   num_samples: int = 16  # Images in each TensorBoard sample grid.
+  skip_nonfinite: bool = False  # Skip NaN/Inf batches instead of stopping.
 
   def __post_init__(self):
     _at_least(self, ('train_steps', 'batch_size', 'checkpoint_every',

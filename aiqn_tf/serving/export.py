@@ -24,8 +24,14 @@ AIQN-VAE / VAE (models/aiqn_vae.py):
   reconstruct: images uint8 [B, S, S, C] -> {"images": the decoded posterior
     means, uint8}.
 
-A wrong shape or a value out of range (NaN included) fails with a message
-naming the expected shape or range.
+Every input declares its dtype and shape, [None, ...] with the batch free
+(fixed_rows a scalar), and every output its own, so `saved_model_cli show`
+and TF Serving's model metadata tell a client what to send. A wrong shape is
+refused naming the declared one: by TensorFlow when called as a function
+(TypeError) or through a TF1 session (saved_model_cli run: ValueError), by
+the graph's own check when fed to a signature directly ("tau must have shape
+[batch, H, W, C], got ..."). A value out of range (NaN included) fails with a
+message naming the range ("tau must be in [0, 1]").
 """
 
 import keras

@@ -1,6 +1,14 @@
-"""SavedModel export: loads without aiqn_tf, runs under saved_model_cli."""
+"""SavedModel export: loads without aiqn_tf, runs under saved_model_cli.
+
+The signatures declare their inputs' shapes and dtypes (seen by
+`saved_model_cli show` and TF Serving's metadata); a wrong shape is refused
+by TensorFlow naming the declared shape when called as a function or through
+a TF1 session, and by the graph's own check when fed to the signature
+directly; a value out of range (NaN included) by the graph.
+"""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,34 +42,49 @@ with np.load(out + '.in.npz') as f:
 loaded = tf.saved_model.load(export_dir)
 '''
 
-LOADER = _LOADER_START + r'''
+# The refusals of bad inputs, in order: (the call, the error's text) for each
+# of BAD_TAU through the function and through the signature.
+_REFUSALS = r'''
+def refusals(function, signature, bad_taus):
+  errors = []
+  for call in (function, signature):
+    for bad in bad_taus:
+      try:
+        call(tf.constant(bad))
+        errors.append('accepted')
+      except (tf.errors.InvalidArgumentError, TypeError, ValueError) as e:
+        errors.append(f'{type(e).__name__}: {e}')
+  return np.array(errors)
+'''
+
+LOADER = _LOADER_START + _REFUSALS + r'''
 sample = loaded.signatures['serving_default'](
     tau=tf.constant(args['tau']), labels=tf.constant(args['labels']))
 inpaint = loaded.inpaint(tf.constant(args['originals']),
                          tf.constant(args['tau']), tf.constant(2),
                          tf.constant(args['labels']))
-errors = []
-for bad in (args['tau'][:, :, :-1], args['tau'] + 1.0):
-  try:
-    loaded.sample(tf.constant(bad), tf.constant(args['labels']))
-  except tf.errors.InvalidArgumentError as e:
-    errors.append(str(e))
+labels = tf.constant(args['labels'])
+tau = args['tau']
+nan_tau = tau.copy()
+nan_tau[0, 0, 0, 0] = np.nan
+errors = refusals(
+    lambda t: loaded.sample(t, labels),
+    lambda t: loaded.signatures['serving_default'](tau=t, labels=labels),
+    [tau[:, :, :-1], tau[0], tau + 1.0, nan_tau])
 np.savez(out, sample=sample['images'].numpy(),
-         inpaint=inpaint['images'].numpy(), errors=np.array(errors))
+         inpaint=inpaint['images'].numpy(), errors=errors)
 '''
 
-LATENT_LOADER = _LOADER_START + r'''
+LATENT_LOADER = _LOADER_START + _REFUSALS + r'''
 results = dict(
     sample=loaded.signatures['serving_default'](tau=tf.constant(args['tau'])),
     prior=loaded.prior(tf.constant(args['tau'])),
     reconstruct=loaded.reconstruct(tf.constant(args['originals'])))
-errors = []
-for bad in (args['tau'][:, :-1], args['tau'] - 1.0):
-  try:
-    loaded.sample(tf.constant(bad))
-  except tf.errors.InvalidArgumentError as e:
-    errors.append(str(e))
-np.savez(out, errors=np.array(errors),
+tau = args['tau']
+errors = refusals(
+    loaded.sample, lambda t: loaded.signatures['serving_default'](tau=t),
+    [tau[:, :-1], tau - 1.0])
+np.savez(out, errors=errors,
          **{k: v['images'].numpy() for k, v in results.items()})
 '''
 
@@ -78,6 +101,32 @@ def _run_isolated(script, export_dir, out, **inputs):
     raise AssertionError(result.stderr[-3000:])
   with np.load(out + '.npz') as f:
     return dict(f)
+
+
+def _saved_model_cli(*args):
+  cli = os.path.join(os.path.dirname(sys.executable), 'saved_model_cli')
+  return subprocess.run([cli, *args], capture_output=True, text=True,
+                        timeout=300)
+
+
+def _declared(export_dir):
+  """{signature: {'inputs'/'outputs': {name: (dtype, shape)}}} as
+  `saved_model_cli show --all` prints them."""
+  result = _saved_model_cli('show', '--dir', export_dir, '--all')
+  if result.returncode:
+    raise AssertionError(result.stderr[-3000:])
+  declared = {}
+  for block in result.stdout.split("signature_def['")[1:]:
+    name = block.split("']", 1)[0]
+    if name.startswith('__'):  # __saved_model_init_op
+      continue
+    entries = re.findall(
+        r"(inputs|outputs)\['(\w+)'\] tensor_info:\s+dtype: (\w+)\s+"
+        r"shape: (\([^)]*\))", block)
+    signature = declared.setdefault(name, {'inputs': {}, 'outputs': {}})
+    for kind, tensor, dtype, shape in entries:
+      signature[kind][tensor] = (dtype, shape)
+  return declared
 
 
 class ExportTest(tf.test.TestCase):
@@ -116,24 +165,61 @@ class ExportTest(tf.test.TestCase):
     errors = list(loaded['errors'])
     self.assertAllEqual(inpainted, self._expected(self.originals, 2 * 3 * 3))
     self.assertAllEqual(inpainted[:, :2], self.originals[:, :2])
-    self.assertLen(errors, 2)
-    self.assertIn('tau must have shape [batch, 4, 3, 3]', errors[0])
-    self.assertIn('tau must be in [0, 1]', errors[1])
+    # Through the function: TensorFlow refuses the shapes, naming the
+    # declared one; the graph refuses the values.
+    self.assertLen(errors, 8)
+    for error in errors[:2]:
+      self.assertIn('TensorSpec(shape=(None, 4, 3, 3), dtype=tf.float32, '
+                    "name='tau')", error)
+    for error in errors[2:4]:
+      self.assertIn('tau must be in [0, 1]', error)
+    # Fed to the signature, nothing checks before the graph: its own check
+    # names the shape, at any rank.
+    self.assertIn('tau must have shape [batch, 4, 3, 3], got] [2 4 2 3]',
+                  errors[4])
+    self.assertIn('tau must have shape [batch, 4, 3, 3], got] [4 3 3]',
+                  errors[5])
+    for error in errors[6:]:
+      self.assertIn('tau must be in [0, 1]', error)
+
+  def test_signatures_declare_shapes(self):
+    tau = ('DT_FLOAT', '(-1, 4, 3, 3)')
+    labels = ('DT_INT32', '(-1)')
+    images = ('DT_UINT8', '(-1, 4, 3, 3)')
+    sample = {'inputs': {'tau': tau, 'labels': labels},
+              'outputs': {'images': images}}
+    self.assertEqual(_declared(self.export_dir), {
+        'serving_default': sample,
+        'sample': sample,
+        'inpaint': {'inputs': {'images': images, 'tau': tau,
+                               'fixed_rows': ('DT_INT32', '()'),
+                               'labels': labels},
+                    'outputs': {'images': images}},
+    })
 
   def test_runs_under_saved_model_cli(self):
     np.save(os.path.join(self.root, 'tau.npy'), self.tau)
     np.save(os.path.join(self.root, 'labels.npy'), self.labels)
     outdir = os.path.join(self.root, 'cli_out')
-    cli = os.path.join(os.path.dirname(sys.executable), 'saved_model_cli')
-    result = subprocess.run(
-        [cli, 'run', '--dir', self.export_dir, '--tag_set', 'serve',
-         '--signature_def', 'serving_default', '--inputs',
-         f'tau={self.root}/tau.npy;labels={self.root}/labels.npy',
-         '--outdir', outdir],
-        capture_output=True, text=True, timeout=300)
+    result = _saved_model_cli(
+        'run', '--dir', self.export_dir, '--tag_set', 'serve',
+        '--signature_def', 'serving_default', '--inputs',
+        f'tau={self.root}/tau.npy;labels={self.root}/labels.npy',
+        '--outdir', outdir)
     self.assertEqual(result.returncode, 0, result.stderr[-3000:])
     self.assertAllEqual(np.load(os.path.join(outdir, 'images.npy')),
                         self._expected())
+    # A wrong shape is refused naming the declared one.
+    np.save(os.path.join(self.root, 'bad_tau.npy'), self.tau[:, :, :-1])
+    result = _saved_model_cli(
+        'run', '--dir', self.export_dir, '--tag_set', 'serve',
+        '--signature_def', 'serving_default', '--inputs',
+        f'tau={self.root}/bad_tau.npy;labels={self.root}/labels.npy',
+        '--outdir', os.path.join(self.root, 'cli_bad'))
+    self.assertNotEqual(result.returncode, 0)
+    self.assertIn('Cannot feed value of shape (2, 4, 2, 3) for Tensor '
+                  'serving_default_tau:0, which has shape (None, 4, 3, 3)',
+                  result.stderr)
 
 
 class LatentExportTest(tf.test.TestCase):
@@ -162,9 +248,19 @@ class LatentExportTest(tf.test.TestCase):
     self.assertAllEqual(loaded['reconstruct'], to_uint8(model.reconstruct(
         image_lib.to_float(originals))))
     errors = list(loaded['errors'])
-    self.assertLen(errors, 2)
-    self.assertIn('tau must have shape [batch, 4]', errors[0])
+    self.assertLen(errors, 4)
+    self.assertIn("TensorSpec(shape=(None, 4), dtype=tf.float32, name='tau')",
+                  errors[0])
     self.assertIn('tau must be in [0, 1]', errors[1])
+    self.assertIn('tau must have shape [batch, 4], got] [3 3]', errors[2])
+    self.assertIn('tau must be in [0, 1]', errors[3])
+    tau_spec, images_spec = ('DT_FLOAT', '(-1, 4)'), ('DT_UINT8',
+                                                    '(-1, 8, 8, 1)')
+    sample = {'inputs': {'tau': tau_spec}, 'outputs': {'images': images_spec}}
+    self.assertEqual(_declared(export_dir), {
+        'serving_default': sample, 'sample': sample, 'prior': sample,
+        'reconstruct': {'inputs': {'images': images_spec},
+                        'outputs': {'images': images_spec}}})
 
 
 if __name__ == '__main__':

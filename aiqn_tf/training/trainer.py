@@ -7,12 +7,27 @@ last checkpoint exactly as if it had not stopped (the input iterator is
 checkpointed, and the model's training noise is a stateless function of the
 seed and step). It knows models only through their protocol
 (models/base.py).
+
+Faults it survives, losing nothing beyond the step in flight:
+- SIGTERM (a preemption): the step in flight ends, a checkpoint of it is
+  saved, and `train` raises `preemption.Preempted`, a SystemExit with status
+  143; the same command resumes. Ctrl-C saves too and re-raises
+  KeyboardInterrupt. Under MultiWorkerMirroredStrategy all workers save the
+  same step (preemption.py).
+- A non-finite loss, loss part or gradient: the step is not applied (no
+  weight, optimizer slot or Polyak average changes) and nothing is saved
+  after it; `train` raises NonFiniteLossError naming the step and the parts,
+  or, with skip_nonfinite, skips the batch and counts it.
+- A damaged latest checkpoint: the one before it is restored, with a warning
+  (run_dir.restore).
+- A second run on the same directory: it refuses (run_lock.py).
 """
 
 import math
 import os
 import shutil
 import time
+import weakref
 
 from absl import logging
 import keras
@@ -25,10 +40,29 @@ from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
 from aiqn_tf.training import optimizers
 from aiqn_tf.training import polyak
+from aiqn_tf.training import preemption
+from aiqn_tf.training import run_lock
+
+
+class NonFiniteLossError(RuntimeError):
+  """A training step had a non-finite loss or gradient; it was not applied.
+
+  Attributes:
+    step: the step (1-based, as logged) whose update was refused.
+    parts: what was non-finite: names of loss parts, 'loss', 'gradients'.
+  """
+
+  def __init__(self, message, step, parts):
+    super().__init__(message)
+    self.step = step
+    self.parts = parts
 
 
 class Trainer:
   """Trains one run directory; see the module docstring.
+
+  The chief holds the directory's lock (run_lock.py) from construction until
+  train() ends or close() is called.
 
   Args:
     config: a validated runs.config.Config.
@@ -37,23 +71,30 @@ class Trainer:
     data_dir, download, raw_dir: passed to `datasets.load`.
     train_dataset: optional tf.data.Dataset of examples replacing the
       configured dataset (tests).
+    skip_nonfinite: skip a batch whose loss or gradient is not finite
+      (counted in the log and TensorBoard) instead of stopping.
+
+  Raises:
+    run_lock.RunDirInUseError: if another run trains into model_dir.
+    run_dir.NoUsableCheckpointError: if every checkpoint is damaged.
   """
 
   def __init__(self, config, model_dir, strategy=None, data_dir=None,
-               download=False, raw_dir=None, train_dataset=None):
+               download=False, raw_dir=None, train_dataset=None,
+               skip_nonfinite=False):
     self.config = config
     self.model_dir = model_dir
     self.strategy = strategy or tf.distribute.get_strategy()
     self.is_chief = distribute.is_chief(self.strategy)
+    self.skip_nonfinite = skip_nonfinite
     self._data_dir, self._raw_dir = data_dir, raw_dir
     loop, data = config.loop, config.data
     # The initial weights and the data order depend on the seed alone.
     keras.utils.set_random_seed(loop.seed)
     if train_dataset is None:
-      train_dataset = datasets.load(data.dataset, 'train', data_dir=data_dir,
+      train_dataset = datasets.load(data.spec(), 'train', data_dir=data_dir,
                                     download=download, raw_dir=raw_dir,
-                                    shuffle_seed=loop.seed,
-                                    image_size=data.image_size)
+                                    shuffle_seed=loop.seed)
     pipeline = datasets.input_pipeline(
         train_dataset, loop.batch_size, data.shuffle_buffer, loop.seed,
         keep_labels=bool(config.num_classes))
@@ -71,7 +112,7 @@ class Trainer:
           averaged=lambda model: model.averaged_layer())
     # A plain iterator over global batches, checkpointed with the model (tf.data
     # can save its position; distributed iterators cannot). Each replica takes
-    # its slice of the global batch in _replica_step.
+    # its slice of the global batch in _replica_gradients.
     self.iterator = iter(pipeline)
     self.checkpoint = tf.train.Checkpoint(
         model=self.model, average_model=self.average_model,
@@ -80,24 +121,57 @@ class Trainer:
     if not self.is_chief:  # Workers save too (collectives), but aside.
       task = self.strategy.cluster_resolver.task_id
       self._checkpoint_dir = os.path.join(model_dir, f'.worker_{task}_tmp')
+    # One run per directory, taken before anything in it is read or written.
+    # Workers write only aside.
+    self._lock = run_lock.RunLock(model_dir) if self.is_chief else None
+    if self._lock:
+      self._lock.acquire()
+      weakref.finalize(self, self._lock.release)
     self.manager = tf.train.CheckpointManager(
         self.checkpoint, self._checkpoint_dir, max_to_keep=3)
-    restore_from = run_dir.latest_checkpoint(model_dir)
-    if restore_from:
-      self.checkpoint.restore(restore_from).assert_existing_objects_matched()
-      logging.info('Restored %s at step %d.', restore_from, self.step)
-    self.writer = (tf.summary.create_file_writer(
-        os.path.join(model_dir, run_dir.SUMMARY_DIR)) if self.is_chief else
-                   tf.summary.create_noop_writer())
+    try:
+      restored = run_dir.restore(self.checkpoint, model_dir)
+      self.writer = (tf.summary.create_file_writer(
+          os.path.join(model_dir, run_dir.SUMMARY_DIR)) if self.is_chief else
+                     tf.summary.create_noop_writer())
+    except BaseException:
+      self.close()
+      raise
+    if restored:
+      logging.info('Restored %s at step %d.', restored, self.step)
+    self._saved_step, self._saved_path = (
+        (self.step, restored) if restored else (None, None))
+    # The first step whose update was refused for a non-finite loss or
+    # gradient (-1: none) and which of _part_names + [loss, gradients] were
+    # non-finite; the number of batches skipped (skip_nonfinite). Kept
+    # on the device so that steps need not wait for the host.
+    self._nonfinite_step = tf.Variable(-1, dtype=tf.int64, trainable=False)
+    self._nonfinite_parts = tf.Variable(
+        tf.zeros([0], tf.int32), shape=tf.TensorShape([None]), trainable=False)
+    self._skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
+    self._part_names = []  # The model's loss parts, set when tracing.
+    self._trained_variables = []  # Those with gradients, set when tracing.
     self._classifier = None  # Loaded at the first evaluation.
     self._train_step = tf.function(self._train_step_fn)
-    self._sample = tf.function(self._sample_fn)
+    self._sample = tf.function(self._sample_fn, jit_compile=True)
 
   @property
   def step(self):
     return int(self.optimizer.iterations.numpy())
 
-  def _replica_step(self, global_batch):
+  def close(self):
+    """Releases the run directory (train() does when it ends)."""
+    if self._lock:
+      self._lock.release()
+
+  def _replica_gradients(self, global_batch):
+    """This replica's loss, parts, gradients and what was non-finite.
+
+    Returns:
+      (loss, {part: value}, gradients of the variables that have one,
+      int32 [num parts + 2]: how many replicas found each part, the loss and
+      the gradients non-finite, summed over replicas).
+    """
     batch_size = self.config.loop.batch_size
     context = tf.distribute.get_replica_context()
     per_replica = batch_size // context.num_replicas_in_sync
@@ -117,16 +191,93 @@ class Trainer:
       loss, parts = self.model.per_example_loss(batch, noise, training=True)
       loss = average(loss)
     variables = self.model.trainable_variables
-    grads = tape.gradient(loss, variables)
-    self.optimizer.apply_gradients(zip(grads, variables))
-    return loss, {name: average(value) for name, value in parts.items()}
+    pairs = [(grad, variable) for grad, variable in zip(
+        tape.gradient(loss, variables), variables) if grad is not None]
+    self._trained_variables = [variable for _, variable in pairs]
+    grads = [grad for grad, _ in pairs]
+    parts = {name: average(value) for name, value in parts.items()}
+    self._part_names = list(parts)
+
+    def nonfinite(x):
+      x = x.values if isinstance(x, tf.IndexedSlices) else x
+      return tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(x))),
+                     tf.int32)
+
+    found = [nonfinite(parts[name]) for name in self._part_names] + [
+        nonfinite(loss), tf.reduce_max(tf.stack([nonfinite(g) for g in grads]))]
+    found = context.all_reduce('SUM', tf.stack(found))
+    return loss, parts, grads, found
+
+  def _replica_apply(self, grads):
+    self.optimizer.apply_gradients(zip(grads, self._trained_variables))
 
   def _train_step_fn(self):
-    loss, parts = self.strategy.run(self._replica_step,
-                                    args=(next(self.iterator),))
-    self.average.update(self.optimizer.iterations)
+    """One step; a non-finite one changes no weight (see the module doc)."""
+    # Batch norm statistics move in the forward pass, before the check.
+    state = self.model.non_trainable_variables
+    before = [tf.identity(variable) for variable in state]
+    loss, parts, grads, found = self.strategy.run(
+        self._replica_gradients, args=(next(self.iterator),))
+    # All-reduced, so every replica (and worker) takes the same branch below.
+    found = self.strategy.experimental_local_results(found)[0]
+    finite = tf.equal(tf.reduce_sum(found), 0)
+    iterations = self.optimizer.iterations
+
+    def apply():
+      self.strategy.run(self._replica_apply, args=(grads,))
+      self.average.update(iterations)
+      return tf.constant(True)
+
+    def refuse():
+      for variable, value in zip(state, before):
+        variable.assign(value)
+      if self.skip_nonfinite:  # The batch counts as a step, without update.
+        self._skipped.assign_add(1)
+        iterations.assign_add(1)
+      else:
+        def record():
+          self._nonfinite_parts.assign(found)
+          self._nonfinite_step.assign(tf.cast(iterations, tf.int64) + 1)
+          return tf.constant(True)
+        tf.cond(self._nonfinite_step < 0, record, lambda: tf.constant(False))
+      return tf.constant(False)
+
+    if not self.skip_nonfinite:  # Stopped: no later step is applied either.
+      finite = tf.logical_and(finite, self._nonfinite_step < 0)
+    tf.cond(finite, apply, refuse)
     total = lambda x: self.strategy.reduce('SUM', x, axis=None)
     return total(loss), {name: total(value) for name, value in parts.items()}
+
+  def _check_finite(self):
+    """Raises NonFiniteLossError if a step was refused (not with skipping)."""
+    step = int(self._nonfinite_step.numpy())
+    if step < 0:
+      return
+    num_parts = len(self._part_names)
+    flagged = [i for i, count in enumerate(self._nonfinite_parts.numpy())
+               if count]
+    model_parts = [repr(self._part_names[i]) for i in flagged
+                   if i < num_parts]
+    bad = ([('the loss parts ' if len(model_parts) > 1 else 'the loss part ')
+            + _join(model_parts)] if model_parts else []) + [
+                ('the loss', 'the gradients')[i - num_parts]
+                for i in flagged if i >= num_parts]
+    if self._saved_path:
+      last = (f'the last checkpoint, {self._saved_path} (step '
+              f'{self._saved_step}), is intact and nothing was saved after it')
+    else:
+      last = 'no checkpoint was saved'
+    rate = self.config.optimizer.learning_rate
+    message = (
+        f'Step {step}: non-finite values (NaN or Inf) in {_join(bad)}. '
+        f'Training stopped before applying that step: the weights and their '
+        f'average are those of step {step - 1}, and {last}. Try a new run '
+        f'with a lower learning_rate (this one has {rate:g}), check the data '
+        'for broken images, or resume this run with skip_nonfinite to skip '
+        'such batches.')
+    logging.error(message)
+    names = self._part_names + ['loss', 'gradients']
+    raise NonFiniteLossError(message, step, [names[i] for i in flagged])
 
   def _sample_fn(self, noise, labels):
     labels = labels if self.config.num_classes else None
@@ -145,10 +296,43 @@ class Trainer:
     return grids.image_grid(samples, num_cols=num_cols, scale=scale)
 
   def save(self):
-    path = self.manager.save(checkpoint_number=self.step)
-    if not self.is_chief:
+    """Checkpoints the current step (once) and returns the path.
+
+    Raises:
+      NonFiniteLossError: after a refused step: nothing is saved then.
+    """
+    self._check_finite()
+    step = self.step
+    if step == self._saved_step:
+      return self._saved_path
+    path = self.manager.save(checkpoint_number=step)
+    if not self.is_chief:  # The chief saved the same step there.
       shutil.rmtree(self._checkpoint_dir, ignore_errors=True)
+      path = os.path.join(run_dir.checkpoint_dir(self.model_dir),
+                          os.path.basename(path))
+    self._saved_step, self._saved_path = step, path
     return path
+
+  def _stop_preempted(self):
+    """Saves the current step and raises Preempted (after SIGTERM)."""
+    path = self.save()
+    logging.warning(
+        'SIGTERM: saved step %d to %s; exiting with status %d. Run the same '
+        'command again to resume.', self.step, path, preemption.EXIT_CODE)
+    raise preemption.Preempted(self.step, path)
+
+  def _step_function(self, flag):
+    """The function running one step, preemption-aware across workers."""
+    if not preemption.is_multi_worker(self.strategy):
+      return self._train_step  # train() checks the flag after each step.
+    handler = preemption.multi_worker_handler(
+        self.strategy, flag, save_fn=self.save,
+        exit_fn=self._stop_preempted,
+        handler_dir=os.path.join(self.model_dir, '.preemption_handler'))
+    if handler is None:
+      flag.restore()  # SIGTERM ends the process at once, as it used to.
+      return self._train_step
+    return lambda: handler.run(self._train_step)
 
   def train(self, after_step=None):
     """Trains up to config.train_steps, checkpointing, summarizing and sampling.
@@ -159,45 +343,64 @@ class Trainer:
 
     Returns:
       the last step's loss (float), or None if there was nothing left to do.
+
+    Raises:
+      preemption.Preempted: on SIGTERM, after saving the current step.
+      NonFiniteLossError: at the first non-finite step (not with
+        skip_nonfinite), which was not applied; nothing is saved after it.
+      KeyboardInterrupt: on Ctrl-C, after saving the current step.
     """
     config = self.config.loop
-    start_step, start_time = self.step, time.time()
-    last_log_step, last_log_time = start_step, start_time
-    loss = None
-    if start_step >= config.train_steps:
-      logging.info('Already trained %d >= %d steps.', start_step,
+    if self.step >= config.train_steps:
+      logging.info('Already trained %d >= %d steps.', self.step,
                    config.train_steps)
+      self.close()
       return None
-    step = start_step  # Counted here: reading the optimizer's would sync.
+    if self._lock:
+      self._lock.acquire()
     try:
-      while step < config.train_steps:
-        loss, parts = self._train_step()
-        step += 1
-        if step % config.summary_every == 0 or step == config.train_steps:
-          now = time.time()
-          steps_per_s = (step - last_log_step) / max(now - last_log_time, 1e-9)
-          last_log_step, last_log_time = step, now
-          self._summarize(step, float(loss),
-                          {k: float(v) for k, v in parts.items()},
-                          steps_per_s)
-        if step % config.checkpoint_every == 0:
-          self.save()
-        if config.sample_every and step % config.sample_every == 0:
-          self._write_samples(step)
-        if (self.config.evaluation.eval_every and
-            step % self.config.evaluation.eval_every == 0):
-          self.evaluate()
-        if after_step is not None:
-          after_step(step)
+      with preemption.SignalFlag() as sigterm:
+        loss = self._train_loop(after_step, sigterm)
     except KeyboardInterrupt:
       logging.warning('Interrupted: saving a checkpoint at step %d.', self.step)
       self.save()
       raise
-    if step % config.checkpoint_every:
-      self.save()
+    finally:
+      self.close()
+    self.writer.flush()
+    return loss
+
+  def _train_loop(self, after_step, sigterm):
+    """train()'s loop; returns the last loss."""
+    config = self.config.loop
+    step = self.step  # Counted below: reading the optimizer's would sync.
+    last_log_step, last_log_time = step, time.time()
+    multi_worker = preemption.is_multi_worker(self.strategy)
+    run_step = self._step_function(sigterm)
+    while step < config.train_steps:
+      loss, parts = run_step()
+      step += 1
+      if step % config.summary_every == 0 or step == config.train_steps:
+        self._check_finite()
+        now = time.time()
+        steps_per_s = (step - last_log_step) / max(now - last_log_time, 1e-9)
+        last_log_step, last_log_time = step, now
+        self._summarize(step, float(loss),
+                        {k: float(v) for k, v in parts.items()}, steps_per_s)
+      if step % config.checkpoint_every == 0:
+        self.save()
+      if config.sample_every and step % config.sample_every == 0:
+        self._write_samples(step)
+      if (self.config.evaluation.eval_every and
+          step % self.config.evaluation.eval_every == 0):
+        self.evaluate()
+      if after_step is not None:
+        after_step(step)
+      if sigterm.received and not multi_worker:
+        self._stop_preempted()
+    self.save()
     if config.sample_every and step % config.sample_every:
       self._write_samples(step)
-    self.writer.flush()
     return float(loss)
 
   def evaluate(self):
@@ -206,11 +409,14 @@ class Trainer:
     from aiqn_tf.evaluation import evaluate as evaluation  # pylint: disable=g-import-not-at-top
     settings, data = self.config.evaluation, self.config.data
     if self._classifier is None:
+      spec = data.spec()
       self._classifier = classifiers.load(
-          settings.eval_classifier, settings.eval_classifier_path or None)
+          settings.eval_classifier, settings.eval_classifier_path or (
+              None if settings.eval_classifier == 'inception' else
+              classifiers.default_path(spec.name, spec.image_shape)))
     load_images = lambda split, limit: datasets.as_arrays(
-        data.dataset, split, limit=limit, data_dir=self._data_dir,
-        raw_dir=self._raw_dir, image_size=data.image_size)['images']
+        data.spec(), split, limit=limit, data_dir=self._data_dir,
+        raw_dir=self._raw_dir)['images']
     results = evaluation.evaluate_model(
         self.average_model, self._classifier, settings.eval_num_samples,
         load_images, seed=self.config.loop.seed)
@@ -230,6 +436,10 @@ class Trainer:
     message = (f'step {step}/{config.train_steps} loss {loss:.4f}' +
                ''.join(f' {name} {value:.4f}' for name, value in parts.items())
                + f' {steps_per_s:.2f} steps/s, {_duration(remaining)} left')
+    skipped = int(self._skipped.numpy()) if self.skip_nonfinite else 0
+    if skipped:
+      message += (f' ({skipped} non-finite batches skipped since this process '
+                  'started)')
     logging.info(message)
     with self.writer.as_default(step=step):
       tf.summary.scalar('loss', loss)
@@ -238,6 +448,8 @@ class Trainer:
       tf.summary.scalar('learning_rate', lr)
       tf.summary.scalar('steps_per_second', steps_per_s)
       tf.summary.scalar('images_per_second', steps_per_s * config.batch_size)
+      if self.skip_nonfinite:
+        tf.summary.scalar('skipped_batches', skipped)
 
   def _write_samples(self, step):
     grid = self.sample_grid()
@@ -248,6 +460,12 @@ class Trainer:
     grids.write_png(os.path.join(self.model_dir, run_dir.SAMPLES_PNG), grid)
     grids.write_png(os.path.join(self.model_dir, run_dir.SAMPLES_DIR,
                                  f'step_{step:08d}.png'), grid)
+
+
+def _join(words):
+  """'a', 'a and b', 'a, b and c'."""
+  return (', '.join(words[:-1]) + ' and ' + words[-1] if len(words) > 1 else
+          ''.join(words))
 
 
 def _duration(seconds):

@@ -1,4 +1,9 @@
-"""Training: resume after a crash, and agreement across strategies.
+"""Training: resume after a crash, faults survived, agreement across strategies.
+
+The faults: a crash, Ctrl-C and SIGTERM (a resumed run equals an
+uninterrupted one), a non-finite loss or gradient (not applied, nothing saved
+after it), a damaged checkpoint (the one before it is used), a second run on
+the same directory (refused).
 
 The strategy tests run training in subprocesses (logical CPU devices and
 multi-worker collectives must be configured before TensorFlow's first op); this
@@ -7,16 +12,21 @@ file doubles as their worker script (`python training_test.py --worker ...`).
 
 import json
 import os
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.runs import config as config_lib
+from aiqn_tf.runs import run_dir
+from aiqn_tf.testing import faulty_model  # pylint: disable=unused-import
 from aiqn_tf.testing import test_util
 
 ROOT = test_util.ROOT
@@ -44,9 +54,25 @@ def _tiny_configs(**overrides):
           _tiny_config('aiqn_vae', **latent, **overrides)]
 
 
+def _faulty_config(**overrides):
+  """A tiny config of 'faulty_toy' (testing/faulty_model.py)."""
+  values = dict(dataset='digits', batch_size=8, train_steps=6,
+                learning_rate=0.05, checkpoint_every=2, summary_every=3,
+                sample_every=0, shuffle_buffer=64, ema_decay=0.9, seed=5)
+  values.update(overrides)
+  return config_lib.Config(model_name='faulty_toy').replace(
+      **values).validate()
+
+
 def _weights(trainer):
   return ([w.numpy() for w in trainer.model.weights],
           [w.numpy() for w in trainer.average_model.weights])
+
+
+def _state(trainer):
+  """Everything a step may change: weights, their average, optimizer slots."""
+  model, average = _weights(trainer)
+  return model + average + [v.numpy() for v in trainer.optimizer.variables]
 
 
 class Crash(Exception):
@@ -101,6 +127,117 @@ class ResumeTest(tf.test.TestCase):
         os.path.join(self.root, 'interrupted', 'checkpoints'))[-2:], '-3')
     self._assert_same(straight, self._run(config, 'interrupted'))
 
+  def test_sigterm_saves_exits_143_and_resumes(self):
+    from aiqn_tf.training import preemption
+    from aiqn_tf.training import trainer as training
+    config = _tiny_config(checkpoint_every=100)
+    straight = self._run(config, 'straight')
+    model_dir = os.path.join(self.root, 'preempted')
+
+    def after_step(step):
+      if step == 3:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    with self.assertRaises(preemption.Preempted) as raised:
+      training.Trainer(config, model_dir).train(after_step)
+    self.assertEqual((raised.exception.code, raised.exception.step), (143, 3))
+    self.assertEqual(run_dir.checkpoints(model_dir),
+                     [os.path.join(model_dir, 'checkpoints', 'ckpt-3')])
+    self._assert_same(straight, self._run(config, 'preempted'))
+
+  def test_damaged_checkpoint_falls_back_and_resumes(self):
+    config = _tiny_config()  # Checkpoints at 2 and 4, then a crash at 5.
+    straight = self._run(config, 'straight')
+    self.assertIsNone(self._run(config, 'damaged', crash_at=5))
+    data = os.path.join(self.root, 'damaged', 'checkpoints',
+                        'ckpt-4.data-00000-of-00001')
+    with open(data, 'r+b') as f:
+      f.truncate(os.path.getsize(data) // 2)
+    with self.assertLogs(level='WARNING') as logs:
+      resumed = self._run(config, 'damaged')
+    self.assertIn(f'{data} (Read less bytes than requested)',
+                  '\n'.join(logs.output))
+    self._assert_same(straight, resumed)
+
+  def test_second_run_on_a_directory_is_refused(self):
+    from aiqn_tf.training import run_lock
+    from aiqn_tf.training import trainer as training
+    config = _faulty_config()
+    model_dir = os.path.join(self.root, 'shared')
+    first = training.Trainer(config, model_dir)
+    with self.assertRaisesRegex(run_lock.RunDirInUseError,
+                                f'{model_dir} is in use by another training '
+                                f'run \\(pid {os.getpid()} on'):
+      training.Trainer(config, model_dir)
+    first.train()  # Releases the directory when it ends.
+    second = training.Trainer(config.replace(train_steps=8), model_dir)
+    self.assertEqual(second.step, 6)
+    second.close()
+
+
+class NonFiniteTest(tf.test.TestCase):
+
+  def setUp(self):
+    super().setUp()
+    self.root = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+
+  def test_nonfinite_step_is_not_applied_and_nothing_saved_after(self):
+    from aiqn_tf.training import trainer as training
+    reference = training.Trainer(_faulty_config(train_steps=4),
+                                 os.path.join(self.root, 'reference'))
+    reference.train()
+    for nan_in, parts, text in (
+        ('penalty', ['penalty', 'loss'],
+         "in the loss part 'penalty' and the loss."),
+        ('gradient', ['gradients'], 'in the gradients.')):
+      model_dir = os.path.join(self.root, nan_in)
+      config = _faulty_config(nan_step=5, nan_in=nan_in)
+      trainer = training.Trainer(config, model_dir)
+      with self.assertRaises(training.NonFiniteLossError) as raised:
+        trainer.train()
+      self.assertEqual((raised.exception.step, raised.exception.parts),
+                       (5, parts))
+      checkpoint = os.path.join(model_dir, 'checkpoints', 'ckpt-4')
+      for expected in (f'Step 5: non-finite values (NaN or Inf) {text}',
+                       f'the last checkpoint, {checkpoint} (step 4), is '
+                       'intact', 'lower learning_rate', 'skip_nonfinite'):
+        self.assertIn(expected, str(raised.exception))
+      # Steps 5 and 6 ran but changed nothing, not even the count of
+      # batches seen (a statistic of the forward pass).
+      self.assertEqual(trainer.step, 4)
+      self.assertEqual(trainer.model.seen.numpy(), 4)
+      for got, expected in zip(_state(trainer), _state(reference)):
+        self.assertAllEqual(got, expected)
+      self.assertEqual(run_dir.checkpoints(model_dir), [
+          checkpoint, os.path.join(model_dir, 'checkpoints', 'ckpt-2')])
+      resumed = training.Trainer(config, model_dir)
+      for got, expected in zip(_state(resumed), _state(reference)):
+        self.assertAllEqual(got, expected)
+      resumed.close()
+
+  def test_skip_nonfinite_skips_and_counts(self):
+    from aiqn_tf.training import trainer as training
+    model_dir = os.path.join(self.root, 'skipping')
+    trainer = training.Trainer(_faulty_config(nan_step=3), model_dir,
+                               skip_nonfinite=True)
+    weights = {}
+    with self.assertLogs(level='INFO') as logs:
+      trainer.train(lambda step: weights.__setitem__(step, _weights(trainer)))
+    self.assertEqual(trainer.step, 6)
+    self.assertIn('step 6/6', '\n'.join(logs.output))
+    self.assertIn('(1 non-finite batches skipped', '\n'.join(logs.output))
+    for before, after in zip(sum(weights[2], []), sum(weights[3], [])):
+      self.assertAllEqual(before, after)  # Step 3 was skipped...
+    self.assertNotAllClose(weights[3][0][0], weights[4][0][0])  # ...not 4.
+    skipped = {}
+    for event_file in tf.io.gfile.glob(os.path.join(model_dir, 'train', '*')):
+      for event in tf.compat.v1.train.summary_iterator(event_file):
+        for value in event.summary.value:
+          if value.tag == 'skipped_batches':
+            skipped[event.step] = float(tf.make_ndarray(value.tensor))
+    self.assertEqual(skipped, {3: 1.0, 6: 1.0})
+
 
 def _free_port():
   with socket.socket() as s:
@@ -123,6 +260,21 @@ def _wait(process):
   output, _ = process.communicate(timeout=300)
   if process.returncode:
     raise AssertionError(f'worker failed:\n{output[-4000:]}')
+
+
+def _spawn_preemptible(model_dir, out, train_steps, tf_config, log):
+  """A worker of _preemptible_main, its output to the file `log`."""
+  env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='',
+             TF_CONFIG=json.dumps(tf_config))
+  with open(log, 'a') as f:
+    return subprocess.Popen(
+        [sys.executable, os.path.abspath(__file__), '--preemptible', model_dir,
+         out, str(train_steps)], env=env, stdout=f, stderr=subprocess.STDOUT)
+
+
+def _read(path):
+  with open(path) as f:
+    return f.read()
 
 
 class StrategyTest(tf.test.TestCase):
@@ -163,6 +315,55 @@ class StrategyTest(tf.test.TestCase):
     self._assert_close(self._result('worker0'), self._result('worker1'))
     self._assert_close(self._result('worker0'), self._result('one'))
 
+  def _start_preemptible(self, name, train_steps):
+    """Starts the two workers of a multi-worker run in root/name."""
+    ports = [_free_port(), _free_port()]
+    cluster = {'worker': [f'127.0.0.1:{p}' for p in ports]}
+    return [_spawn_preemptible(
+        os.path.join(self.root, name), os.path.join(self.root, f'{name}{i}'),
+        train_steps, {'cluster': cluster,
+                      'task': {'type': 'worker', 'index': i}},
+        os.path.join(self.root, f'{name}{i}.log')) for i in range(2)]
+
+  def _logs(self, name):
+    return [_read(os.path.join(self.root, f'{name}{i}.log')) for i in range(2)]
+
+  def test_multi_worker_preempted_saves_one_step_and_resumes(self):
+    train_steps = 600
+    codes = [w.wait(timeout=300) for w in self._start_preemptible(
+        'straight', train_steps)]
+    self.assertEqual(codes, [0, 0], self._logs('straight'))
+    workers = self._start_preemptible('preempted', train_steps)
+    deadline = time.time() + 240
+    while not all('step 20\n' in log for log in self._logs('preempted')):
+      self.assertLess(time.time(), deadline, self._logs('preempted'))
+      self.assertEqual([w.poll() for w in workers], [None, None],
+                       self._logs('preempted'))
+      time.sleep(0.2)
+    # The non-chief is signalled; the chief must save the same step.
+    workers[1].send_signal(signal.SIGTERM)
+    codes = [w.wait(timeout=300) for w in workers]
+    self.assertEqual(codes, [143, 143], self._logs('preempted'))
+    saved = [re.findall(r'SIGTERM: saved step (\d+)', log)
+             for log in self._logs('preempted')]
+    self.assertLen(saved[0], 1)
+    self.assertEqual(saved[0], saved[1])
+    step = int(saved[0][0])
+    self.assertBetween(step, 21, train_steps - 1)
+    model_dir = os.path.join(self.root, 'preempted')
+    self.assertEqual(run_dir.checkpoints(model_dir), [
+        os.path.join(model_dir, 'checkpoints', f'ckpt-{step}')])
+    # The scheduler restarts both with the same command.
+    codes = [w.wait(timeout=300) for w in self._start_preemptible(
+        'preempted', train_steps)]
+    self.assertEqual(codes, [0, 0], self._logs('preempted'))
+    for i in range(2):
+      straight, resumed = (self._result(f'straight{i}'),
+                           self._result(f'preempted{i}'))
+      self.assertLen(resumed, len(straight))
+      for x, y in zip(straight, resumed):
+        self.assertAllClose(x, y, rtol=1e-6, atol=1e-7)
+
 
 def _worker_main(out, strategy_name, cpu_replicas):
   """Trains the tiny config under a strategy; saves the weights to out.npz."""
@@ -179,12 +380,51 @@ def _worker_main(out, strategy_name, cpu_replicas):
     trainer = training.Trainer(config, f'{out}_{config.model_name}', strategy)
     trainer.train()
     weights += [w.numpy() for w in trainer.model.weights]
+  # A NaN at step 3: every replica and worker refuses it.
+  trainer = training.Trainer(_faulty_config(nan_step=3, train_steps=5,
+                                            summary_every=5),
+                             f'{out}_faulty', strategy)
+  try:
+    trainer.train()
+    raise AssertionError('The NaN of step 3 went unnoticed.')
+  except training.NonFiniteLossError as e:
+    assert (e.step, trainer.step) == (3, 2), (e.step, trainer.step)
+  weights += [w.numpy() for w in trainer.model.weights]
   np.savez(out + '.npz', *weights)
+
+
+def _preemptible_config(train_steps):
+  return _faulty_config(train_steps=train_steps, checkpoint_every=train_steps,
+                        summary_every=train_steps)
+
+
+def _preemptible_main(model_dir, out, train_steps):
+  """A worker of a MultiWorkerMirroredStrategy run that may be preempted.
+
+  Prints every tenth step; lets Preempted end the process (status 143); at
+  the end saves the weights and their average to out.npz.
+  """
+  from aiqn_tf.training import distribute  # pylint: disable=g-import-not-at-top
+  strategy = distribute.make_strategy('multi_worker')
+  from aiqn_tf.training import trainer as training
+  trainer = training.Trainer(_preemptible_config(train_steps), model_dir,
+                             strategy)
+
+  def after_step(step):
+    if step % 10 == 0:
+      print(f'step {step}', flush=True)
+
+  trainer.train(after_step)
+  model, average = _weights(trainer)
+  np.savez(out + '.npz', *(model + average))
 
 
 if __name__ == '__main__':
   if len(sys.argv) == 5 and sys.argv[1] == '--worker':
     sys.path.insert(0, ROOT)
     _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+  elif len(sys.argv) == 5 and sys.argv[1] == '--preemptible':
+    sys.path.insert(0, ROOT)
+    _preemptible_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
   else:
     tf.test.main()
