@@ -171,20 +171,24 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
   """
   overrides = dict(overrides)
   registry.import_modules(model_module)
-  overrides = _applicable(overrides, model_dir)
+  saved = None
   if os.path.exists(os.path.join(model_dir, config_lib.CONFIG_FILE)):
-    config = config_lib.Config.load(model_dir)
+    saved = config_lib.Config.load(model_dir)
+  overrides = _applicable(overrides, overrides.get(
+      'model', saved.model_name if saved else 'pixel_iqn'))
+  if saved:
+    config = saved
     model_name = overrides.pop('model', config.model_name)
     fields = config_lib.section_fields(config.model_name)
-    saved = {name: getattr(getattr(config, fields[name]), name)
-             for name in overrides if name in fields}
+    values = {name: getattr(getattr(config, fields[name]), name)
+              for name in overrides if name in fields}
     if model_name != config.model_name:
-      saved['model'] = config.model_name
+      values['model'] = config.model_name
       overrides['model'] = model_name
     for name, value in overrides.items():
-      if name not in RESUMABLE and name in saved and saved[name] != value:
+      if name not in RESUMABLE and name in values and values[name] != value:
         raise ValueError(
-            f'{model_dir} holds a run with {name}={saved[name]!r}, '
+            f'{model_dir} holds a run with {name}={values[name]!r}, '
             f'not {value!r}; use a new --model_dir for a different run.')
     return config.replace(**{name: value for name, value in overrides.items()
                              if name in RESUMABLE}).validate()
@@ -199,18 +203,13 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
   return config.validate()
 
 
-def _applicable(overrides, model_dir):
-  """The overrides that apply to the model; warns about the others.
+def _applicable(overrides, model_name):
+  """The overrides that apply to `model_name`; warns about the others.
 
   Flags of another model kind's section (e.g. --head_units for a plain VAE)
   are ignored, as they always were; asking a model that takes no labels to
   be class-conditional is an error.
   """
-  if os.path.exists(os.path.join(model_dir, config_lib.CONFIG_FILE)):
-    model_name = overrides.get(
-        'model', config_lib.Config.load(model_dir).model_name)
-  else:
-    model_name = overrides.get('model', 'pixel_iqn')
   fields = config_lib.section_fields(model_name)
   applicable = {}
   for name, value in overrides.items():

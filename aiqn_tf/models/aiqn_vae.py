@@ -214,11 +214,6 @@ class AIQNVAE(base.GenerativeModel):
     return sampling.sequential(
         lambda z, t: self.aiqn({'z': z, 'tau': t}), tau)
 
-  @property
-  def default_latent_sampler(self):
-    """'aiqn', or 'prior' for the plain VAE."""
-    return self.sample_methods[0]
-
   def codes(self, noise, method=None):
     """Codes [B, m] from uniform noise [B, m] through method 'aiqn' or 'prior'.
 
