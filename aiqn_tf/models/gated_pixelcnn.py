@@ -15,9 +15,13 @@ in the horizontal stack, so an output sees its own tau and earlier ones only);
 labels through a learned per-class bias.
 """
 
+import functools
+
 import keras
+import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.models import masks
 from aiqn_tf.models import sampling
 from aiqn_tf.models.masked_conv import MaskedConv2D
 
@@ -91,29 +95,21 @@ class GatedBlock(keras.layers.Layer):
     pre = self._condition(pre, tau, labels, self.v_tau, self.v_label)
     return pre, gate(pre)
 
-  def horizontal(self, h, v_above, tau=None, labels=None, window=False):
+  def horizontal(self, h, v_above, tau=None, labels=None):
     """Horizontal stack.
 
     Args:
       h: [B, H, W, C or F], the previous block's horizontal output (the image
-        for the first block); with `window`, [B, 1, k//2 + 1, C or F], its
-        columns j - k//2 .. j of one row (samplers: the output of column j
-        only).
+        for the first block).
       v_above: [B, H, W, 2F], the vertical pre-activation of rows strictly
-        above (already shifted down); with `window`, [B, 1, 1, 2F].
-      tau, labels: the conditioning, as in `call` (tau of the output's
-        columns).
-      window: compute column j only, from the window of h.
+        above (already shifted down).
+      tau, labels: the conditioning, as in `call`.
 
     Returns:
-      (horizontal output [B, H, W (or 1), F] or None for the last block,
-       skip contribution [B, H, W (or 1), output_filters]).
+      (horizontal output [B, H, W, F] or None for the last block,
+       skip contribution [B, H, W, output_filters]).
     """
-    if window:
-      pre = self.h_conv(h, padding=((0, 0), (0, 0)))
-      h = h[:, :, -1:]
-    else:
-      pre = self.h_conv(h)
+    pre = self.h_conv(h)
     pre = pre + self.link(v_above)
     pre = self._condition(pre, tau, labels, self.h_tau, self.h_label)
     gated = gate(pre)
@@ -123,6 +119,79 @@ class GatedBlock(keras.layers.Layer):
       if not self.first:
         out += h
     return out, self.skip(gated)
+
+  # One pixel of the horizontal stack as matrix products, for the sampler.
+  # The features of channel groups <= g at pixel j depend only on the
+  # earlier columns, the current pixel's input features of groups <= g
+  # (< g under mask 'A'), the vertical features above and tau of channels
+  # <= g; so sub-pixel (i, j, g) computes those features only, through
+  # kernels cut to the rows and columns they need (about half the work of
+  # computing every group at every sub-pixel), and each block is one
+  # product into the gate and one out of it.
+
+  def step_weights(self, group, labels=None):
+    """The weights of `step` for the features of groups <= `group`.
+
+    Args:
+      group: int (static), the image channel being sampled.
+      labels: int32 [B] or None; the per-class bias is folded in.
+
+    Returns:
+      A dict of tensors for `step`, computed once per sample.
+    """
+    num_groups = self.h_conv.num_groups
+    n = self.h_conv.kernel_size[1] - 1
+    kernel = self.h_conv.masked_kernel()[0]  # [n + 1, in, 2F]
+    in_channels, f2 = kernel.shape[1], kernel.shape[2]
+    in_groups = masks.channel_groups(in_channels, num_groups)
+    seen = in_groups < group if self.first else in_groups <= group
+    columns = np.flatnonzero(masks.channel_groups(f2, num_groups, 2) <= group)
+    rows = [tf.reshape(kernel[:n], [n * in_channels, f2]),
+            kernel[n, :int(seen.sum())], self.link.kernel[0, 0]]
+    if self.h_tau is not None:
+      rows.append(self.h_tau.masked_kernel()[0, 0, :group + 1])
+    bias = tf.gather(self.h_conv.bias, columns)
+    if self.h_label is not None:
+      bias += tf.gather(self.h_label(labels), columns, axis=1)
+    features = len(columns) // 2
+    skip_size = int((masks.channel_groups(
+        self.skip.filters, num_groups) <= group).sum())
+    out = [self.skip.masked_kernel()[0, 0, :features, :skip_size]]
+    out_bias = [self.skip.bias[:skip_size]]
+    if self.residual is not None:
+      out.insert(0, self.residual.masked_kernel()[0, 0, :features, :features])
+      out_bias.insert(0, self.residual.bias[:features])
+    return dict(w_in=tf.gather(tf.concat(rows, 0), columns, axis=1),
+                b_in=bias, w_out=tf.concat(out, 1),
+                b_out=tf.concat(out_bias, 0))
+
+  def step(self, weights, earlier, current, v_above, tau=None):
+    """One pixel of `horizontal`, features of groups <= g (see step_weights).
+
+    Args:
+      weights: from `step_weights(g, labels)`.
+      earlier: [B, (k//2) * (C or F)], the block's input at the k//2 columns
+        before the pixel, flattened column-major.
+      current: [B, C_g], the block's input at the pixel: image channels < g
+        (first block) or features of groups <= g.
+      v_above: [B, 2F], the vertical pre-activation of the pixel above.
+      tau: [B, g + 1], tau of channels <= g rescaled to [-1, 1], or None.
+
+    Returns:
+      (horizontal output [B, F_g] or None for the last block, skip
+       contribution [B, S_g]): the features of groups <= g.
+    """
+    inputs = [earlier, current, v_above] + ([] if tau is None else [tau])
+    gated = gate(tf.matmul(tf.concat(inputs, 1), weights['w_in']) +
+                 weights['b_in'])
+    out = tf.matmul(gated, weights['w_out']) + weights['b_out']
+    if self.residual is None:
+      return None, out
+    features = gated.shape[-1]
+    h = out[:, :features]
+    if not self.first:
+      h += current
+    return h, out[:, features:]
 
   def _condition(self, pre, tau, labels, tau_conv, label_embedding):
     if tau_conv is not None:
@@ -244,45 +313,68 @@ class GatedPixelCNN(keras.layers.Layer):
     return dict(super().get_config(), **self.arguments)
 
   # The sampler core's cache protocol (see sampling.cached). The vertical
-  # stack at row r depends only on rows <= r, so it is computed once per
-  # finished row, one row of each block from a (k//2 + 1)-row window. The
-  # horizontal stack of pixel (i, j) depends only on row i at columns
-  # j - k//2 .. j of the previous block's horizontal output and on the
-  # cached vertical features of the row above, so each block keeps its
-  # horizontal input of the current row and a sub-pixel step runs every
-  # block, the skip connections and the output path on one pixel only.
-  # Features of pixel j computed at channel c's step are final for groups
-  # <= c (the channel masks), and the last channel's step makes them all
-  # final before pixel j + 1 reads them.
+  # stack at row r depends only on rows <= r, so each block keeps its last
+  # k//2 + 1 input rows and the pre-activation of the last finished row,
+  # and computes one row from them when a row is final. The horizontal
+  # stack of pixel (i, j) depends only on row i at columns j - k//2 .. j of
+  # the previous block's horizontal output and on the vertical features of
+  # the row above, so each block keeps its horizontal input of the current
+  # row, and sub-pixel (i, j, g) runs every block, the skip connections and
+  # the output path on one pixel, for the features of groups <= g only
+  # (GatedBlock.step). The last channel's step computes every group and
+  # stores the pixel's features before pixel j + 1 reads them.
 
-  def sampling_start(self, images, tau=None, labels=None):
+  def sampling_start(self, images, tau=None, labels=None, first_row=0):
     """One full vertical pass over `images`: the cache and the context.
 
     Args:
       images: float32 [B, H, W, C] in [-1, 1] (rows not yet sampled: any).
       tau: float32 [B, H, W, C] in [0, 1] or None (as in `call`).
       labels: int32 [B] or None.
+      first_row: int scalar, the first row to be sampled.
 
     Returns:
-      (cache, context). cache = (v_in, v_pre, h_in): per block, the vertical
-      input top-padded by k//2 zero rows (row r at index r + k//2), the
-      vertical pre-activation top-padded by one zero row (the row above row
-      0), and the horizontal input of the current row left-padded by k//2
-      zero columns ([B, 1, W + k//2, C or F]; filled by
-      `sampling_start_row`). context: the conditioning, constant while
-      sampling.
+      (cache, context). cache = (v_rows, v_pre, h_rows): per block, its
+      vertical input at rows first_row - 1 - k//2 .. first_row - 1 (zeros
+      above the image), [B, k//2 + 1, W, C or F]; its vertical
+      pre-activation at row first_row - 1, [B, 1, W, 2F]; and for every
+      block but the first, its horizontal input of the current row
+      left-padded by k//2 zero columns, [B, 1, W + k//2, F] (filled by
+      `sampling_start_row`). context: the conditioning and the step
+      weights of every channel group, constant while sampling.
     """
     n = self.kernel_size // 2
     if tau is not None:
       tau = 2.0 * tau - 1.0
-    v_in, v_pre, h_in = [], [], []
+    v_rows, v_pre, h_rows = [], [], []
     v = images
     for block in self.blocks:
-      v_in.append(sampling.pad_top(v, n))
-      h_in.append(_pad_left(tf.zeros_like(v[:, :1]), n))
+      v_rows.append(sampling.take(sampling.pad_top(v, n + 1), 1, first_row,
+                                  n + 1))
+      if block is not self.blocks[0]:
+        h_rows.append(_pad_left(tf.zeros_like(v[:, :1]), n))
       pre, v = block.vertical(v, tau, labels)
-      v_pre.append(sampling.pad_top(pre, 1))
-    return (v_in, v_pre, h_in), (tau, labels)
+      v_pre.append(sampling.take(sampling.pad_top(pre, 1), 1, first_row))
+    weights = [([block.step_weights(g, labels) for block in self.blocks],
+                self._output_weights(g))
+               for g in range(self.image_shape[-1])]
+    return (v_rows, v_pre, h_rows), (tau, labels, weights)
+
+  def _output_weights(self, group):
+    """The output path's weights for channel `group` (see GatedBlock.step)."""
+    channels = self.image_shape[-1]
+    hidden, final = self.out_hidden, self.out_final
+    prefix = lambda size: int((masks.channel_groups(size, channels) <=
+                               group).sum())
+    skip_size, hidden_size = prefix(hidden.kernel.shape[2]), prefix(
+        hidden.filters)
+    columns = np.flatnonzero(
+        masks.channel_groups(final.filters, channels) == group)
+    return (hidden.masked_kernel()[0, 0, :skip_size, :hidden_size],
+            hidden.bias[:hidden_size],
+            tf.gather(final.masked_kernel()[0, 0, :hidden_size], columns,
+                      axis=1),
+            tf.gather(final.bias, columns))
 
   def sampling_start_row(self, cache, context, x_row, i):
     """The cache at the start of row i: its horizontal inputs from x_row.
@@ -296,48 +388,66 @@ class GatedPixelCNN(keras.layers.Layer):
       x_row: float32 [B, 1, W, C], row i as given.
       i: int scalar.
     """
-    v_in, v_pre, h_in = cache
-    tau, labels = context
+    v_rows, v_pre, h_rows = cache
+    tau, labels, _ = context
     n = self.kernel_size // 2
     tau_row = None if tau is None else sampling.take(tau, 1, i)
-    h, new_h_in = x_row, [_pad_left(x_row, n)]
+    h, new_rows = x_row, []
     for l, block in enumerate(self.blocks[:-1]):
-      h, _ = block.horizontal(h, sampling.take(v_pre[l], 1, i), tau_row,
-                              labels)
-      new_h_in.append(_pad_left(h, n))
-    new_h_in = [tf.ensure_shape(new, old.shape)
-                for new, old in zip(new_h_in, h_in)]
-    return v_in, v_pre, new_h_in
+      h, _ = block.horizontal(h, v_pre[l], tau_row, labels)
+      new_rows.append(tf.ensure_shape(_pad_left(h, n), h_rows[l].shape))
+    return v_rows, v_pre, new_rows
 
-  def sampling_pixel(self, cache, context, x_row, i, j):
-    """Output of pixel (i, j), and the cache with column j stored.
+  def sampling_pixel(self, cache, context, x_row, i, j, c):
+    """Output of sub-pixel (i, j, c), and the cache with column j stored.
 
     Args:
       cache, context: as in `sampling_start_row`.
       x_row: float32 [B, 1, W, C], row i as sampled so far.
-      i, j: int scalars.
+      i, j, c: int scalars.
 
     Returns:
-      (outputs [B, 1, 1, out_channels], cache).
+      (outputs [B, 1, 1, out_channels], cache): the outputs of channel c
+      (zeros for the other channels' outputs).
     """
-    v_in, v_pre, h_in = cache
-    tau, labels = context
+    steps = [functools.partial(self._channel_step, cache, context, x_row, i,
+                               j, g) for g in range(self.image_shape[-1])]
+    return steps[0]() if len(steps) == 1 else tf.switch_case(c, steps)
+
+  def _channel_step(self, cache, context, x_row, i, j, group):
+    v_rows, v_pre, h_rows = cache
+    tau, _, weights = context
+    block_weights, (w_hidden, b_hidden, w_final, b_final) = weights[group]
     n = self.kernel_size // 2
-    tau_pixel = None if tau is None else sampling.take(
-        sampling.take(tau, 1, i), 2, j)
+    batch = tf.shape(x_row)[0]
+    flat = lambda x: tf.reshape(x, [batch, x.shape[2] * x.shape[3]])
+    pixel = lambda x: flat(sampling.take(x, 2, j))
+    last = group == self.image_shape[-1] - 1
     # The image's columns from x_row itself: a pixel's last channel is
     # written after its step, so a cached copy would miss it.
-    new_h_in = [tf.ensure_shape(_pad_left(x_row, n), h_in[0].shape)]
-    window, skip = sampling.take(new_h_in[0], 2, j, n + 1), 0.0
+    earlier = flat(sampling.take(_pad_left(x_row, n), 2, j, n))
+    current = pixel(x_row)[:, :group]
+    tau_pixel = None if tau is None else pixel(
+        sampling.take(tau, 1, i))[:, :group + 1]
+    skip, new_rows = 0.0, []
     for l, block in enumerate(self.blocks):
-      h, s = block.horizontal(window, sampling.take(
-          sampling.take(v_pre[l], 1, i), 2, j),
-                              tau_pixel, labels, window=True)
+      h, s = block.step(block_weights[l], earlier, current,
+                        pixel(v_pre[l]), tau_pixel)
       skip += s
-      if l + 1 < len(self.blocks):
-        new_h_in.append(sampling.put(h_in[l + 1], 2, j + n, h))
-        window = sampling.take(new_h_in[l + 1], 2, j, n + 1)
-    return self.output_path(skip), (v_in, v_pre, new_h_in)
+      if h is None:
+        break
+      row = h_rows[l]
+      if last:
+        row = sampling.put(row, 2, j + n, h[:, None, None])
+        new_rows.append(row)
+      earlier, current = flat(sampling.take(row, 2, j, n)), h
+    hidden = tf.nn.relu(tf.matmul(tf.nn.relu(skip), w_hidden) + b_hidden)
+    out = tf.matmul(hidden, w_final) + b_final
+    size = out.shape[-1]
+    out = tf.pad(out, [[0, 0], [group * size,
+                                (self.image_shape[-1] - 1 - group) * size]])
+    cache = (v_rows, v_pre, new_rows if last else h_rows)
+    return out[:, None, None], cache
 
   def sampling_finish_row(self, cache, context, x_row, r):
     """The cache once row r is final: row r of every block's vertical stack.
@@ -347,20 +457,18 @@ class GatedPixelCNN(keras.layers.Layer):
       x_row: float32 [B, 1, W, C], the finished row r.
       r: int scalar.
     """
-    v_in, v_pre, h_in = cache
-    tau, labels = context
+    v_rows, _, h_rows = cache
+    tau, labels, _ = context
     n = self.kernel_size // 2
     side = ((0, 0), (n, n))  # Padding of a vertical conv on a window of rows.
     tau_row = None if tau is None else sampling.take(tau, 1, r)
-    new_in, new_pre = [sampling.set_row(v_in[0], r + n, x_row)], []
+    new_rows, new_pre, row = [], [], x_row
     for l, block in enumerate(self.blocks):
-      pre, out = block.vertical(sampling.take(new_in[l], 1, r, n + 1),
-                                tau_row, labels,
-                                padding=side)
-      new_pre.append(sampling.set_row(v_pre[l], r + 1, pre))
-      if l + 1 < len(self.blocks):
-        new_in.append(sampling.set_row(v_in[l + 1], r + n, out))
-    return new_in, new_pre, h_in
+      window = tf.concat([v_rows[l][:, 1:], row], 1)
+      pre, row = block.vertical(window, tau_row, labels, padding=side)
+      new_rows.append(window)
+      new_pre.append(pre)
+    return new_rows, new_pre, h_rows
 
 
 def _pad_left(x, columns):

@@ -81,12 +81,16 @@ class MaskedConv2D(keras.layers.Layer):
       with tf.init_scope():
         self.mask = tf.constant(mask)
 
+  def masked_kernel(self):
+    """The kernel [kh, kw, in, filters] with the channel mask applied."""
+    return self.kernel if self.mask is None else self.kernel * self.mask
+
   def call(self, inputs, padding=None):
     """Convolves `inputs`; `padding` overrides the layer's padding (samplers)."""
     (top, bottom), (left, right) = padding or self.padding
     if top or bottom or left or right:
       inputs = tf.pad(inputs, [[0, 0], [top, bottom], [left, right], [0, 0]])
-    kernel = self.kernel if self.mask is None else self.kernel * self.mask
+    kernel = self.masked_kernel()
     if self.kernel_size == (1, 1):
       outputs = tf.tensordot(inputs, kernel[0, 0], axes=1)
     else:

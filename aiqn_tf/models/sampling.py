@@ -12,15 +12,15 @@ function of the noise, which is what makes exact fast samplers possible:
   (H * W * C passes).
 - `cached`: the same samples with a backbone's caches. The backbone says what
   to cache and how to advance: `sampling_start` (a full pass over the given
-  images), `sampling_start_row`, `sampling_pixel` (the output of one pixel
-  from the cache and the current row, and the cache with it) and
+  images), `sampling_start_row`, `sampling_pixel` (the output of one
+  sub-pixel from the cache and the current row, and the cache with it) and
   `sampling_finish_row` (the cache once a row is final); this module keeps
   the one loop over sub-pixels. For the Gated PixelCNN (gated_pixelcnn.py)
   sub-pixel (i, j, c) costs every block's horizontal stack, skip and the
-  output path on one pixel, from cached columns: in all about one full pass
-  of the vertical stack, one of the horizontal stack per row, and C
-  single-pixel passes of the horizontal and output path per pixel, instead
-  of H * W * C full passes.
+  output path on one pixel, for the features of channels <= c only: in all
+  about one full pass of the vertical stack, one of the horizontal stack
+  per row, and about 1.5 single-pixel passes of the horizontal and output
+  path per RGB pixel, instead of H * W * C full passes.
 
 Sub-pixels are fed back unrounded (the clipped network output): rounding to
 uint8 happens once, at the end, so float differences between the two exact
@@ -81,11 +81,12 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
   """Exact fast sampler over a backbone's caches (see the module docstring).
 
   Args:
-    backbone: has `sampling_start(images, tau, labels) -> (cache, context)`,
-      `sampling_start_row(cache, context, x_row, i) -> cache`,
-      `sampling_pixel(cache, context, x_row, i, j) -> (outputs [B, 1, 1, D],
-      cache)` and `sampling_finish_row(cache, context, x_row, r) -> cache`;
-      cache is a nested structure of tensors of fixed shapes.
+    backbone: has `sampling_start(images, tau, labels, first_row) -> (cache,
+      context)`, `sampling_start_row(cache, context, x_row, i) -> cache`,
+      `sampling_pixel(cache, context, x_row, i, j, c) -> (outputs [B, 1, 1,
+      D], cache)` (outputs of channel c; the others are not read) and
+      `sampling_finish_row(cache, context, x_row, r) -> cache`; cache is a
+      nested structure of tensors of fixed shapes.
     values_fn: f(outputs [B, 1, 1, D], noise [B, 1, 1, C]) -> values
       [B, 1, 1, C] in [-1, 1] (a model's `sample_values`).
     noise: float32 [B, H, W, C] in [0, 1].
@@ -101,18 +102,19 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
   _, height, width, channels = noise.shape
   images = _initial_images(noise, images)
   row_size = width * channels
-  cache, context = backbone.sampling_start(images, tau, labels)
   # While loops rather than tf.range ones: XLA needs a Range's bounds at
   # compile time, and an inpainting prefix may be a tensor.
   num_fixed = tf.cast(num_fixed, tf.int32)
   i = num_fixed // row_size
+  cache, context = backbone.sampling_start(images, tau, labels, i)
   while i < height:
     x_row = take(images, 1, i)
     cache = backbone.sampling_start_row(cache, context, x_row, i)
     k = tf.maximum(num_fixed - i * row_size, 0)
     while k < row_size:
       j = k // channels
-      outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j)
+      outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j,
+                                               k % channels)
       values = values_fn(outputs, take(take(noise, 1, i), 2, j))
       this = tf.reshape(tf.equal(tf.range(row_size), k),
                         [1, 1, width, channels])
