@@ -1,104 +1,237 @@
-r"""Exact fast sampling against the sequential reference.
+r"""Exact fast sampling against the sequential reference, the TFP peer and serving.
 
-For the digits size and the full paper size (32x32x3, 15 blocks, 128 planes,
-1024 output planes), samples one batch with `fast` (cached), in a
-tf.function and compiled with XLA (jit_compile), and times the `sequential`
-reference on the same noise. Where a full sequential sample is too slow (the
-paper size: 3,072 full passes), it is timed on its first --prefix sub-pixels
-and extrapolated linearly (every pass costs the same), and the images are
-compared on that prefix, which the fast sample must reproduce, and on
---prefix sub-pixels from row 3H/4 on, sampled sequentially from the fast
-sample's own earlier rows (this checks the caches deep in the image); the
-XLA sample is compared with the fast one on the whole image.
+All in one run, with random (untrained) weights, which cost the same as
+trained ones:
 
-  python -m bench.sampling [--paper_batch=4] [--prefix=24]
+1. A batch sweep at the paper size (32x32x3, 15 blocks, 128 planes, 1024
+   output planes) and the digits and photos presets at their sample batch
+   (`num_samples`): the `sequential` reference (one full pass per sub-pixel;
+   timed on its first sub-pixels and extrapolated linearly where a whole
+   sample is too slow, since every pass costs the same), `fast` in a
+   tf.function and compiled with XLA (the default of `sample` and of the
+   export), the speed-up, images per second, and the uint8 sub-pixels
+   compared: fast against sequential on the timed prefix and on as many
+   sub-pixels from row 3H/4 on (sampled sequentially from the fast sample's
+   own earlier rows, which checks the caches deep in the image), and XLA
+   against fast on the whole image.
+2. `tfp.distributions.PixelCNN` (PixelCNN++, discretized logistic mixture)
+   in a configuration whose forward pass at 32x32x3 costs about what ours
+   does (both printed), sampled with its own `sample()` (one full pass per
+   pixel), against our fast sampler at the same batch, per image.
+3. Serving: the paper-size model exported as a SavedModel and loaded in a
+   fresh Python without aiqn_tf: latency of one image and throughput at
+   batch 64 through its serving_default signature.
+
+  python -m bench.sampling [--paper_batches=1,4,16,64] [--prefix=24]
+      [--tfp_batch=1] [--serving_batch=64]
 """
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 
 from absl import app
 from absl import flags
 import numpy as np
 import tensorflow as tf
+import tensorflow_probability as tfp
 
 import aiqn_tf
-from aiqn_tf.runs import presets
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import sampling
+from aiqn_tf.runs import presets
+from aiqn_tf.serving import export
 from aiqn_tf.testing import test_util
 
 FLAGS = flags.FLAGS
-flags.DEFINE_integer('digits_batch', 16, 'Batch at the digits size.')
-flags.DEFINE_integer('paper_batch', 4, 'Batch at the paper size.')
-flags.DEFINE_integer('prefix', 24, 'Sequential sub-pixels timed at the paper '
-                     'size (extrapolated to the whole image).')
+flags.DEFINE_list('paper_batches', ['1', '4', '16', '64'],
+                  'Batches at the paper size.')
+flags.DEFINE_integer('prefix', 24, 'Sequential sub-pixels timed at batch <= 4 '
+                     'for 32x32 images (fewer at larger batches, at least '
+                     '3), extrapolated to the whole image.')
+flags.DEFINE_integer('tfp_batch', 1, 'Batch of the TFP PixelCNN comparison '
+                     '(0: skip it).')
+flags.DEFINE_integer('tfp_resnet', 3, 'TFP PixelCNN num_resnet.')
+flags.DEFINE_integer('tfp_hierarchies', 3, 'TFP PixelCNN num_hierarchies.')
+flags.DEFINE_integer('tfp_filters', 112, 'TFP PixelCNN num_filters.')
+flags.DEFINE_integer('tfp_mixtures', 5, 'TFP PixelCNN num_logistic_mix.')
+flags.DEFINE_integer('serving_batch', 64, 'Throughput batch through the '
+                     'SavedModel (0: skip serving).')
 
 
 def _model(preset, image_shape):
-  config = presets.preset(preset, 'pixel_iqn').model
-  model = aiqn_tf.PixelIQN(image_shape, config.num_layers, config.filters,
-                           config.kernel_size, config.output_filters)
+  config = presets.preset(preset, 'pixel_iqn')
+  m = config.model
+  model = aiqn_tf.PixelIQN(image_shape, m.num_layers, m.filters,
+                           m.kernel_size, m.output_filters)
   model.build_all()
   test_util.randomize_weights(model)  # Non-trivial outputs, untrained.
   return model, config
 
 
 def _timed(fn, *args):
-  fn(*args).numpy()  # Trace and warm up.
+  """(output, seconds of the second call, seconds of the first)."""
+  start = time.perf_counter()
+  fn(*args).numpy()  # Trace (and compile) and warm up.
+  first = time.perf_counter() - start
   start = time.perf_counter()
   out = fn(*args).numpy()
-  return out, time.perf_counter() - start
+  return out, time.perf_counter() - start, first
 
 
-def run(name, preset, image_shape, batch, prefix=None):
-  model, config = _model(preset, image_shape)
+def _flat(x, batch):
+  return image_lib.to_uint8(x).numpy().reshape(batch, -1).astype(int)
+
+
+def _fast_functions(model):
+  fast = lambda u: model.sample(u, 'fast')
+  return tf.function(fast), tf.function(fast, jit_compile=True)
+
+
+def run(name, model, config, batch, prefix=None):
+  """Times and compares one configuration; returns the XLA time per image."""
+  image_shape = model.image_shape
   size = int(np.prod(image_shape))
   noise = sampling.draw_noise((batch,) + image_shape, seed=0)
-  fast = tf.function(lambda u: model.sample(u, 'fast'))
-  fast_xla = tf.function(lambda u: model.sample(u, 'fast'), jit_compile=True)
+  fast, fast_xla = _fast_functions(model)
   stop = size if prefix is None else prefix
   step_fn = lambda x, u: model.sample_values(model.backbone(x, u), u)
   sequential = tf.function(
       lambda u: sampling.sequential(step_fn, u, stop=stop))
-  fast_images, fast_s = _timed(fast, noise)
-  xla_images, xla_s = _timed(fast_xla, noise)
-  seq_images, seq_s = _timed(sequential, noise)
+  fast_images, fast_s, _ = _timed(fast, noise)
+  xla_images, xla_s, xla_first = _timed(fast_xla, noise)
+  seq_images, seq_s, _ = _timed(sequential, noise)
   seq_total = seq_s * size / stop
-  flat = lambda x: image_lib.to_uint8(x).numpy().reshape(batch, -1)
-  compared = [(flat(fast_images)[:, :stop], flat(seq_images)[:, :stop]),
-              (flat(xla_images), flat(fast_images))]
+  fast_u8, xla_u8 = _flat(fast_images, batch), _flat(xla_images, batch)
+  pairs = [(fast_u8[:, :stop], _flat(seq_images, batch)[:, :stop])]
   if prefix is not None:
     start = (3 * image_shape[0] // 4) * size // image_shape[0]
     deep = tf.function(lambda u, x: sampling.sequential(
         step_fn, u, x, num_fixed=start, stop=start + prefix))(
             noise, fast_images)
-    compared.append((flat(fast_images)[:, start:start + prefix],
-                     flat(deep)[:, start:start + prefix]))
-  fast_u8 = np.concatenate([a for a, _ in compared], 1).astype(int)
-  seq_u8 = np.concatenate([b for _, b in compared], 1).astype(int)
-  differ = fast_u8 != seq_u8
-  max_diff = np.abs(fast_u8 - seq_u8).max()
+    pairs.append((fast_u8[:, start:start + prefix],
+                  _flat(deep, batch)[:, start:start + prefix]))
+  fast_part = np.concatenate([a for a, _ in pairs], 1)
+  seq_part = np.concatenate([b for _, b in pairs], 1)
+  m = config.model
   print(f'{name}: PixelIQN {"x".join(map(str, image_shape))}, '
-        f'{config.num_layers} blocks x {config.filters} planes, '
-        f'{config.output_filters} output planes, batch {batch}')
+        f'{m.num_layers} blocks x {m.filters} planes, {m.output_filters} '
+        f'output planes, batch {batch}')
   print(f'  sequential: {size} full passes, '
         + (f'{seq_s:.2f} s' if prefix is None else
            f'{stop} timed in {seq_s:.2f} s -> {seq_total:.1f} s extrapolated'))
-  print(f'  fast:       1 vertical pass, 1 horizontal pass per row, {size} '
-        f'single-pixel passes (cached columns), {fast_s:.2f} s; with XLA '
-        f'(jit_compile) {xla_s:.2f} s')
-  print(f'  speed-up {seq_total / fast_s:.1f}x, with XLA '
-        f'{seq_total / xla_s:.1f}x ({batch / xla_s:.2f} images/s); '
-        'uint8 sub-pixels compared (fast vs sequential, XLA vs fast): '
-        f'{differ.size}, differing: {differ.sum()} (max {max_diff} level)\n',
+  print(f'  fast: {fast_s:.2f} s in a tf.function ({seq_total / fast_s:.1f}x)'
+        f', {xla_s:.2f} s with XLA (first call, compiling: {xla_first:.1f} s)')
+  print(f'  speed-up with XLA {seq_total / xla_s:.1f}x, '
+        f'{batch / xla_s:.2f} images/s; uint8 sub-pixels: fast vs '
+        f'sequential {fast_part.size} compared, '
+        f'{(fast_part != seq_part).sum()} differ; XLA vs fast {xla_u8.size} '
+        f'compared, {(xla_u8 != fast_u8).sum()} differ (max '
+        f'{np.abs(xla_u8 - fast_u8).max()} level)\n', flush=True)
+  return xla_s / batch
+
+
+def tfp_peer(model, batch, ours_per_image):
+  """tfp.distributions.PixelCNN beside our fast sampler at the same batch."""
+  image_shape = model.image_shape
+  peer = tfp.distributions.PixelCNN(
+      image_shape=image_shape, num_resnet=FLAGS.tfp_resnet,
+      num_hierarchies=FLAGS.tfp_hierarchies, num_filters=FLAGS.tfp_filters,
+      num_logistic_mix=FLAGS.tfp_mixtures, dropout_p=0.0)
+  images = tf.random.uniform((batch,) + image_shape, 0, 255)
+  tau = sampling.draw_noise((batch,) + image_shape, seed=0)
+  peer_pass = tf.function(lambda x: peer.network(x, training=False))
+  our_pass = tf.function(lambda x, u: model.backbone(x, u))
+  pass_s = []
+  for fn, args in ((our_pass, (images / 127.5 - 1, tau)),
+                   (peer_pass, (images,))):
+    fn(*args)
+    start = time.perf_counter()
+    for _ in range(5):
+      tf.nest.map_structure(lambda t: t.numpy(), fn(*args))
+    pass_s.append((time.perf_counter() - start) / 5)
+  sample = tf.function(lambda: peer.sample(batch, seed=1))
+  sample.get_concrete_function()  # Trace only: one sample is minutes.
+  start = time.perf_counter()
+  sample().numpy()
+  peer_s = time.perf_counter() - start
+  print(f'tfp.distributions.PixelCNN (num_resnet={FLAGS.tfp_resnet}, '
+        f'num_hierarchies={FLAGS.tfp_hierarchies}, '
+        f'num_filters={FLAGS.tfp_filters}, '
+        f'num_logistic_mix={FLAGS.tfp_mixtures}), batch {batch}, 32x32x3:')
+  print(f'  one forward pass: ours {pass_s[0]:.3f} s, TFP {pass_s[1]:.3f} s '
+        f'(ratio {pass_s[1] / pass_s[0]:.2f})')
+  print(f'  sample(): {peer_s:.1f} s ({peer_s / batch:.2f} s per image, '
+        f'{np.prod(image_shape[:2]) + 1} passes); ours fast with XLA '
+        f'{ours_per_image:.3f} s per image: {peer_s / batch / ours_per_image:.1f}'
+        'x faster per image\n', flush=True)
+
+
+_SERVE = r'''
+import json, sys, time
+import numpy as np
+import tensorflow as tf
+loaded = tf.saved_model.load(sys.argv[1])
+serve = loaded.signatures['serving_default']
+batch, shape = int(sys.argv[2]), json.loads(sys.argv[3])
+def call(b):
+  tau = tf.random.uniform([b] + shape, seed=b)
+  start = time.perf_counter()
+  serve(tau=tau)['images'].numpy()
+  return time.perf_counter() - start
+first = call(1)
+latency = sorted(call(1) for _ in range(3))[1]
+call(batch)
+batch_s = call(batch)
+assert 'aiqn_tf' not in sys.modules
+print(json.dumps(dict(first=first, latency=latency, batch_s=batch_s)))
+'''
+
+
+def serving(model, batch):
+  """Latency and throughput through the exported SavedModel, without aiqn_tf."""
+  with tempfile.TemporaryDirectory() as tmp:
+    export_dir = os.path.join(tmp, 'export')
+    export.export_sampler(model, export_dir)
+    # -I: isolated, so neither the working directory nor PYTHONPATH can
+    # bring in aiqn_tf.
+    result = subprocess.run(
+        [sys.executable, '-I', '-c', _SERVE, export_dir, str(batch),
+         json.dumps(list(model.image_shape))],
+        cwd=tmp, capture_output=True, text=True, check=True)
+  times = json.loads(result.stdout.strip().splitlines()[-1])
+  print(f'serving (SavedModel serving_default, loaded with '
+        f'tf.saved_model.load without aiqn_tf, paper size, XLA inside):')
+  print(f'  first call {times["first"]:.1f} s (compiling); latency of one '
+        f'image {times["latency"]:.2f} s; batch {batch}: '
+        f'{times["batch_s"]:.1f} s, {batch / times["batch_s"]:.2f} images/s',
         flush=True)
 
 
 def main(argv):
   del argv
-  print(f'TensorFlow {tf.__version__}, CPU\n')
-  run('digits', 'digits', (8, 8, 1), FLAGS.digits_batch)
-  run('paper', 'cifar10', (32, 32, 3), FLAGS.paper_batch, FLAGS.prefix)
+  print(f'TensorFlow {tf.__version__}, TensorFlow Probability '
+        f'{tfp.__version__}, CPU ({os.cpu_count()} cores)\n')
+  paper, paper_config = _model('cifar10', (32, 32, 3))
+  per_image = {}
+  for batch in map(int, FLAGS.paper_batches):
+    prefix = max(3, FLAGS.prefix * 4 // max(batch, 4))
+    per_image[batch] = run('paper', paper, paper_config, batch, prefix)
+  for name, shape, prefix in (('digits', (8, 8, 1), None),
+                              ('photos', (32, 32, 3), FLAGS.prefix)):
+    model, config = _model(name, shape)
+    run(f'{name} preset', model, config, config.loop.num_samples, prefix)
+  if FLAGS.tfp_batch:
+    batch = FLAGS.tfp_batch
+    if batch not in per_image:
+      per_image[batch] = run('paper', paper, paper_config, batch,
+                             max(3, FLAGS.prefix * 4 // max(batch, 4)))
+    tfp_peer(paper, batch, per_image[batch])
+  if FLAGS.serving_batch:
+    serving(paper, FLAGS.serving_batch)
 
 
 if __name__ == '__main__':

@@ -129,10 +129,17 @@ class PixelModel(base.GenerativeModel):
       tf.debugging.assert_less(labels, num_classes, message=message)
       return labels
 
+    # The sampler compiled with XLA, as `sample --xla` (3-4x faster on CPU,
+    # bench/sampling.py); the checks stay outside it (XLA has no Assert).
+    fast = tf.function(
+        lambda tau, labels, images, num_fixed: image_lib.to_uint8(
+            self.sample(tau, 'fast', labels, images, num_fixed)),
+        jit_compile=True)
+
     def sample(tau, labels=None):
       tau = check_images('tau', tau, 0, 1)
       labels = check_labels(labels, tau)
-      return {'images': image_lib.to_uint8(self.sample(tau, 'fast', labels))}
+      return {'images': fast(tau, labels, None, 0)}
 
     def inpaint(images, tau, fixed_rows, labels=None):
       images = check_images('images', images, 0, 255)
@@ -144,8 +151,8 @@ class PixelModel(base.GenerativeModel):
       tf.debugging.assert_greater_equal(fixed_rows, 0, message=message)
       tf.debugging.assert_less_equal(fixed_rows, height, message=message)
       num_fixed = fixed_rows * width * channels
-      return {'images': image_lib.to_uint8(self.sample(
-          tau, 'fast', labels, image_lib.to_float(images), num_fixed))}
+      return {'images': fast(tau, labels, image_lib.to_float(images),
+                             num_fixed)}
 
     label_spec = ([base.batch_spec('labels', tf.int32)] if num_classes else [])
     return {
