@@ -1,4 +1,4 @@
-"""What the digits comparisons share: the classifier and timed preset runs."""
+"""What the comparisons share: the classifiers and timed preset runs."""
 
 import os
 import time
@@ -24,42 +24,69 @@ def classifier_for(data, path):
   first use for mnist)."""
   spec = data.spec()
   if spec.name == 'digits' and spec.image_shape[0] == 8:
-    return digits_classifier(path)
+    return digits_classifier(path or classifiers.DEFAULT_DIGITS_PATH)
   return classifiers.load('dataset', _classifier_training.ensure_classifier(
       'dataset', None, spec))
 
 
-def image_loader(data):
-  """callable(split, limit) -> uint8 images of the data section's dataset."""
-  return lambda split, limit: datasets.as_arrays(
-      data.spec(), split, limit=limit)['images']
+def split_loader(data):
+  """callable(split, limit) -> arrays of the data section's dataset."""
+  return lambda split, limit: datasets.as_arrays(data.spec(), split,
+                                                 limit=limit)
 
 
-def train_digits(model, work_dir, seed, train_steps=None, dataset=None):
-  """Trains `model` with the digits preset in <work_dir>/<model>.
+def train_preset(preset, model, model_dir, seed, train_steps=None,
+                 dataset=None, **overrides):
+  """Trains `model` with a preset in model_dir, timed.
 
   Args:
+    preset: a preset name (runs/presets.py).
     model: a registered model name.
-    work_dir: parent of the run directory.
+    model_dir: the run directory.
     seed: the run's seed.
     train_steps: steps (default: the preset's).
-    dataset: another dataset than digits (any --dataset string), with the
-      digits preset's model and loop.
+    dataset: another dataset than the preset's (any --dataset string), with
+      the preset's model and loop.
+    **overrides: any other config fields (kappa, learning_rate, ...).
 
   Returns:
     (runs.config.Config, the Trainer after training, training seconds).
   """
-  config = presets.preset('digits', model)
+  config = presets.preset(preset, model)
   config = config.replace(
       seed=seed, sample_every=0,
-      train_steps=train_steps or config.loop.train_steps)
+      train_steps=train_steps or config.loop.train_steps, **overrides)
   if dataset:
     config = config.replace(dataset=dataset)
   config.data = config.data.resolve()
   config.validate()
-  model_dir = os.path.join(work_dir, model)
   config.save(model_dir)
   trainer = training.Trainer(config, model_dir)
   start = time.time()
   trainer.train()
   return config, trainer, time.time() - start
+
+
+def train_digits(model, work_dir, seed, train_steps=None, dataset=None):
+  """`train_preset` with the digits preset in <work_dir>/<model>."""
+  return train_preset('digits', model, os.path.join(work_dir, model), seed,
+                      train_steps, dataset)
+
+
+def side_by_side(path, grids_by_name):
+  """Writes uint8 grids [h, w, 1 or 3] side by side, each under its name."""
+  from PIL import Image, ImageDraw  # pylint: disable=g-import-not-at-top
+  label_h, gap = 24, 16
+  images = [Image.fromarray(g.squeeze(-1) if g.shape[-1] == 1 else g)
+            for g in grids_by_name.values()]
+  width = sum(i.width for i in images) + gap * (len(images) - 1)
+  height = max(i.height for i in images) + label_h
+  canvas = Image.new('RGB', (width, height), (255, 255, 255))
+  draw = ImageDraw.Draw(canvas)
+  left = 0
+  for name, image in zip(grids_by_name, images):
+    draw.text((left + 4, 4), name, fill=(0, 0, 0))
+    canvas.paste(image.convert('RGB'), (left, label_h))
+    left += image.width + gap
+  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+  canvas.save(path)

@@ -41,7 +41,7 @@ def main(argv):
                                              FLAGS.classifier_path)
     results = evaluation.evaluate_model(
         trainer.average_model, classifier, FLAGS.num_samples,
-        _digits_runs.image_loader(config.data), seed=FLAGS.seed)
+        _digits_runs.split_loader(config.data), seed=FLAGS.seed)
     results['classifier'] = 'digits'
     evaluation.write_results(trainer.model_dir, trainer.step, results)
     rows.append((model, config, results, train_s))

@@ -203,8 +203,8 @@ def serving(model, batch):
          json.dumps(list(model.image_shape))],
         cwd=tmp, capture_output=True, text=True, check=True)
   times = json.loads(result.stdout.strip().splitlines()[-1])
-  print(f'serving (SavedModel serving_default, loaded with '
-        f'tf.saved_model.load without aiqn_tf, paper size, XLA inside):')
+  print('serving (SavedModel serving_default, loaded with '
+        'tf.saved_model.load without aiqn_tf, paper size, XLA inside):')
   print(f'  first call {times["first"]:.1f} s (compiling); latency of one '
         f'image {times["latency"]:.2f} s; batch {batch}: '
         f'{times["batch_s"]:.1f} s, {batch / times["batch_s"]:.2f} images/s',

@@ -18,7 +18,6 @@ Prints a table and writes a picture of the three sample grids.
   python -m bench.vae_comparison [--train_steps=10000] [--num_samples=300]
 """
 
-import os
 
 from absl import app
 from absl import flags
@@ -44,25 +43,6 @@ flags.DEFINE_string('picture', 'docs/digits_vae_vs_aiqn_vae.png',
 flags.DEFINE_integer('grid_samples', 64, 'Samples per grid in the picture.')
 
 
-def _picture(path, grids_by_name):
-  """The grids side by side, each under its name."""
-  from PIL import Image, ImageDraw  # pylint: disable=g-import-not-at-top
-  label_h, gap = 24, 16
-  images = [Image.fromarray(g.squeeze(-1) if g.shape[-1] == 1 else g)
-            for g in grids_by_name.values()]
-  width = sum(i.width for i in images) + gap * (len(images) - 1)
-  height = max(i.height for i in images) + label_h
-  canvas = Image.new('L', (width, height), 255)
-  draw = ImageDraw.Draw(canvas)
-  left = 0
-  for name, image in zip(grids_by_name, images):
-    draw.text((left + 4, 4), name, fill=0)
-    canvas.paste(image.convert('L'), (left, label_h))
-    left += image.width + gap
-  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-  canvas.save(path)
-
-
 def main(argv):
   del argv
   rows, pictures = [], {}
@@ -76,7 +56,7 @@ def main(argv):
     for latent_sampler in latent_samplers:
       results = evaluation.evaluate_model(
           trainer.average_model, classifier, FLAGS.num_samples,
-          _digits_runs.image_loader(config.data), method=latent_sampler,
+          _digits_runs.split_loader(config.data), method=latent_sampler,
           seed=FLAGS.seed)
       results['classifier'] = 'digits'
       evaluation.write_results(trainer.model_dir, trainer.step, results)
@@ -130,7 +110,7 @@ def main(argv):
         f'{results["latent_fd_floor"]:.4f} / '
         f'{rows[-1][2]["latent_fd_floor"]:.4f} | - |')
   if FLAGS.picture:
-    _picture(FLAGS.picture, pictures)
+    _digits_runs.side_by_side(FLAGS.picture, pictures)
     print(f'\nWrote {FLAGS.picture}')
 
 

@@ -1,8 +1,8 @@
 """Training a dataset's classifier (binaries/train_classifier.py, evaluate, train).
 
 Kept apart from the binaries' flags so that several binaries, tests and
-benchmarks can import it. The classifier is a small CNN for FID and
-Inception score on datasets with labels; its penultimate layer plays pool_3.
+benchmarks can import it. The classifier is evaluation/dataset_classifier.py's
+small CNN, exported as a SavedModel for FID and Inception score.
 """
 
 import json
@@ -11,39 +11,11 @@ import time
 
 from absl import logging
 import keras
-import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifiers
-
-
-def classifier_model(image_shape, num_classes):
-  """The CNN: [H, W, C] in [-1, 1] -> (pool_3 [N, 128], logits [N, K]).
-
-  Two 3x3 convolutions and a 2x2 max-pool, then one more convolution and
-  pool per halving until the map is at most 8x8 (none for 8x8 digits).
-  """
-  images = keras.Input(tuple(image_shape))
-  x = keras.layers.Conv2D(32, 3, padding='same', activation='relu')(images)
-  x = keras.layers.Conv2D(64, 3, padding='same', activation='relu')(x)
-  x = keras.layers.MaxPooling2D()(x)
-  size = image_shape[0] // 2
-  while size > 8:
-    x = keras.layers.Conv2D(64, 3, padding='same', activation='relu')(x)
-    x = keras.layers.MaxPooling2D()(x)
-    size //= 2
-  x = keras.layers.Flatten()(x)
-  pool = keras.layers.Dense(128, activation='relu', name='pool_3')(x)
-  logits = keras.layers.Dense(num_classes, name='logits')(
-      keras.layers.Dropout(0.3)(pool))
-  return keras.Model(images, {'pool_3': pool, 'logits': logits})
-
-
-def default_epochs(num_train):
-  """About 45,000 images seen, 5 to 30 epochs (digits: 30; MNIST 4,000: 11)."""
-  return int(np.clip(45_000 // max(num_train, 1), 5, 30))
+from aiqn_tf.evaluation import dataset_classifier
 
 
 def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
@@ -68,21 +40,12 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
   if not spec.num_classes:
     raise ValueError(f'{spec.name} has no class labels: no classifier to '
                      'train; use the Inception network.')
-  keras.utils.set_random_seed(seed)
   load = lambda split: datasets.as_arrays(spec, split, data_dir=data_dir,
                                           raw_dir=raw_dir)
   train, test = load('train'), load('test')
-  epochs = epochs or default_epochs(len(train['images']))
-  model = classifier_model(spec.image_shape, spec.num_classes)
-  trainer = keras.Model(model.input, model.output['logits'])
-  trainer.compile(
-      optimizer=keras.optimizers.Adam(1e-3),
-      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-      metrics=['accuracy'])
-  trainer.fit(image_lib.to_float(train['images']), train['labels'],
-              batch_size=64, epochs=epochs, verbose=0)
-  _, accuracy = trainer.evaluate(image_lib.to_float(test['images']),
-                                 test['labels'], verbose=0)
+  epochs = epochs or dataset_classifier.default_epochs(len(train['images']))
+  model, accuracy = dataset_classifier.fit(train, test, spec.num_classes,
+                                           epochs, seed)
   archive = keras.export.ExportArchive()
   archive.track(model)
   archive.add_endpoint(
@@ -113,7 +76,7 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   log; the next call reuses it.
 
   Args:
-    kind: 'inception', 'dataset' or 'digits' (classifiers.KINDS).
+    kind: 'inception', 'dataset', 'digits' or 'none' (classifiers.KINDS).
     path: the classifier's path, or None/'' for the default: the user's
       cache (classifiers.default_path) for the dataset classifier.
     spec: the run's datasets.DatasetSpec.
@@ -122,7 +85,7 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   Returns:
     the path (unchanged for inception).
   """
-  if kind == 'inception':
+  if kind in ('inception', 'none'):
     return path
   path = path or classifiers.default_path(spec.name, spec.image_shape)
   if not os.path.isdir(path) and spec.kind == 'bundled' and spec.num_classes:

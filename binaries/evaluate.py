@@ -1,4 +1,9 @@
-r"""FID and Inception score of a trained model, the paper's way, through TF-GAN.
+r"""Sample quality of a trained model, through TF-GAN, and its held-out loss.
+
+FID and Inception score the paper's way (with --classifier), the sliced
+Wasserstein distance to training images (any dataset of at least 7x7,
+without a classifier: --classifier=none), and the training loss on test and
+training images (PixelCNN: bits/dim among it).
 
   # The paper's protocol on CIFAR-10 (10,000 samples vs 10,000 training images):
   python -m binaries.evaluate --model_dir=runs/cifar10_iqn \
@@ -37,10 +42,12 @@ flags.DEFINE_integer('num_samples', 10_000, 'Samples (and training images) '
 flags.DEFINE_integer('batch_size', 64, 'Samples per sampler call.',
                      lower_bound=1)
 flags.DEFINE_enum('classifier', 'inception', list(classifiers.KINDS),
-                  'inception (needs --inception_path), or dataset: a small '
+                  'inception (needs --inception_path), dataset: a small '
                   'CNN trained on the run\'s dataset labels (digits is its '
                   'first name); trained on first use for digits and mnist, '
-                  'else by binaries/train_classifier.py.')
+                  'else by binaries/train_classifier.py; none: no FID / '
+                  'Inception score (sliced Wasserstein and held-out loss '
+                  'only).')
 flags.DEFINE_string('classifier_path', None, 'The dataset classifier '
                     '(default: the user\'s cache, ~/.cache/aiqn_tf/'
                     'classifiers/<dataset>_HxWxC).')
@@ -53,6 +60,11 @@ flags.DEFINE_string('method', None, 'The model\'s sampler (default: its '
                     'first): fast or sequential (PixelIQN / PixelCNN), aiqn '
                     'or prior (AIQN-VAE).')
 flags.DEFINE_integer('seed', 0, 'Sampling seed.')
+flags.DEFINE_integer('cas_per_class', 0, 'Class-conditional models: the '
+                     'Classification Accuracy Score, the dataset classifier '
+                     'trained on this many samples per class and scored on '
+                     'the test split, beside the same on as many real '
+                     'training images per class (0: skip).', lower_bound=0)
 flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: sample codes '
                     'from the latent AIQN (aiqn) or the prior (prior); the '
                     'same as --method.')
@@ -75,7 +87,11 @@ def main(argv):
   except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(str(e)) from e
   data = config.data
-  if FLAGS.classifier == 'inception':
+  if FLAGS.cas_per_class and not model.num_classes:
+    raise app.UsageError(
+        '--cas_per_class needs a class-conditional model (trained with '
+        f'--class_conditional); {FLAGS.model_dir} has none.')
+  if FLAGS.classifier in ('inception', 'none'):
     path_flag, path = 'inception_path', FLAGS.inception_path
   else:
     path_flag = 'classifier_path'
@@ -90,36 +106,55 @@ def main(argv):
     classifier = classifiers.load(FLAGS.classifier, path)
   except FileNotFoundError as e:
     raise app.UsageError(f'{e} (--{path_flag})') from e
-  load_images = lambda split, limit: datasets.as_arrays(
+  load_split = lambda split, limit: datasets.as_arrays(
       data.spec(), split, limit=limit, data_dir=FLAGS.data_dir,
-      raw_dir=FLAGS.raw_dir)['images']
+      raw_dir=FLAGS.raw_dir)
   results = evaluation.evaluate_model(
-      model, classifier, FLAGS.num_samples, load_images, FLAGS.batch_size,
-      method, FLAGS.seed, _progress)
+      model, classifier, FLAGS.num_samples, load_split, FLAGS.batch_size,
+      method, FLAGS.seed, _progress, FLAGS.cas_per_class)
   results['classifier'] = FLAGS.classifier
-  accuracy = classifiers.info(path).get('test_accuracy')
+  accuracy = classifiers.info(path).get('test_accuracy') if path else None
   if accuracy is not None:
     results['classifier_test_accuracy'] = accuracy
   path = evaluation.write_results(FLAGS.model_dir, step, results)
-  print(f'{config.model_name} on {data.dataset}, step {step}, '
-        f'{results["num_samples"]} samples vs {results["num_train"]} '
-        f'training images ({FLAGS.classifier} classifier):\n'
-        f'  FID {results["fid"]:.3f}  (floor: test images '
-        f'{results["fid_floor"]:.3f})\n'
-        f'  Inception score {results["inception_score"]:.3f}  '
-        f'(10 splits: {results["inception_score_mean"]:.3f} +- '
-        f'{results["inception_score_std"]:.3f}; test images '
-        f'{results["test_inception_score"]:.3f})\n' +
-        (f'  classifier test accuracy {accuracy:.4f}\n'
-         if accuracy is not None else '') +
-        ''.join(f'  {name} {results[name]:.4f}\n' for name in sorted(results)
-                if name.startswith(('latent_w1_', 'latent_fd_'))) +
-        (f'  (latent_w1_*: per-dimension 1-Wasserstein distance of '
-         f'{results["latent_num_codes"]} codes to as many encoder codes of '
-         'training images, averaged; latent_fd_*: their Frechet distance; '
-         '*_floor: encoder codes of other training images)\n'
-         if model.latent_methods else '') +
-        f'Wrote {path}')
+  lines = [f'{config.model_name} on {data.dataset}, step {step}, '
+           f'{results["num_samples"]} samples vs {results["num_train"]} '
+           f'training images ({FLAGS.classifier} classifier):']
+  if 'fid' in results:
+    lines += [f'  FID {results["fid"]:.3f}  (floor: test images '
+              f'{results["fid_floor"]:.3f})',
+              f'  Inception score {results["inception_score"]:.3f}  (10 '
+              f'splits: {results["inception_score_mean"]:.3f} +- '
+              f'{results["inception_score_std"]:.3f}; test images '
+              f'{results["test_inception_score"]:.3f})']
+  if accuracy is not None:
+    lines.append(f'  classifier test accuracy {accuracy:.4f}')
+  if 'cas' in results:
+    lines.append(f'  Classification Accuracy Score {results["cas"]:.4f}  '
+                 f'(classifier trained on {results["cas_per_class"]} samples '
+                 'per class, scored on the test split; trained on as many '
+                 f'real images: {results["cas_ceiling"]:.4f})')
+  if 'swd' in results:
+    lines.append(f'  sliced Wasserstein distance x1e3 {results["swd"]:.3f}  '
+                 f'(floor: test images {results["swd_floor"]:.3f}; per '
+                 'level: ' + ', '.join(
+                     f'{k[4:]}x{k[4:]} {v:.3f}' for k, v in results.items()
+                     if k.startswith('swd_') and k[4:].isdigit()) + ')')
+  lines += [f'  held-out {name} {results["test_" + name]:.4f}  (training '
+            f'images {results["train_" + name]:.4f})'
+            for name in sorted(k[5:] for k in results
+                               if k.startswith('test_') and
+                               f'train_{k[5:]}' in results)]
+  lines += [f'  {name} {results[name]:.4f}' for name in sorted(results)
+            if name.startswith(('latent_w1_', 'latent_fd_'))]
+  if model.latent_methods:
+    lines.append(
+        f'  (latent_w1_*: per-dimension 1-Wasserstein distance of '
+        f'{results["latent_num_codes"]} codes to as many encoder codes of '
+        'training images, averaged; latent_fd_*: their Frechet distance; '
+        '*_floor: encoder codes of other training images)')
+  lines.append(f'Wrote {path}')
+  print('\n'.join(lines))
   print(json.dumps(results, sort_keys=True))
 
 

@@ -51,7 +51,13 @@ class EvaluateBinaryTest(tf.test.TestCase):
                                                     '*')):
       for event in tf.compat.v1.train.summary_iterator(event_file):
         tags.update(v.tag for v in event.summary.value)
-    self.assertContainsSubset({'eval/fid', 'eval/inception_score'}, tags)
+    self.assertContainsSubset({'eval/fid', 'eval/inception_score', 'eval/swd',
+                               'eval/swd_floor', 'eval/test_loss',
+                               'eval/train_loss'}, tags)
+    # Digits are 8x8: one pyramid level; the loss is PixelIQN's, positive.
+    self.assertGreater(results['swd'], 0)
+    self.assertIn('swd_8', results)
+    self.assertGreater(results['test_loss'], 0)
 
   def test_evaluate_binary_with_stand_in(self):
     code, output = test_util.run_binary(
@@ -69,6 +75,34 @@ class EvaluateBinaryTest(tf.test.TestCase):
       self.assertGreaterEqual(results[key], 0.0)
     self.assertTrue(os.path.exists(
         os.path.join(self.model_dir, 'eval', 'step_00000002.json')))
+
+  def test_without_classifier_swd_held_out_loss_and_cas(self):
+    model_dir = os.path.join(self.root, 'cnn_classes')
+    code, output = test_util.run_binary(
+        'train', '--preset=digits', '--model=pixel_cnn', '--num_layers=1',
+        '--filters=8', '--output_filters=8', '--batch_size=8',
+        '--train_steps=2', '--sample_every=0', '--class_conditional',
+        f'--model_dir={model_dir}')
+    self.assertEqual(code, 0, output)
+    code, output = test_util.run_binary(
+        'evaluate', f'--model_dir={model_dir}', '--classifier=none',
+        '--num_samples=20', '--cas_per_class=3')
+    self.assertEqual(code, 0, output)
+    results = _results(output)
+    self.assertNotIn('fid', results)
+    for key in ('swd', 'swd_floor', 'test_loss', 'test_bits_per_dim',
+                'train_bits_per_dim', 'cas', 'cas_ceiling'):
+      self.assertIn(key, results)
+    # Two steps from random weights: about 8 bits per dimension.
+    self.assertBetween(results['test_bits_per_dim'], 6.0, 9.0)
+    self.assertIn('sliced Wasserstein distance', output)
+    self.assertIn('Classification Accuracy Score', output)
+    # CAS needs labels.
+    code, output = test_util.run_binary(
+        'evaluate', f'--model_dir={self.model_dir}', '--classifier=none',
+        '--num_samples=20', '--cas_per_class=3')
+    self.assertNotEqual(code, 0)
+    self.assertIn('--cas_per_class needs a class-conditional model', output)
 
   def test_missing_classifier_is_explained(self):
     code, output = test_util.run_binary(

@@ -254,7 +254,7 @@ def main(argv):
       path = _classifier_training.ensure_classifier(
           evaluation.eval_classifier, evaluation.eval_classifier_path,
           config.data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
-      classifiers.load(evaluation.eval_classifier, path)
+      classifiers.load(evaluation.eval_classifier, path)  # Fails early.
     except (ValueError, FileNotFoundError) as e:
       raise app.UsageError(f'{e} (--eval_classifier_path)') from e
   from aiqn_tf.training import trainer as training  # pylint: disable=g-import-not-at-top

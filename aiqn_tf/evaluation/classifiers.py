@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
 
-KINDS = ('inception', 'dataset', 'digits')
+KINDS = ('inception', 'dataset', 'digits', 'none')
 DEFAULT_DIGITS_PATH = os.path.join('classifiers', 'digits')
 INFO_FILE = 'classifier.json'  # Beside a trained classifier's SavedModel.
 INCEPTION_SIZE = 299  # TF-GAN's INCEPTION_DEFAULT_IMAGE_SIZE.
@@ -88,8 +88,10 @@ def load(kind, path=None):
 
   Args:
     kind: 'inception' (a SavedModel of TF-Hub's tfgan/eval/inception/1 at
-      `path`), or 'dataset' / 'digits' (a small CNN trained on a dataset's
-      labels by binaries/train_classifier.py; 'digits' is its first name).
+      `path`), 'dataset' / 'digits' (a small CNN trained on a dataset's
+      labels by binaries/train_classifier.py; 'digits' is its first name),
+      or 'none' (no classifier: returns None, and evaluations report the
+      metrics that need none).
     path: the SavedModel's directory.
 
   Raises:
@@ -98,6 +100,8 @@ def load(kind, path=None):
   """
   if kind not in KINDS:
     raise ValueError(f'classifier must be one of {KINDS}, got {kind!r}.')
+  if kind == 'none':
+    return None
   if kind == 'inception':
     if not path or not os.path.isdir(path):
       raise FileNotFoundError(

@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.evaluation import cas
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.models import sampling
 
@@ -16,7 +17,8 @@ LATENT_IMAGES = 10_000
 
 
 def draw_samples(model, num_samples, batch_size=64, method=None, seed=0,
-                 progress=None, jit_compile=True):
+                 progress=None, jit_compile=True, labels=None,
+                 truncation=1.0):
   """uint8 samples [N, H, W, C] of any model (random labels if it has classes).
 
   Args:
@@ -26,30 +28,36 @@ def draw_samples(model, num_samples, batch_size=64, method=None, seed=0,
     seed: noise and label seed.
     progress: optional callable(done, total).
     jit_compile: compile the sampler with XLA (several times faster on CPU).
+    labels: int [N], the classes of a class-conditional model's samples
+      (default: uniformly random).
+    truncation: noise in [0.5 - a/2, 0.5 + a/2] (sampling.draw_noise).
   """
 
   @tf.function(reduce_retracing=True, jit_compile=jit_compile)
   def sample_batch(noise, labels):
     return image_lib.to_uint8(model.sample(noise, method, labels))
 
-  rng = np.random.default_rng(seed)
+  if model.num_classes and labels is None:
+    labels = np.random.default_rng(seed).integers(0, model.num_classes,
+                                                  num_samples)
   batches = []
-  for start, noise in _noise_batches(model, num_samples, batch_size, seed):
+  for start, noise in _noise_batches(model, num_samples, batch_size, seed,
+                                     truncation):
     size = len(noise)
-    labels = (tf.constant(rng.integers(0, model.num_classes, size), tf.int32)
-              if model.num_classes else None)
-    batches.append(sample_batch(noise, labels).numpy())
+    batch_labels = (None if labels is None else
+                    tf.constant(labels[start:start + size], tf.int32))
+    batches.append(sample_batch(noise, batch_labels).numpy())
     if progress:
       progress(start + size, num_samples)
   return np.concatenate(batches)
 
 
-def _noise_batches(model, num_samples, batch_size, seed):
+def _noise_batches(model, num_samples, batch_size, seed, truncation=1.0):
   """(start, noise [size, *noise_shape]) of each batch; a function of seed."""
   for start in range(0, num_samples, batch_size):
     size = min(batch_size, num_samples - start)
     yield start, sampling.draw_noise((size,) + tuple(model.noise_shape),
-                                     [seed, start])
+                                     [seed, start], truncation)
 
 
 def latent_distances(model, train_images, batch_size=64, seed=0,
@@ -110,39 +118,124 @@ def latent_distances(model, train_images, batch_size=64, seed=0,
   return results
 
 
-def evaluate_model(model, classifier, num_samples, load_images, batch_size=64,
-                   method=None, seed=0, progress=None):
-  """FID and Inception score of `num_samples` samples (see metrics.evaluate).
+def held_out_loss(model, examples, batch_size=64, seed=0, prefix='test'):
+  """The training loss of `model` on held-out examples (overfitting shows).
 
-  FID is against `num_samples` training images (the paper: 10,000 each); the
-  floor is the FID of as many test images against the same training images.
-  Models with latent_methods also get `latent_distances` on up to
-  max(2 N, LATENT_IMAGES) training images.
+  The same loss as training (PixelIQN: the quantile Huber loss at random tau;
+  PixelCNN: the cross-entropy, with bits per dimension among its parts), in
+  inference mode, averaged over the examples; the noise is a function of
+  seed, so two evaluations of one model agree.
+
+  Args:
+    model: the model (e.g. the Polyak average).
+    examples: {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, N >= 1.
+    batch_size: examples per call.
+    seed: noise seed.
+    prefix: names the results ('test': test_loss, test_bits_per_dim, ...).
+
+  Returns:
+    dict of floats: <prefix>_loss and <prefix>_<part> for each logged part.
+  """
+
+  @tf.function(reduce_retracing=True)
+  def losses(batch, seed):
+    noise = model.training_noise(tf.shape(batch['images'])[0], seed)
+    return model.per_example_loss(batch, noise, training=False)
+
+  total, count = {}, len(examples['images'])
+  for start in range(0, count, batch_size):
+    batch = {k: v[start:start + batch_size] for k, v in examples.items()}
+    loss, parts = losses(batch, tf.constant([seed, start]))
+    for name, value in dict(parts, loss=loss).items():
+      total[name] = total.get(name, 0.0) + float(tf.reduce_sum(value))
+  return {f'{prefix}_{name}': value / count for name, value in total.items()}
+
+
+def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
+                   method=None, seed=0, progress=None, cas_per_class=0,
+                   truncation=1.0):
+  """Sample quality of `num_samples` samples, and the held-out loss.
+
+  - FID and Inception score with a classifier (see metrics.evaluate): FID
+    against `num_samples` training images (the paper: 10,000 each); the
+    floor is the FID of as many test images against the same training
+    images.
+  - Sliced Wasserstein distance to the same training images, with the test
+    images' as its floor (metrics.sliced_wasserstein), for any dataset.
+  - How the samples' values sit against the training images' levels, and
+    the same for the test images (metrics.value_statistics; *_data).
+  - The training loss on as many test images and, to compare, training
+    images (`held_out_loss`).
+  - With cas_per_class = N, class-conditional models get the
+    Classification Accuracy Score of N samples per class (cas.py).
+  - Models with latent_methods also get `latent_distances` on up to
+    max(2 N, LATENT_IMAGES) training images.
 
   Args:
     model: the model to sample.
-    classifier: from classifiers.load.
+    classifier: from classifiers.load, or None (no FID / Inception score).
     num_samples: N.
-    load_images: callable(split, limit) -> uint8 [<= limit, H, W, C], the
-      model's dataset ('train' or 'test').
+    load_split: callable(split, limit) -> {"images": uint8 [<= limit, H, W,
+      C] (, "labels")}, the model's dataset ('train' or 'test').
     batch_size, method, seed, progress: as `draw_samples`.
+    cas_per_class: N, or 0 for no CAS.
+    truncation: of the sampling noise (draw_samples).
 
   Returns:
     dict of figures, plus 'method' (the sampler used).
   """
   method = model.check_method(method)
   samples = draw_samples(model, num_samples, batch_size, method, seed,
-                         progress)
-  train, test = (load_images(split, num_samples) for split in
+                         progress, truncation=truncation)
+  train, test = (load_split(split, num_samples) for split in
                  ('train', 'test'))
-  results = metrics.evaluate(classifier, samples, train, test)
+  results = dict(num_samples=len(samples), num_train=len(train['images']))
+  if classifier is not None:
+    results.update(metrics.evaluate(classifier, samples, train['images'],
+                                    test['images']))
+  if min(model.image_shape[:2]) >= 7:
+    results.update(metrics.sliced_wasserstein(samples, train['images'],
+                                              test['images'], seed))
+  results.update(metrics.value_statistics(samples, train['images']))
+  results.update({f'{k}_data': v for k, v in metrics.value_statistics(
+      test['images'], train['images']).items()})
+  for prefix, examples in (('test', test), ('train', train)):
+    results.update(held_out_loss(model, examples, batch_size, seed, prefix))
+  if cas_per_class and model.num_classes:
+    sample_fn = lambda labels: draw_samples(
+        model, len(labels), batch_size, method, seed + 1, labels=labels)
+    results.update(cas.classification_accuracy_score(
+        sample_fn, load_split('train', None), load_split('test', None),
+        model.num_classes, cas_per_class, seed=seed))
   results['method'] = method
   if model.latent_methods:
     results['latent_sampler'] = method  # The name of the first releases.
     results.update(latent_distances(
-        model, load_images('train', max(2 * num_samples, LATENT_IMAGES)),
-        batch_size, seed))
+        model, load_split('train', max(2 * num_samples, LATENT_IMAGES))[
+            'images'], batch_size, seed))
   return results
+
+
+def summary(results):
+  """The main figures of `evaluate_model`'s results, on one line."""
+  floor = lambda name, fmt: ('' if name not in results else
+                             f' (floor {results[name]:{fmt}})')
+  parts = []
+  if 'fid' in results:
+    parts.append(f'FID {results["fid"]:.3f}{floor("fid_floor", ".3f")}, '
+                 f'Inception score {results["inception_score"]:.3f}')
+  if 'swd' in results:
+    parts.append(f'sliced Wasserstein x1e3 {results["swd"]:.2f}'
+                 f'{floor("swd_floor", ".2f")}')
+  if 'cas' in results:
+    parts.append(f'CAS {results["cas"]:.3f} (real images '
+                 f'{results["cas_ceiling"]:.3f})')
+  for name, label in (('loss', 'loss'), ('bits_per_dim', 'bits/dim')):
+    if f'test_{name}' in results:
+      parts.append(f'test {label} {results[f"test_{name}"]:.4f}' + (
+          f' (train {results[f"train_{name}"]:.4f})'
+          if f'train_{name}' in results else ''))
+  return ', '.join(parts)
 
 
 def write_results(model_dir, step, results, writer=None):

@@ -1,10 +1,13 @@
-"""The latent distances of AIQN-VAE evaluation against known cases."""
+"""Evaluation against known cases: latent distances, held-out loss."""
 
 import keras
 import numpy as np
+import scipy.special
 import tensorflow as tf
 
 from aiqn_tf.models import aiqn_vae
+from aiqn_tf.models import pixel_cnn
+from aiqn_tf.models import pixel_iqn
 from aiqn_tf.evaluation import evaluate as evaluation
 
 
@@ -35,6 +38,60 @@ class LatentDistancesTest(tf.test.TestCase):
     self.assertEqual(far['latent_active_dims'], 4)
     self.assertEqual(near['latent_active_dims'], 0)
     self.assertTrue(np.isnan(near['latent_w1_active_prior']))
+
+
+
+class HeldOutLossTest(tf.test.TestCase):
+
+  def _examples(self, n=10):
+    rng = np.random.default_rng(0)
+    return {'images': rng.integers(0, 256, (n, 4, 4, 3), np.uint8),
+            'labels': rng.integers(0, 3, n).astype(np.int32)}
+
+  def test_pixel_cnn_bits_per_dim_is_the_mean_cross_entropy(self):
+    keras.utils.set_random_seed(0)
+    model = pixel_cnn.PixelCNN((4, 4, 3), num_layers=2, filters=6,
+                               output_filters=6, num_classes=3)
+    model.build_all()
+    examples = self._examples()
+    results = evaluation.held_out_loss(model, examples, batch_size=3)
+    logits = model(model.model_inputs(examples)).numpy().reshape(
+        10, 4, 4, 3, 256)
+    log_p = logits - scipy.special.logsumexp(logits, -1, keepdims=True)
+    nats = -np.take_along_axis(
+        log_p, examples['images'][..., None].astype(int), -1)
+    self.assertAllClose(results['test_bits_per_dim'],
+                        nats.mean() / np.log(2), rtol=1e-5)
+    self.assertAllClose(results['test_loss'], nats.sum() / 10, rtol=1e-5)
+    # No noise: the batching does not matter.
+    self.assertAllClose(
+        evaluation.held_out_loss(model, examples, batch_size=64,
+                                 prefix='train')['train_loss'],
+        results['test_loss'], rtol=1e-5)
+
+  def test_pixel_iqn_loss_is_seeded_and_drops_with_a_fit(self):
+    keras.utils.set_random_seed(0)
+    model = pixel_iqn.PixelIQN((4, 4, 3), num_layers=2, filters=6,
+                               output_filters=6)
+    model.build_all()
+    examples = self._examples()
+    first = evaluation.held_out_loss(model, examples, seed=1)
+    self.assertEqual(first, evaluation.held_out_loss(model, examples, seed=1))
+    self.assertNotEqual(first, evaluation.held_out_loss(model, examples,
+                                                        seed=2))
+    # The quantile loss of a constant image, before and after fitting it.
+    constant = {'images': np.full((10, 4, 4, 3), 200, np.uint8)}
+    before = evaluation.held_out_loss(model, constant)['test_loss']
+    optimizer = keras.optimizers.Adam(1e-2)
+    for step in range(60):
+      with tf.GradientTape() as tape:
+        loss, _ = model.per_example_loss(
+            constant, model.training_noise(10, tf.constant([0, step])))
+        loss = tf.reduce_mean(loss)
+      grads = tape.gradient(loss, model.trainable_variables)
+      optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    self.assertLess(evaluation.held_out_loss(model, constant)['test_loss'],
+                    0.2 * before)
 
 
 if __name__ == '__main__':

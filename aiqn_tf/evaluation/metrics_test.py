@@ -1,4 +1,4 @@
-"""FID and Inception score against numpy/scipy references."""
+"""FID and Inception score against numpy/scipy references; sliced Wasserstein."""
 
 import numpy as np
 import scipy.linalg
@@ -79,6 +79,67 @@ class MetricsTest(tf.test.TestCase):
         images[:25].reshape(25, -1).astype(float),
         images[25:].reshape(25, -1).astype(float)), rtol=1e-5)
     self.assertEqual(results['num_samples'], 25)
+
+
+
+def _digit_like(rng, n, size=16, channels=1):
+  """uint8 images: a bright random bar on black, a point mass at 0."""
+  images = np.zeros((n, size, size, channels), np.uint8)
+  for image in images:
+    top, left = rng.integers(0, size - 6, 2)
+    image[top:top + 6, left:left + 2] = 255
+  return images
+
+
+class SlicedWassersteinTest(tf.test.TestCase):
+
+  def test_orders_samples_by_how_far_they_are(self):
+    rng = np.random.default_rng(0)
+    train, test = _digit_like(rng, 300), _digit_like(rng, 300)
+    # Smeared: the point masses at 0 and 255 blurred into grey levels.
+    smeared = np.clip(_digit_like(rng, 300).astype(float) * 0.6 +
+                      rng.normal(40, 20, (300, 16, 16, 1)), 0,
+                      255).astype(np.uint8)
+    noise = rng.integers(0, 256, (300, 16, 16, 1), np.uint8)
+    near = metrics.sliced_wasserstein(_digit_like(rng, 300), train, test,
+                                      seed=1)
+    mid = metrics.sliced_wasserstein(smeared, train, seed=1)
+    far = metrics.sliced_wasserstein(noise, train, seed=1)
+    # Samples from the data's own distribution are near the floor (finite:
+    # the black patches are flat, see tfgan_compat), the others far above.
+    self.assertLess(near['swd'], 1.5 * near['swd_floor'])
+    self.assertLess(10 * near['swd'], mid['swd'])
+    self.assertLess(mid['swd'], far['swd'])
+    self.assertEqual(sorted(k for k in near if k[4:].isdigit()),
+                     ['swd_16'])
+    self.assertNotIn('swd_floor', mid)
+
+  def test_levels_rgb_seeded_and_errors(self):
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 256, (40, 32, 32, 3), np.uint8)
+    samples = rng.integers(0, 128, (40, 32, 32, 3), np.uint8)
+    numpy_state = np.random.get_state()[1].copy()
+    first = metrics.sliced_wasserstein(samples, train, seed=3)
+    self.assertAllEqual(np.random.get_state()[1], numpy_state)
+    self.assertEqual(first, metrics.sliced_wasserstein(samples, train, seed=3))
+    self.assertEqual(sorted(first), ['swd', 'swd_16', 'swd_32'])
+    self.assertAllClose(first['swd'], (first['swd_16'] + first['swd_32']) / 2)
+    with self.assertRaisesRegex(ValueError, 'at least 7x7'):
+      metrics.sliced_wasserstein(samples[:, :6, :6], train[:, :6, :6])
+
+
+
+class ValueStatisticsTest(tf.test.TestCase):
+
+  def test_counts_against_the_reference_levels(self):
+    reference = np.array([0, 16, 255], np.uint8).reshape(3, 1, 1, 1)
+    images = np.array([[0, 8], [255, 16]], np.uint8).reshape(2, 1, 2, 1)
+    stats = metrics.value_statistics(images, reference)
+    self.assertAllClose(stats['values_between_levels'], 0.25)  # Only 8.
+    self.assertAllClose(stats['values_at_0'], 0.25)
+    self.assertAllClose(stats['values_at_255'], 0.25)
+    # Position 0: 0 and 255 (std 127.5); position 1: 8 and 16 (std 4).
+    self.assertAllClose(stats['values_spread'], (127.5 + 4) / 2)
 
 
 if __name__ == '__main__':

@@ -7,6 +7,12 @@ functions (tensorflow_gan.eval) never touch the estimator: give tensorflow
 (and its compat.v1/compat.v2 modules) a stand-in `estimator` namespace whose
 every attribute is an inert class, then import. Everything in aiqn_tf that
 computes metrics imports TF-GAN through `tfgan()` here.
+
+One fix to TF-GAN's sliced Wasserstein distance: it normalizes every 7x7
+patch by its own standard deviation, which is 0 for a flat patch (a digit's
+black background, a clear sky), so the distance is NaN for most images of
+such data. A flat patch is normalized to zeros instead; every other patch
+as TF-GAN does.
 """
 
 import importlib
@@ -49,4 +55,14 @@ def tfgan():
       if 'estimator' not in vars(target):
         setattr(target, 'estimator', stand_in)
   import tensorflow_gan  # pylint: disable=g-import-not-at-top
+  from tensorflow_gan.python.eval import sliced_wasserstein  # pylint: disable=g-import-not-at-top
+  sliced_wasserstein._normalize_patches = _normalize_patches  # pylint: disable=protected-access
   return tensorflow_gan
+
+
+def _normalize_patches(patches):
+  """TF-GAN's patch normalization, with flat patches made zeros, not NaN."""
+  patches = tf.concat(patches, 0)
+  mean, variance = tf.nn.moments(x=patches, axes=[1, 2, 3], keepdims=True)
+  patches = tf.math.divide_no_nan(patches - mean, tf.sqrt(variance))
+  return tf.reshape(patches, [tf.shape(patches)[0], -1])

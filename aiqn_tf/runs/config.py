@@ -22,7 +22,7 @@ from aiqn_tf.models import registry
 
 OPTIMIZERS = ('adam', 'rmsprop')
 LR_SCHEDULES = ('constant', 'paper')
-CLASSIFIERS = ('inception', 'dataset', 'digits')
+CLASSIFIERS = ('inception', 'dataset', 'digits', 'none')
 STRATEGIES = ('auto', 'mirrored', 'multi_worker', 'one_device')
 CONFIG_FILE = 'config.json'
 
@@ -139,7 +139,7 @@ class LoopConfig:
 
 @dataclasses.dataclass
 class EvalConfig:
-  """FID / Inception score during training (eval_every > 0)."""
+  """Evaluations during training (eval_every > 0), see evaluation/evaluate.py."""
   eval_every: int = 0  # Steps between evaluations (0: never).
   eval_num_samples: int = 1000
   eval_classifier: str = 'inception'

@@ -404,29 +404,27 @@ class Trainer:
     return float(loss)
 
   def evaluate(self):
-    """FID and Inception score of the averaged weights (see evaluation)."""
+    """Sample quality and held-out loss of the averaged weights (evaluation)."""
     from aiqn_tf.evaluation import classifiers  # pylint: disable=g-import-not-at-top
     from aiqn_tf.evaluation import evaluate as evaluation  # pylint: disable=g-import-not-at-top
     settings, data = self.config.evaluation, self.config.data
-    if self._classifier is None:
+    if self._classifier is None and settings.eval_classifier != 'none':
       spec = data.spec()
       self._classifier = classifiers.load(
           settings.eval_classifier, settings.eval_classifier_path or (
               None if settings.eval_classifier == 'inception' else
               classifiers.default_path(spec.name, spec.image_shape)))
-    load_images = lambda split, limit: datasets.as_arrays(
+    load_split = lambda split, limit: datasets.as_arrays(
         data.spec(), split, limit=limit, data_dir=self._data_dir,
-        raw_dir=self._raw_dir)['images']
+        raw_dir=self._raw_dir)
     results = evaluation.evaluate_model(
         self.average_model, self._classifier, settings.eval_num_samples,
-        load_images, seed=self.config.loop.seed)
+        load_split, seed=self.config.loop.seed)
     results['classifier'] = settings.eval_classifier
     if self.is_chief:
       evaluation.write_results(self.model_dir, self.step, results,
                                self.writer)
-    logging.info('step %d: FID %.3f (floor %.3f), Inception score %.3f',
-                 self.step, results['fid'], results['fid_floor'],
-                 results['inception_score'])
+    logging.info('step %d: %s', self.step, evaluation.summary(results))
     return results
 
   def _summarize(self, step, loss, parts, steps_per_s):
