@@ -81,6 +81,7 @@ flags.DEFINE_float('adam_beta1', None, 'Adam\'s beta_1.')
 flags.DEFINE_enum('lr_schedule', None, list(config_lib.LR_SCHEDULES),
                   'constant, or the paper\'s piecewise PixelCNN schedule.')
 flags.DEFINE_float('kappa', None, 'Huber threshold of the quantile loss.')
+flags.DEFINE_enum('tau_embedding', None, ['linear', 'cosine'], 'PixelIQN: how tau enters the blocks: linear (the paper) or cosine (IQN).')
 flags.DEFINE_integer('num_layers', None, 'Gated layer blocks.')
 flags.DEFINE_integer('filters', None, 'Feature planes per block.')
 flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')

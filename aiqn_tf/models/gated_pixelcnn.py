@@ -10,9 +10,10 @@ every horizontal convolution's current-pixel tap and every 1x1 of the
 horizontal path is channel-masked ('A' in the first block, 'B' after).
 
 Conditioning (tau for PixelIQN, class labels) is added before each gate: tau,
-rescaled from [0, 1] to [-1, 1], through a 1x1 convolution (channel-masked 'B'
-in the horizontal stack, so an output sees its own tau and earlier ones only);
-labels through a learned per-class bias.
+rescaled from [0, 1] to [-1, 1] (the paper) or through IQN's cosine embedding
+(cos(pi k tau), k = 1..TAU_COSINES, per sub-pixel), through a 1x1 convolution
+(channel-masked 'B' in the horizontal stack, so an output sees its own tau and
+earlier ones only); labels through a learned per-class bias.
 """
 
 import functools
@@ -26,6 +27,8 @@ from aiqn_tf.models import sampling
 from aiqn_tf.models.masked_conv import MaskedConv2D
 
 _serializable = keras.saving.register_keras_serializable(package='aiqn_tf')
+TAU_EMBEDDINGS = ('linear', 'cosine')
+TAU_COSINES = 8  # Cosine features per sub-pixel (IQN uses 64 per scalar tau).
 
 
 def gate(x):
@@ -149,7 +152,9 @@ class GatedBlock(keras.layers.Layer):
     rows = [tf.reshape(kernel[:n], [n * in_channels, f2]),
             kernel[n, :int(seen.sum())], self.link.kernel[0, 0]]
     if self.h_tau is not None:
-      rows.append(self.h_tau.masked_kernel()[0, 0, :group + 1])
+      tau_kernel = self.h_tau.masked_kernel()[0, 0]
+      rows.append(tau_kernel[:int((masks.channel_groups(
+          tau_kernel.shape[0], num_groups) <= group).sum())])
     bias = tf.gather(self.h_conv.bias, columns)
     if self.h_label is not None:
       bias += tf.gather(self.h_label(labels), columns, axis=1)
@@ -175,7 +180,8 @@ class GatedBlock(keras.layers.Layer):
       current: [B, C_g], the block's input at the pixel: image channels < g
         (first block) or features of groups <= g.
       v_above: [B, 2F], the vertical pre-activation of the pixel above.
-      tau: [B, g + 1], tau of channels <= g rescaled to [-1, 1], or None.
+      tau: [B, (g + 1) * T], the tau features of channels <= g
+        (GatedPixelCNN.tau_features), or None.
 
     Returns:
       (horizontal output [B, F_g] or None for the last block, skip
@@ -226,12 +232,18 @@ class GatedPixelCNN(keras.layers.Layer):
       15, 128, 5, 1024).
     num_classes: int or None.
     use_tau: bool.
+    tau_embedding: 'linear' (the paper: 2 tau - 1) or 'cosine' (IQN's
+      cos(pi k tau), k = 1..TAU_COSINES), see `tau_features`.
   """
 
   def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
                kernel_size=5, output_filters=1024, num_classes=None,
-               use_tau=True, **kwargs):
+               use_tau=True, tau_embedding='linear', **kwargs):
     super().__init__(**kwargs)
+    if tau_embedding not in TAU_EMBEDDINGS:
+      raise ValueError(f'tau_embedding must be one of {TAU_EMBEDDINGS}, got '
+                       f'{tau_embedding!r}.')
+    self.tau_embedding = tau_embedding
     self.image_shape = validate_architecture(
         image_shape, num_layers, filters, kernel_size, output_filters,
         num_classes)
@@ -239,7 +251,7 @@ class GatedPixelCNN(keras.layers.Layer):
         image_shape=self.image_shape, out_channels=out_channels,
         num_layers=num_layers, filters=filters, kernel_size=kernel_size,
         output_filters=output_filters, num_classes=num_classes,
-        use_tau=use_tau)
+        use_tau=use_tau, tau_embedding=tau_embedding)
     channels = self.image_shape[-1]
     self.kernel_size = kernel_size
     self.num_classes = num_classes
@@ -294,10 +306,24 @@ class GatedPixelCNN(keras.layers.Layer):
   def _expected_keys(self):
     return ', '.join(f'"{k}"' for k in self._keys())
 
+  def tau_features(self, tau):
+    """What the blocks' tau convolutions see: [B, H, W, C] -> [..., C * T].
+
+    'linear': 2 tau - 1 (T = 1). 'cosine': cos(pi k tau) for k = 1..T
+    (T = TAU_COSINES), channel-major (channel c's features are consecutive,
+    so the channel masks group them with c).
+    """
+    if self.tau_embedding == 'linear':
+      return 2.0 * tau - 1.0
+    k = tf.range(1, TAU_COSINES + 1, dtype=tau.dtype)
+    features = tf.cos(np.pi * tau[..., None] * k)
+    return tf.reshape(features, tf.concat(
+        [tf.shape(tau)[:-1], [tau.shape[-1] * TAU_COSINES]], 0))
+
   def call(self, images, tau=None, labels=None):
     """images [B,H,W,C] in [-1,1], tau [B,H,W,C] in [0,1] -> [B,H,W,out_channels]."""
     if tau is not None:
-      tau = 2.0 * tau - 1.0
+      tau = self.tau_features(tau)
     v = h = images
     skip = 0.0
     for block in self.blocks:
@@ -345,7 +371,7 @@ class GatedPixelCNN(keras.layers.Layer):
     """
     n = self.kernel_size // 2
     if tau is not None:
-      tau = 2.0 * tau - 1.0
+      tau = self.tau_features(tau)
     v_rows, v_pre, h_rows = [], [], []
     v = images
     for block in self.blocks:
@@ -427,8 +453,8 @@ class GatedPixelCNN(keras.layers.Layer):
     # written after its step, so a cached copy would miss it.
     earlier = flat(sampling.take(_pad_left(x_row, n), 2, j, n))
     current = pixel(x_row)[:, :group]
-    tau_pixel = None if tau is None else pixel(
-        sampling.take(tau, 1, i))[:, :group + 1]
+    tau_pixel = None if tau is None else pixel(sampling.take(tau, 1, i))[
+        :, :(group + 1) * (tau.shape[-1] // self.image_shape[-1])]
     skip, new_rows = 0.0, []
     for l, block in enumerate(self.blocks):
       h, s = block.step(block_weights[l], earlier, current,

@@ -57,15 +57,18 @@ class CausalityTest(tf.test.TestCase, parameterized.TestCase):
       ('rgb_iqn_classes', (6, 6, 3), 1, True, 4, 3),
       ('rgb_cnn', (6, 6, 3), 256, False, None, 3),
       ('gray_cnn', (6, 6, 1), 256, False, 3, 3),
+      ('rgb_iqn_cosine_tau', (6, 6, 3), 1, True, None, 3, 'cosine'),
   )
   def test_gradients_follow_raster_order(self, shape, levels, use_tau,
-                                         num_classes, kernel_size):
+                                         num_classes, kernel_size,
+                                         tau_embedding='linear'):
     num_layers = 2
     channels = shape[-1]
     backbone = gated_pixelcnn.GatedPixelCNN(
         shape, out_channels=channels * levels, num_layers=num_layers,
         filters=8 * channels, kernel_size=kernel_size,
-        output_filters=48 * channels, num_classes=num_classes, use_tau=use_tau)
+        output_filters=48 * channels, num_classes=num_classes, use_tau=use_tau,
+        tau_embedding=tau_embedding)
     rng = np.random.default_rng(1)
     images = rng.uniform(-1, 1, (1,) + shape).astype(np.float32)
     tau = rng.uniform(0, 1, (1,) + shape).astype(np.float32)
@@ -109,6 +112,7 @@ class CausalityTest(tf.test.TestCase, parameterized.TestCase):
       dict(kernel_size=4),
       dict(num_layers=0),
       dict(num_classes=1),
+      dict(tau_embedding='fourier'),
   )
   def test_rejects_bad_architecture(self, **overrides):
     args = dict(image_shape=(8, 8, 3), out_channels=3, num_layers=2,

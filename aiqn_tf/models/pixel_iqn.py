@@ -11,8 +11,9 @@ from aiqn_tf.models import registry
 
 @dataclasses.dataclass
 class PixelIQNConfig(pixel_model.GatedPixelConfig):
-  """PixelIQN's model section: the backbone and the Huber threshold kappa."""
+  """PixelIQN's model section: the backbone, kappa and how tau enters."""
   kappa: float = 0.002  # The paper's.
+  tau_embedding: str = 'linear'  # The paper's; or 'cosine' (IQN's).
 
 
 @registry.register('pixel_iqn')
@@ -30,19 +31,24 @@ class PixelIQN(pixel_model.PixelModel):
     image_shape, num_layers, filters, kernel_size, output_filters,
       num_classes: as `pixel_model.PixelModel`.
     kappa: Huber threshold of the training loss (the paper: 0.002), > 0.
+    tau_embedding: 'linear' (the paper) or 'cosine' (IQN's), see
+      gated_pixelcnn.GatedPixelCNN.
   """
 
   Config = PixelIQNConfig
   uses_tau = True
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
-               output_filters=1024, num_classes=None, kappa=0.002, **kwargs):
+               output_filters=1024, num_classes=None, kappa=0.002,
+               tau_embedding='linear', **kwargs):
     if not kappa > 0:
       raise ValueError(f'kappa must be > 0, got {kappa}.')
     super().__init__(image_shape, num_layers, filters, kernel_size,
-                     output_filters, num_classes, **kwargs)
+                     output_filters, num_classes,
+                     backbone_options=dict(tau_embedding=tau_embedding),
+                     **kwargs)
     self.kappa = kappa
-    self.hyperparameters['kappa'] = kappa
+    self.hyperparameters.update(kappa=kappa, tau_embedding=tau_embedding)
 
   def per_example_loss(self, batch, noise, training=True):
     """The Huber quantile loss summed over sub-pixels (the paper)."""

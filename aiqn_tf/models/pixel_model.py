@@ -40,6 +40,8 @@ class PixelModel(base.GenerativeModel):
     kernel_size: odd filter size (paper: 5).
     output_filters: planes of the skip/output path (paper: 1024).
     num_classes: None, or the number of classes for a class-conditional model.
+    backbone_options: more GatedPixelCNN arguments of a subclass's own
+      (PixelIQN: tau_embedding).
   """
 
   Config = GatedPixelConfig
@@ -49,7 +51,8 @@ class PixelModel(base.GenerativeModel):
   outputs_per_channel = 1
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
-               output_filters=1024, num_classes=None, **kwargs):
+               output_filters=1024, num_classes=None, backbone_options=None,
+               **kwargs):
     super().__init__(image_shape, num_classes, **kwargs)
     self.architecture = dict(
         image_shape=self.image_shape, num_layers=num_layers, filters=filters,
@@ -58,7 +61,8 @@ class PixelModel(base.GenerativeModel):
     self.hyperparameters.update(self.architecture)
     self.backbone = GatedPixelCNN(
         out_channels=self.image_shape[-1] * self.outputs_per_channel,
-        use_tau=self.uses_tau, name='gated_pixelcnn', **self.architecture)
+        use_tau=self.uses_tau, name='gated_pixelcnn', **self.architecture,
+        **(backbone_options or {}))
 
   def __call__(self, inputs, *args, **kwargs):
     # Check before Keras' automatic build, which would otherwise swallow the

@@ -240,7 +240,7 @@ def quantile_density(model, images, tau, labels=None):
 
   v, v_above = images, []
   for block in backbone.blocks:
-    pre, v = block.vertical(v, 2.0 * tau - 1.0, labels)
+    pre, v = block.vertical(v, backbone.tau_features(tau), labels)
     v_above.append(fold(pad_top(pre, 1)[:, :-1]))
   row_labels = None if labels is None else tf.repeat(labels, height)
   x_rows, tau_rows = fold(images), fold(tau)
@@ -248,7 +248,8 @@ def quantile_density(model, images, tau, labels=None):
   def rows_out(tau_rows):
     h, skip = x_rows, 0.0
     for block, above in zip(backbone.blocks, v_above):
-      h, s = block.horizontal(h, above, 2.0 * tau_rows - 1.0, row_labels)
+      h, s = block.horizontal(h, above, backbone.tau_features(tau_rows),
+                              row_labels)
       skip += s
     return backbone.output_path(skip)
 

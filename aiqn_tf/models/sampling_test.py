@@ -32,16 +32,21 @@ class FastSamplerTest(tf.test.TestCase, parameterized.TestCase):
       ('iqn_rgb_classes', aiqn_tf.PixelIQN, (4, 4, 3), 3),
       ('cnn_rgb', aiqn_tf.PixelCNN, (4, 4, 3), None),
       ('cnn_gray_classes', aiqn_tf.PixelCNN, (5, 5, 1), 4),
+      ('iqn_rgb_cosine_tau', aiqn_tf.PixelIQN, (4, 4, 3), 2, 'cosine'),
   )
-  def test_fast_equals_sequential(self, cls, shape, num_classes):
-    model = test_util.trained_model(cls, shape, num_classes)
+  def test_fast_equals_sequential(self, cls, shape, num_classes,
+                                  tau_embedding=None):
+    model = test_util.trained_model(
+        cls, shape, num_classes,
+        **({'tau_embedding': tau_embedding} if tau_embedding else {}))
     noise = sampling.draw_noise((3,) + shape, seed=1)
-    labels = tf.constant([0, 1, 2]) if num_classes else None
+    labels = tf.constant([0, 1, 2]) % num_classes if num_classes else None
     reference, fast = self._sample_both(model, noise, labels)
     self._assert_equal_images(reference, fast)
     self.assertGreater(reference.std(), 1.0)  # Non-trivial samples.
     if num_classes:  # Labels matter.
-      _, other = self._sample_both(model, noise, tf.constant([1, 2, 0]))
+      _, other = self._sample_both(model, noise,
+                                   tf.constant([1, 2, 0]) % num_classes)
       self.assertNotAllEqual(fast, other)
 
   @parameterized.parameters((aiqn_tf.PixelIQN,), (aiqn_tf.PixelCNN,))

@@ -34,11 +34,15 @@ def randomize_weights(model, seed=0):
 
 
 
-def trained_model(cls, shape, num_classes=None, steps=5, seed=0):
-  """A small model after a few Adam steps on random images (non-trivial)."""
+def trained_model(cls, shape, num_classes=None, steps=5, seed=0, **kwargs):
+  """A small model after a few Adam steps on random images (non-trivial).
+
+  kwargs: more constructor arguments (e.g. PixelIQN's tau_embedding).
+  """
   keras.utils.set_random_seed(seed)
   model = cls(shape, num_layers=3, filters=6 * shape[-1], kernel_size=3,
-              output_filters=12 * shape[-1], num_classes=num_classes)
+              output_filters=12 * shape[-1], num_classes=num_classes,
+              **kwargs)
   optimizer = keras.optimizers.Adam(1e-2)
   rng = np.random.default_rng(seed)
   for _ in range(steps):
