@@ -222,7 +222,9 @@ class NonFiniteTest(tf.test.TestCase):
     trainer = training.Trainer(_faulty_config(nan_step=3), model_dir,
                                skip_nonfinite=True)
     weights = {}
-    with self.assertLogs(level='INFO') as logs:
+    # On absl's logger: another test in the same process may have left the
+    # root logger's level above INFO.
+    with self.assertLogs(logger='absl', level='INFO') as logs:
       trainer.train(lambda step: weights.__setitem__(step, _weights(trainer)))
     self.assertEqual(trainer.step, 6)
     self.assertIn('step 6/6', '\n'.join(logs.output))
