@@ -44,7 +44,8 @@ flags.DEFINE_list('steps', ['digits=1000', 'mnist=400', 'photos=400'],
 flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
                      'images) per evaluation.')
 flags.DEFINE_list('ablations', [], 'PixelIQN ablations, on --ablation_dataset'
-                  ': kappa_0.02, kappa_0.1, lr_5e-4, rmsprop, polyak_0.99, '
+                  ': kappa_0.02, kappa_0.1, tau_cosine, lr_5e-4, rmsprop, '
+                  'polyak_0.99, '
                   'polyak_0.9999, steps_x3, truncation_0.9, truncation_0.8.')
 flags.DEFINE_string('ablation_dataset', 'digits', 'Dataset of the ablations.')
 flags.DEFINE_bool('tfp', True, 'Also train tfp.distributions.PixelCNN for '
@@ -57,6 +58,7 @@ flags.DEFINE_string('output', 'docs/quality', 'Writes <output>.md and '
 ABLATIONS = {
     'kappa_0.02': dict(kappa=0.02),
     'kappa_0.1': dict(kappa=0.1),
+    'tau_cosine': dict(tau_embedding='cosine'),
     'lr_5e-4': dict(learning_rate=5e-4),
     'rmsprop': dict(optimizer='rmsprop'),
     'polyak_0.99': dict(ema_decay=0.99),

@@ -48,7 +48,8 @@ class PixelIQN(pixel_model.PixelModel):
                      backbone_options=dict(tau_embedding=tau_embedding),
                      **kwargs)
     self.kappa = kappa
-    self.hyperparameters.update(kappa=kappa, tau_embedding=tau_embedding)
+    self.hyperparameters['kappa'] = kappa
+    self.hyperparameters['tau_embedding'] = tau_embedding
 
   def per_example_loss(self, batch, noise, training=True):
     """The Huber quantile loss summed over sub-pixels (the paper)."""
