@@ -112,8 +112,7 @@ class GatedBlock(keras.layers.Layer):
       (horizontal output [B, H, W, F] or None for the last block,
        skip contribution [B, H, W, output_filters]).
     """
-    pre = self.h_conv(h)
-    pre = pre + self.link(v_above)
+    pre = self.h_conv(h) + self.link(v_above)
     pre = self._condition(pre, tau, labels, self.h_tau, self.h_label)
     gated = gate(pre)
     out = None
@@ -146,21 +145,20 @@ class GatedBlock(keras.layers.Layer):
     n = self.h_conv.kernel_size[1] - 1
     kernel = self.h_conv.masked_kernel()[0]  # [n + 1, in, 2F]
     in_channels, f2 = kernel.shape[1], kernel.shape[2]
-    in_groups = masks.channel_groups(in_channels, num_groups)
-    seen = in_groups < group if self.first else in_groups <= group
+    seen = masks.prefix_size(in_channels, num_groups,
+                             group - 1 if self.first else group)
     columns = np.flatnonzero(masks.channel_groups(f2, num_groups, 2) <= group)
-    rows = [tf.reshape(kernel[:n], [n * in_channels, f2]),
-            kernel[n, :int(seen.sum())], self.link.kernel[0, 0]]
+    rows = [tf.reshape(kernel[:n], [n * in_channels, f2]), kernel[n, :seen],
+            self.link.kernel[0, 0]]
     if self.h_tau is not None:
       tau_kernel = self.h_tau.masked_kernel()[0, 0]
-      rows.append(tau_kernel[:int((masks.channel_groups(
-          tau_kernel.shape[0], num_groups) <= group).sum())])
+      rows.append(tau_kernel[:masks.prefix_size(tau_kernel.shape[0],
+                                                num_groups, group)])
     bias = tf.gather(self.h_conv.bias, columns)
     if self.h_label is not None:
       bias += tf.gather(self.h_label(labels), columns, axis=1)
     features = len(columns) // 2
-    skip_size = int((masks.channel_groups(
-        self.skip.filters, num_groups) <= group).sum())
+    skip_size = masks.prefix_size(self.skip.filters, num_groups, group)
     out = [self.skip.masked_kernel()[0, 0, :features, :skip_size]]
     out_bias = [self.skip.bias[:skip_size]]
     if self.residual is not None:
@@ -390,10 +388,8 @@ class GatedPixelCNN(keras.layers.Layer):
     """The output path's weights for channel `group` (see GatedBlock.step)."""
     channels = self.image_shape[-1]
     hidden, final = self.out_hidden, self.out_final
-    prefix = lambda size: int((masks.channel_groups(size, channels) <=
-                               group).sum())
-    skip_size, hidden_size = prefix(hidden.kernel.shape[2]), prefix(
-        hidden.filters)
+    skip_size = masks.prefix_size(hidden.kernel.shape[2], channels, group)
+    hidden_size = masks.prefix_size(hidden.filters, channels, group)
     columns = np.flatnonzero(
         masks.channel_groups(final.filters, channels) == group)
     return (hidden.masked_kernel()[0, 0, :skip_size, :hidden_size],
@@ -448,13 +444,14 @@ class GatedPixelCNN(keras.layers.Layer):
     batch = tf.shape(x_row)[0]
     flat = lambda x: tf.reshape(x, [batch, x.shape[2] * x.shape[3]])
     pixel = lambda x: flat(sampling.take(x, 2, j))
-    last = group == self.image_shape[-1] - 1
+    channels = self.image_shape[-1]
+    last = group == channels - 1
     # The image's columns from x_row itself: a pixel's last channel is
     # written after its step, so a cached copy would miss it.
     earlier = flat(sampling.take(_pad_left(x_row, n), 2, j, n))
     current = pixel(x_row)[:, :group]
     tau_pixel = None if tau is None else pixel(sampling.take(tau, 1, i))[
-        :, :(group + 1) * (tau.shape[-1] // self.image_shape[-1])]
+        :, :masks.prefix_size(tau.shape[-1], channels, group)]
     skip, new_rows = 0.0, []
     for l, block in enumerate(self.blocks):
       h, s = block.step(block_weights[l], earlier, current,
@@ -471,7 +468,7 @@ class GatedPixelCNN(keras.layers.Layer):
     out = tf.matmul(hidden, w_final) + b_final
     size = out.shape[-1]
     out = tf.pad(out, [[0, 0], [group * size,
-                                (self.image_shape[-1] - 1 - group) * size]])
+                                (channels - 1 - group) * size]])
     cache = (v_rows, v_pre, new_rows if last else h_rows)
     return out[:, None, None], cache
 

@@ -41,6 +41,15 @@ def channel_groups(num_channels, num_groups, num_splits=1):
   return np.tile(np.arange(part) * num_groups // part, num_splits)
 
 
+def prefix_size(num_channels, num_groups, last_group):
+  """How many of `num_channels` (one part) are in groups <= last_group.
+
+  Groups are consecutive (see `channel_groups`), so these channels come
+  first: samplers cut kernels and inputs to them. last_group = -1 gives 0.
+  """
+  return int((channel_groups(num_channels, num_groups) <= last_group).sum())
+
+
 def autoregressive_mask(in_groups, out_groups, mask_type):
   """Mask [in, out] letting output group o see input groups before (A) or up to (B) o.
 

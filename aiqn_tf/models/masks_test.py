@@ -28,5 +28,13 @@ class MasksTest(tf.test.TestCase):
       masks.autoregressive_mask(rgb, rgb, 'C')
 
 
+  def test_prefix_size_counts_the_leading_groups(self):
+    groups = masks.channel_groups(128, 3)  # 43, 43, 42.
+    for last in (-1, 0, 1, 2):
+      size = masks.prefix_size(128, 3, last)
+      self.assertEqual(size, (groups <= last).sum())
+      self.assertTrue(np.all(groups[:size] <= last))
+    self.assertEqual(masks.prefix_size(24, 3, 0), 8)
+
 if __name__ == '__main__':
   tf.test.main()
