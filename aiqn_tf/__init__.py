@@ -20,6 +20,7 @@ _NAMES = {
     # Classes.
     'PixelIQN': 'aiqn_tf.models.pixel_iqn',
     'PixelCNN': 'aiqn_tf.models.pixel_cnn',
+    'PixelCNNPP': 'aiqn_tf.models.pixel_cnn_pp',
     'AIQNVAE': 'aiqn_tf.models.aiqn_vae',
     'LatentAIQN': 'aiqn_tf.models.latent_aiqn',
     'ConvVAE': 'aiqn_tf.models.vae',
@@ -36,6 +37,7 @@ _MODULES = {
     'aiqn_vae': 'aiqn_tf.models.aiqn_vae',
     'pixel_iqn': 'aiqn_tf.models.pixel_iqn',
     'pixel_cnn': 'aiqn_tf.models.pixel_cnn',
+    'pixel_cnn_pp': 'aiqn_tf.models.pixel_cnn_pp',
 }
 
 __all__ = sorted(_NAMES) + sorted(_MODULES)

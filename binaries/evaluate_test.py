@@ -104,6 +104,24 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertNotEqual(code, 0)
     self.assertIn('--cas_per_class needs a class-conditional model', output)
 
+  def test_pixel_cnn_pp_trains_and_reports_bits_per_dim(self):
+    model_dir = os.path.join(self.root, 'cnn_pp')
+    code, output = test_util.run_binary(
+        'train', '--preset=digits', '--model=pixel_cnn_pp', '--num_layers=1',
+        '--filters=8', '--output_filters=8', '--num_mixtures=3',
+        '--batch_size=8', '--train_steps=2', '--sample_every=0',
+        f'--model_dir={model_dir}')
+    self.assertEqual(code, 0, output)
+    code, output = test_util.run_binary(
+        'evaluate', f'--model_dir={model_dir}', '--classifier=none',
+        '--num_samples=20')
+    self.assertEqual(code, 0, output)
+    results = _results(output)
+    # Two steps from random weights: a wide mixture, some bits per dimension
+    # below the uniform 8 (it already puts mass near the grey levels' range).
+    self.assertBetween(results['test_bits_per_dim'], 1.0, 12.0)
+    self.assertIn('swd', results)
+
   def test_missing_classifier_is_explained(self):
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={self.model_dir}',

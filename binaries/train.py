@@ -49,7 +49,8 @@ flags.DEFINE_enum('preset', None, list(presets.PRESETS),
                   '(the paper\'s) or digits, faces.')
 flags.DEFINE_string('model_dir', None, 'Run directory.')
 flags.DEFINE_string('model', 'pixel_iqn', 'Model kind: pixel_iqn, pixel_cnn, '
-                    'aiqn_vae, vae, or one registered by --model_module.')
+                    'pixel_cnn_pp, aiqn_vae, vae, or one registered by '
+                    '--model_module.')
 flags.DEFINE_list('model_module', [], 'Python modules to import first: they '
                   'register more model kinds (models/registry.py).')
 flags.DEFINE_string('dataset', None, 'Dataset: a bundled one (digits, mnist, '
@@ -82,6 +83,8 @@ flags.DEFINE_enum('lr_schedule', None, list(config_lib.LR_SCHEDULES),
                   'constant, or the paper\'s piecewise PixelCNN schedule.')
 flags.DEFINE_float('kappa', None, 'Huber threshold of the quantile loss.')
 flags.DEFINE_enum('tau_embedding', None, ['linear', 'cosine'], 'PixelIQN: how tau enters the blocks: linear (the paper) or cosine (IQN).')
+flags.DEFINE_integer('num_mixtures', None, 'PixelCNN++: logistic '
+                     'components per sub-pixel.')
 flags.DEFINE_integer('num_layers', None, 'Gated layer blocks.')
 flags.DEFINE_integer('filters', None, 'Feature planes per block.')
 flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')

@@ -26,7 +26,16 @@ class PixelCNN(pixel_model.PixelModel):
 
   def call_outputs(self, outputs):
     height, width, channels = self.image_shape
-    return tf.reshape(outputs, [-1, height, width, channels, NUM_LEVELS])
+    return tf.reshape(outputs,
+                      [-1, height, width, channels, self.outputs_per_channel])
+
+  def negative_log_likelihood(self, levels, outputs):
+    """-log P(levels) in nats, [...], from `call` outputs [..., P]."""
+    return losses.softmax_cross_entropy(levels, outputs)
+
+  def level_log_probs(self, outputs):
+    """Unnormalized log-probabilities [..., 256] of the levels from [..., P]."""
+    return outputs
 
   def training_noise(self, batch_size, seed):
     del batch_size, seed  # Training a PixelCNN draws no noise.
@@ -35,26 +44,28 @@ class PixelCNN(pixel_model.PixelModel):
   def per_example_loss(self, batch, noise, training=True):
     """Softmax cross-entropy summed over sub-pixels, in nats; logs bits/dim."""
     del noise, training
-    nats = losses.softmax_cross_entropy(batch['images'],
+    nats = self.negative_log_likelihood(batch['images'],
                                         self(self.model_inputs(batch)))
     return (tf.reduce_sum(nats, axis=[1, 2, 3]),
             {'bits_per_dim': losses.bits_per_dim(
                 tf.reduce_mean(nats, axis=[1, 2, 3]))})
 
   def sample_values(self, outputs, noise):
-    """Sample values from backbone outputs: the softmax's inverse CDF at noise.
+    """Sample values from backbone outputs: the levels' inverse CDF at noise.
 
     A PixelCNN sample is thereby a deterministic function of uniform noise, as
     a PixelIQN sample is of tau.
 
     Args:
-      outputs: float32 [..., C * 256], the backbone's logits, channel-major.
+      outputs: float32 [..., C * P], the backbone's outputs, channel-major
+        (P = outputs_per_channel; PixelCNN: the 256 logits).
       noise: float32 [..., C] uniform in [0, 1].
 
     Returns:
       float32 [..., C] in [-1, 1]: the sampled levels in the image scale.
     """
-    logits = tf.reshape(outputs, tf.concat([tf.shape(noise), [NUM_LEVELS]], 0))
-    cdf = tf.cumsum(tf.nn.softmax(logits), axis=-1)
+    outputs = tf.reshape(outputs, tf.concat(
+        [tf.shape(noise), [self.outputs_per_channel]], 0))
+    cdf = tf.cumsum(tf.nn.softmax(self.level_log_probs(outputs)), axis=-1)
     level = tf.reduce_sum(tf.cast(cdf < noise[..., None], tf.int32), -1)
     return image_lib.to_float(tf.minimum(level, NUM_LEVELS - 1))

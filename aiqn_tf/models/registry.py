@@ -14,6 +14,7 @@ import keras
 # Modules of the built-in kinds, imported on first look-up (they import this
 # module to register themselves).
 _BUILTIN_MODULES = ('aiqn_tf.models.pixel_iqn', 'aiqn_tf.models.pixel_cnn',
+                    'aiqn_tf.models.pixel_cnn_pp',
                     'aiqn_tf.models.aiqn_vae')
 _REGISTRY = {}
 

@@ -32,13 +32,17 @@ class FastSamplerTest(tf.test.TestCase, parameterized.TestCase):
       ('iqn_rgb_classes', aiqn_tf.PixelIQN, (4, 4, 3), 3),
       ('cnn_rgb', aiqn_tf.PixelCNN, (4, 4, 3), None),
       ('cnn_gray_classes', aiqn_tf.PixelCNN, (5, 5, 1), 4),
-      ('iqn_rgb_cosine_tau', aiqn_tf.PixelIQN, (4, 4, 3), 2, 'cosine'),
+      ('iqn_rgb_cosine_tau', aiqn_tf.PixelIQN, (4, 4, 3), 2,
+       {'tau_embedding': 'cosine'}),
+      ('cnn_pp_rgb', aiqn_tf.PixelCNNPP, (4, 4, 3), None,
+       {'num_mixtures': 3}),
+      ('cnn_pp_gray_classes', aiqn_tf.PixelCNNPP, (5, 5, 1), 3,
+       {'num_mixtures': 2}),
   )
   def test_fast_equals_sequential(self, cls, shape, num_classes,
-                                  tau_embedding=None):
-    model = test_util.trained_model(
-        cls, shape, num_classes,
-        **({'tau_embedding': tau_embedding} if tau_embedding else {}))
+                                  options=None):
+    model = test_util.trained_model(cls, shape, num_classes,
+                                    **(options or {}))
     noise = sampling.draw_noise((3,) + shape, seed=1)
     labels = tf.constant([0, 1, 2]) % num_classes if num_classes else None
     reference, fast = self._sample_both(model, noise, labels)

@@ -12,12 +12,16 @@ import aiqn_tf
 from aiqn_tf.models import registry
 from aiqn_tf.testing import test_util
 
+KINDS = ('pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp', 'aiqn_vae', 'vae')
 SMALL_PIXEL = dict(num_layers=2, filters=6, kernel_size=3, output_filters=6)
 
 
 def _small(kind):
   if kind in ('pixel_iqn', 'pixel_cnn'):
     return registry.get(kind)((4, 4, 3), num_classes=3, **SMALL_PIXEL)
+  if kind == 'pixel_cnn_pp':
+    return aiqn_tf.PixelCNNPP((4, 4, 3), num_classes=3, num_mixtures=2,
+                              **SMALL_PIXEL)
   if kind == 'aiqn_vae':
     return aiqn_tf.AIQNVAE((8, 8, 1), latent_dim=4, hidden_units=(8,),
                            head_units=2)
@@ -27,10 +31,11 @@ def _small(kind):
 class SerializationTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_every_builtin_kind_is_covered(self):
-    self.assertContainsSubset({'pixel_iqn', 'pixel_cnn', 'aiqn_vae', 'vae'},
-                              registry.names())
+    builtin = {name for name in registry.names() if registry.get(
+        name).__module__.startswith('aiqn_tf.models.')}
+    self.assertContainsSubset(builtin, KINDS)
 
-  @parameterized.parameters('pixel_iqn', 'pixel_cnn', 'aiqn_vae', 'vae')
+  @parameterized.parameters(*KINDS)
   def test_save_and_load_model(self, kind):
     keras.utils.set_random_seed(0)
     model = _small(kind).build_all()

@@ -34,7 +34,9 @@ _PIXEL_CPU = ('Our CPU choice: trains in minutes on 2 cores; small Gated '
 # The paper's PixelCNN: RMSProp with its best CIFAR-10 schedule.
 _PAPER_CNN = {'optimizer': dict(optimizer='rmsprop', lr_schedule='paper')}
 _CPU_CNN = {'optimizer': dict(optimizer='rmsprop')}
-_PAPER_PIXEL_MODELS = {'pixel_iqn': {}, 'pixel_cnn': _PAPER_CNN}
+# PixelCNN++ trains with Adam, as in its paper (and as PixelIQN).
+_PAPER_PIXEL_MODELS = {'pixel_iqn': {}, 'pixel_cnn': _PAPER_CNN,
+                       'pixel_cnn_pp': {}}
 # LynnHo/VAE-Tensorflow's CelebA VAE: Adam beta_1 0.5. The model sections'
 # defaults are the paper's AIQN-VAE (KL weight 0.5, prior variance 0.1,
 # AIQN 3 x 512) and LynnHo's plain VAE (1, 1).
@@ -49,7 +51,7 @@ PRESETS = {
                '120K / 180K, Polyak decay 0.9999.',
         sections=dict(data=dict(dataset='cifar10'),
                       loop=dict(batch_size=32, train_steps=300_000)),
-        models=_PAPER_PIXEL_MODELS, default_for=('pixel_iqn', 'pixel_cnn')),
+        models=_PAPER_PIXEL_MODELS, default_for=tuple(_PAPER_PIXEL_MODELS)),
     'imagenet32': Preset(
         source='The paper: ImageNet 32x32 with the CIFAR-10 model, 400K '
                'steps.',
@@ -81,7 +83,8 @@ PRESETS = {
                 loop=dict(train_steps=4000, sample_every=1000,
                           num_samples=36))
                for name, changes in (('pixel_iqn', {}),
-                                     ('pixel_cnn', _CPU_CNN))},
+                                     ('pixel_cnn', _CPU_CNN),
+                                     ('pixel_cnn_pp', {}))},
             **{name: dict(
                 data=dict(image_size=8),
                 optimizer=dict(_LYNNHO_OPTIMIZER, learning_rate=1e-3),
@@ -112,7 +115,8 @@ PRESETS = {
                 loop=dict(batch_size=32, train_steps=2500, summary_every=100,
                           sample_every=1250, num_samples=36))
                for name, changes in (('pixel_iqn', {}),
-                                     ('pixel_cnn', _CPU_CNN))},
+                                     ('pixel_cnn', _CPU_CNN),
+                                     ('pixel_cnn_pp', {}))},
             **{name: dict(
                 data=dict(image_size=32),
                 optimizer=dict(_LYNNHO_OPTIMIZER, learning_rate=1e-3),
@@ -131,7 +135,7 @@ PRESETS = {
             optimizer=dict(learning_rate=5e-4, ema_decay=0.999),
             loop=dict(batch_size=16, train_steps=3000, checkpoint_every=500,
                       summary_every=50, sample_every=1500, num_samples=8)),
-        models={'pixel_iqn': {}, 'pixel_cnn': _CPU_CNN}),
+        models={'pixel_iqn': {}, 'pixel_cnn': _CPU_CNN, 'pixel_cnn_pp': {}}),
     'celeba': Preset(
         source='The paper\'s appendix and LynnHo/VAE-Tensorflow: CelebA '
                '64x64 (108 centre crop), Adam 2e-4, beta_1 0.5, batch 64, '

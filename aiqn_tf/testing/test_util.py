@@ -55,8 +55,8 @@ def trained_model(cls, shape, num_classes=None, steps=5, seed=0, **kwargs):
         inputs['tau'] = rng.uniform(size=(4,) + shape).astype(np.float32)
         loss = losses.quantile_huber_loss(inputs['images'], model(inputs),
                                           inputs['tau'])
-      else:
-        loss = losses.softmax_cross_entropy(levels, model(inputs))
+      else:  # PixelCNN and its subclasses.
+        loss = model.negative_log_likelihood(levels, model(inputs))
       loss = tf.reduce_mean(loss)
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))

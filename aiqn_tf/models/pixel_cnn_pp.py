@@ -1,0 +1,71 @@
+"""A PixelCNN++ output on the Gated PixelCNN: the discretized logistic mixture.
+
+PixelCNN++ (Salimans et al., 2017) models each pixel's three sub-pixels with
+one mixture whose green and blue means are linear in the pixel's earlier
+sub-pixels, because its network sees no part of the current pixel. Our
+backbone's channel masks already give sub-pixel c's outputs the earlier
+sub-pixels of its pixel (R < G < B), so each sub-pixel gets its own mixture
+conditioned on them through the network: the same factorization as the
+PixelCNN softmax, and the same sampler (the levels' inverse CDF at uniform
+noise), so the fast sampler stays exact for it.
+"""
+
+import dataclasses
+
+import tensorflow as tf
+
+from aiqn_tf.models import losses
+from aiqn_tf.models import pixel_cnn
+from aiqn_tf.models import pixel_model
+from aiqn_tf.models import registry
+
+
+@dataclasses.dataclass
+class PixelCNNPPConfig(pixel_model.GatedPixelConfig):
+  """The model section: the backbone and the mixture's size."""
+  num_mixtures: int = 10  # PixelCNN++'s CIFAR-10 model.
+
+
+@registry.register('pixel_cnn_pp')
+class PixelCNNPP(pixel_cnn.PixelCNN):
+  """Maps images to a discretized logistic mixture for each sub-pixel.
+
+  Called on {"images": float32 [B,H,W,C] in [-1,1]} (plus "labels": int32 [B]
+  when class-conditional), returns float32 [B,H,W,C,3K]: per sub-pixel the K
+  mixture logits, the K means (in the [-1, 1] scale) and the K log-scales;
+  outputs (i,j,c,:) see images at sub-pixels strictly before (i,j,c) in raster
+  order with R < G < B.
+
+  Args:
+    image_shape, num_layers, filters, kernel_size, output_filters,
+      num_classes: as `pixel_model.PixelModel`.
+    num_mixtures: K, logistic components per sub-pixel, >= 1.
+  """
+
+  Config = PixelCNNPPConfig
+
+  def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
+               output_filters=1024, num_classes=None, num_mixtures=10,
+               **kwargs):
+    if num_mixtures < 1:
+      raise ValueError(f'num_mixtures must be >= 1, got {num_mixtures}.')
+    # The backbone's width depends on it: set before PixelModel builds it.
+    self.outputs_per_channel = 3 * num_mixtures
+    super().__init__(image_shape, num_layers, filters, kernel_size,
+                     output_filters, num_classes, **kwargs)
+    self.num_mixtures = num_mixtures
+    self.hyperparameters['num_mixtures'] = num_mixtures
+
+  def _mixture(self, outputs):
+    return tf.split(outputs, 3, axis=-1)  # logits, means, log-scales.
+
+  def negative_log_likelihood(self, levels, outputs):
+    return -losses.discretized_logistic_mixture_log_prob(
+        levels, *self._mixture(outputs), num_levels=pixel_cnn.NUM_LEVELS)
+
+  def level_log_probs(self, outputs):
+    """log P of each level [..., 256] from mixture parameters [..., 3K]."""
+    params = [p[..., None, :] for p in self._mixture(outputs)]
+    return losses.discretized_logistic_mixture_log_prob(
+        tf.range(pixel_cnn.NUM_LEVELS), *params,
+        num_levels=pixel_cnn.NUM_LEVELS)
