@@ -85,7 +85,11 @@ flags.DEFINE_float('kappa', None, 'Huber threshold of the quantile loss.')
 flags.DEFINE_enum('tau_embedding', None, ['linear', 'cosine'], 'PixelIQN: how tau enters the blocks: linear (the paper) or cosine (IQN).')
 flags.DEFINE_integer('num_mixtures', None, 'PixelCNN++: logistic '
                      'components per sub-pixel.')
-flags.DEFINE_integer('num_layers', None, 'Gated layer blocks.')
+flags.DEFINE_enum('backbone', None, ['gated', 'snail'], 'PixelIQN / '
+                  'PixelCNN / PixelCNN++: the Gated PixelCNN (the paper) or '
+                  'a PixelSNAIL-style one with causal attention.')
+flags.DEFINE_integer('num_layers', None, 'Gated layer blocks (snail: '
+                     'residual units).')
 flags.DEFINE_integer('filters', None, 'Feature planes per block.')
 flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')
 flags.DEFINE_integer('output_filters', None, 'Planes of the output path.')

@@ -214,20 +214,23 @@ class GatedBlock(keras.layers.Layer):
     return dict(super().get_config(), **self.arguments)
 
 
-@_serializable
-class GatedPixelCNN(keras.layers.Layer):
-  """Stack of gated blocks and the masked output path.
+class PixelBackbone(keras.layers.Layer):
+  """What every pixel backbone shares: its inputs, tau's features, config.
 
-  Output [b, i, j, o] depends only on images at sub-pixels before (i, j, c(o))
-  in raster order with R < G < B, and on tau at sub-pixels up to and including
-  (i, j, c(o)), where c(o) = o // (out_channels / C) is the output's channel.
+  A backbone maps images [B, H, W, C] in [-1, 1] (tau [B, H, W, C] in [0, 1]
+  when use_tau, labels [B] when class-conditional) to [B, H, W, out_channels]
+  where output [b, i, j, o] depends only on images at sub-pixels before
+  (i, j, c(o)) in raster order with R < G < B, and on tau at sub-pixels up
+  to and including (i, j, c(o)), where c(o) = o // (out_channels / C) is the
+  output's channel; and it implements the sampler core's cache protocol
+  (sampling.cached).
 
   Args:
     image_shape: (H, W, C) with C in {1, 3}.
     out_channels: int, output planes, a multiple of C (C for PixelIQN, 256 C
       for PixelCNN logits, channel-major).
-    num_layers, filters, kernel_size, output_filters: the architecture (paper:
-      15, 128, 5, 1024).
+    num_layers, filters, kernel_size, output_filters: the architecture (the
+      Gated PixelCNN of the paper: 15, 128, 5, 1024).
     num_classes: int or None.
     use_tau: bool.
     tau_embedding: 'linear' (the paper: 2 tau - 1) or 'cosine' (IQN's
@@ -250,24 +253,9 @@ class GatedPixelCNN(keras.layers.Layer):
         num_layers=num_layers, filters=filters, kernel_size=kernel_size,
         output_filters=output_filters, num_classes=num_classes,
         use_tau=use_tau, tau_embedding=tau_embedding)
-    channels = self.image_shape[-1]
     self.kernel_size = kernel_size
     self.num_classes = num_classes
     self.use_tau = use_tau
-    self.blocks = [
-        GatedBlock(filters, kernel_size, output_filters, channels,
-                   first=i == 0, last=i == num_layers - 1,
-                   num_classes=num_classes, use_tau=use_tau, name=f'block_{i}')
-        for i in range(num_layers)
-    ]
-    # Keras' tracked lists are invisible to tf.train.Checkpoint (and so to
-    # SavedModel export): name each block as an attribute too.
-    for i, block in enumerate(self.blocks):
-      setattr(self, f'block_{i}', block)
-    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
-                                   num_groups=channels, name='out_hidden')
-    self.out_final = MaskedConv2D(out_channels, mask_type='B',
-                                  num_groups=channels, name='out_final')
 
   def unpack(self, inputs):
     """Checks a model's input dict; returns (images, tau or None, labels or None).
@@ -318,6 +306,36 @@ class GatedPixelCNN(keras.layers.Layer):
     return tf.reshape(features, tf.concat(
         [tf.shape(tau)[:-1], [tau.shape[-1] * TAU_COSINES]], 0))
 
+  def get_config(self):
+    return dict(super().get_config(), **self.arguments)
+
+
+@_serializable
+class GatedPixelCNN(PixelBackbone):
+  """Stack of gated blocks and the masked output path (see PixelBackbone)."""
+
+  def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
+               kernel_size=5, output_filters=1024, num_classes=None,
+               use_tau=True, tau_embedding='linear', **kwargs):
+    super().__init__(image_shape, out_channels, num_layers, filters,
+                     kernel_size, output_filters, num_classes, use_tau,
+                     tau_embedding, **kwargs)
+    channels = self.image_shape[-1]
+    self.blocks = [
+        GatedBlock(filters, kernel_size, output_filters, channels,
+                   first=i == 0, last=i == num_layers - 1,
+                   num_classes=num_classes, use_tau=use_tau, name=f'block_{i}')
+        for i in range(num_layers)
+    ]
+    # Keras' tracked lists are invisible to tf.train.Checkpoint (and so to
+    # SavedModel export): name each block as an attribute too.
+    for i, block in enumerate(self.blocks):
+      setattr(self, f'block_{i}', block)
+    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
+                                   num_groups=channels, name='out_hidden')
+    self.out_final = MaskedConv2D(out_channels, mask_type='B',
+                                  num_groups=channels, name='out_final')
+
   def call(self, images, tau=None, labels=None):
     """images [B,H,W,C] in [-1,1], tau [B,H,W,C] in [0,1] -> [B,H,W,out_channels]."""
     if tau is not None:
@@ -332,9 +350,6 @@ class GatedPixelCNN(keras.layers.Layer):
   def output_path(self, skip):
     """Summed skip connections [..., output_filters] -> [..., out_channels]."""
     return self.out_final(tf.nn.relu(self.out_hidden(tf.nn.relu(skip))))
-
-  def get_config(self):
-    return dict(super().get_config(), **self.arguments)
 
   # The sampler core's cache protocol (see sampling.cached). The vertical
   # stack at row r depends only on rows <= r, so each block keeps its last

@@ -13,7 +13,13 @@ import tensorflow as tf
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import sampling
+from aiqn_tf.models import snail
 from aiqn_tf.models.gated_pixelcnn import GatedPixelCNN
+
+# --backbone: the layer class and its name inside the model (the Gated
+# PixelCNN keeps the name earlier checkpoints have).
+BACKBONES = {'gated': (GatedPixelCNN, 'gated_pixelcnn'),
+             'snail': (snail.SnailPixelCNN, 'snail')}
 
 
 @dataclasses.dataclass
@@ -24,6 +30,7 @@ class GatedPixelConfig:
   kernel_size: int = 5
   output_filters: int = 1024
   class_conditional: bool = False
+  backbone: str = 'gated'  # Or 'snail' (PixelSNAIL-style, snail.py).
 
 
 class PixelModel(base.GenerativeModel):
@@ -40,6 +47,8 @@ class PixelModel(base.GenerativeModel):
     kernel_size: odd filter size (paper: 5).
     output_filters: planes of the skip/output path (paper: 1024).
     num_classes: None, or the number of classes for a class-conditional model.
+    backbone: 'gated' (the paper's Gated PixelCNN) or 'snail' (PixelSNAIL-
+      style, with causal attention); num_layers counts its residual units.
     backbone_options: more GatedPixelCNN arguments of a subclass's own
       (PixelIQN: tau_embedding).
   """
@@ -51,17 +60,21 @@ class PixelModel(base.GenerativeModel):
   outputs_per_channel = 1
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
-               output_filters=1024, num_classes=None, backbone_options=None,
-               **kwargs):
+               output_filters=1024, num_classes=None, backbone='gated',
+               backbone_options=None, **kwargs):
+    if backbone not in BACKBONES:
+      raise ValueError(f'backbone must be one of {", ".join(BACKBONES)}, '
+                       f'got {backbone!r}.')
     super().__init__(image_shape, num_classes, **kwargs)
     self.architecture = dict(
         image_shape=self.image_shape, num_layers=num_layers, filters=filters,
         kernel_size=kernel_size, output_filters=output_filters,
         num_classes=num_classes)
-    self.hyperparameters.update(self.architecture)
-    self.backbone = GatedPixelCNN(
+    self.hyperparameters.update(dict(self.architecture, backbone=backbone))
+    layer, name = BACKBONES[backbone]
+    self.backbone = layer(
         out_channels=self.image_shape[-1] * self.outputs_per_channel,
-        use_tau=self.uses_tau, name='gated_pixelcnn', **self.architecture,
+        use_tau=self.uses_tau, name=name, **self.architecture,
         **(backbone_options or {}))
 
   def __call__(self, inputs, *args, **kwargs):
