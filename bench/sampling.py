@@ -22,8 +22,11 @@ trained ones:
    fresh Python without aiqn_tf: latency of one image and throughput at
    batch 64 through its serving_default signature.
 
+With --backbones=gated,snail the sweep and the presets run for the
+PixelSNAIL-style backbone too (the TFP peer and serving stay on gated).
+
   python -m bench.sampling [--paper_batches=1,4,16,64] [--prefix=24]
-      [--tfp_batch=1] [--serving_batch=64]
+      [--tfp_batch=1] [--serving_batch=64] [--backbones=gated]
 """
 
 import json
@@ -58,15 +61,19 @@ flags.DEFINE_integer('tfp_resnet', 3, 'TFP PixelCNN num_resnet.')
 flags.DEFINE_integer('tfp_hierarchies', 3, 'TFP PixelCNN num_hierarchies.')
 flags.DEFINE_integer('tfp_filters', 112, 'TFP PixelCNN num_filters.')
 flags.DEFINE_integer('tfp_mixtures', 5, 'TFP PixelCNN num_logistic_mix.')
+flags.DEFINE_list('backbones', ['gated'], 'Backbones of the sweep and the '
+                  'presets: gated, snail.')
 flags.DEFINE_integer('serving_batch', 64, 'Throughput batch through the '
                      'SavedModel (0: skip serving).')
 
 
-def _model(preset, image_shape):
+def _model(preset, image_shape, backbone='gated'):
   config = presets.preset(preset, 'pixel_iqn')
+  config = config.replace(backbone=backbone)
   m = config.model
   model = aiqn_tf.PixelIQN(image_shape, m.num_layers, m.filters,
-                           m.kernel_size, m.output_filters)
+                           m.kernel_size, m.output_filters,
+                           backbone=backbone)
   model.build_all()
   test_util.randomize_weights(model)  # Non-trivial outputs, untrained.
   return model, config
@@ -117,9 +124,9 @@ def run(name, model, config, batch, prefix=None):
   fast_part = np.concatenate([a for a, _ in pairs], 1)
   seq_part = np.concatenate([b for _, b in pairs], 1)
   m = config.model
-  print(f'{name}: PixelIQN {"x".join(map(str, image_shape))}, '
-        f'{m.num_layers} blocks x {m.filters} planes, {m.output_filters} '
-        f'output planes, batch {batch}')
+  print(f'{name}: PixelIQN {"x".join(map(str, image_shape))}, {m.backbone} '
+        f'backbone, {m.num_layers} blocks x {m.filters} planes, '
+        f'{m.output_filters} output planes, batch {batch}')
   print(f'  sequential: {size} full passes, '
         + (f'{seq_s:.2f} s' if prefix is None else
            f'{stop} timed in {seq_s:.2f} s -> {seq_total:.1f} s extrapolated'))
@@ -215,21 +222,27 @@ def main(argv):
   del argv
   print(f'TensorFlow {tf.__version__}, TensorFlow Probability '
         f'{tfp.__version__}, CPU ({os.cpu_count()} cores)\n')
-  paper, paper_config = _model('cifar10', (32, 32, 3))
   per_image = {}
-  for batch in map(int, FLAGS.paper_batches):
-    prefix = max(3, FLAGS.prefix * 4 // max(batch, 4))
-    per_image[batch] = run('paper', paper, paper_config, batch, prefix)
-  for name, shape, prefix in (('digits', (8, 8, 1), None),
-                              ('photos', (32, 32, 3), FLAGS.prefix)):
-    model, config = _model(name, shape)
-    run(f'{name} preset', model, config, config.loop.num_samples, prefix)
+  for backbone in FLAGS.backbones:
+    model, config = _model('cifar10', (32, 32, 3), backbone)
+    if backbone == 'gated':
+      paper, paper_config = model, config
+    for batch in map(int, FLAGS.paper_batches):
+      prefix = max(3, FLAGS.prefix * 4 // max(batch, 4))
+      per_image[backbone, batch] = run('paper', model, config, batch, prefix)
+    for name, shape, prefix in (('digits', (8, 8, 1), None),
+                                ('photos', (32, 32, 3), FLAGS.prefix)):
+      model, config = _model(name, shape, backbone)
+      run(f'{name} preset', model, config, config.loop.num_samples, prefix)
+  if (FLAGS.tfp_batch or FLAGS.serving_batch) and 'gated' not in FLAGS.backbones:
+    paper, paper_config = _model('cifar10', (32, 32, 3))
   if FLAGS.tfp_batch:
     batch = FLAGS.tfp_batch
-    if batch not in per_image:
-      per_image[batch] = run('paper', paper, paper_config, batch,
-                             max(3, FLAGS.prefix * 4 // max(batch, 4)))
-    tfp_peer(paper, batch, per_image[batch])
+    if ('gated', batch) not in per_image:
+      per_image['gated', batch] = run(
+          'paper', paper, paper_config, batch,
+          max(3, FLAGS.prefix * 4 // max(batch, 4)))
+    tfp_peer(paper, batch, per_image['gated', batch])
   if FLAGS.serving_batch:
     serving(paper, FLAGS.serving_batch)
 
