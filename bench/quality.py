@@ -15,7 +15,8 @@ Writes a markdown table (mean +- standard deviation over seeds) and a
 picture of sample grids side by side (seed 0).
 
   python -m bench.quality [--datasets=digits,mnist,photos] [--seeds=0,1,2]
-      [--steps=digits=1000,mnist=400,photos=400] [--ablations=kappa_0.02,...]
+      [--steps=digits=1000,mnist=500,photos=200] [--tfp=digits]
+      [--ablations=tau_linear,...] [--ablation_dataset=digits,...]
 """
 
 import collections
@@ -38,7 +39,7 @@ FLAGS = flags.FLAGS
 flags.DEFINE_list('datasets', ['digits', 'mnist', 'photos'],
                   'Bundled datasets (each with its preset).')
 flags.DEFINE_list('seeds', ['0', '1', '2'], 'Seeds of every run.')
-flags.DEFINE_list('steps', ['digits=1000', 'mnist=400', 'photos=400'],
+flags.DEFINE_list('steps', ['digits=1000', 'mnist=500', 'photos=200'],
                   'Training steps per dataset (name=steps; a dataset not '
                   'listed: its preset\'s).')
 flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
@@ -49,8 +50,9 @@ flags.DEFINE_list('ablations', [], 'PixelIQN ablations, on --ablation_dataset'
                   'polyak_0.9999, steps_x3, truncation_0.9, truncation_0.8.')
 flags.DEFINE_list('ablation_dataset', ['digits'],
                   'Datasets of the ablations (each gets every ablation).')
-flags.DEFINE_bool('tfp', True, 'Also train tfp.distributions.PixelCNN for '
-                  'as long as PixelIQN (digits and mnist).')
+flags.DEFINE_list('tfp', ['digits'], 'Datasets (of digits, mnist) on '
+                  'which tfp.distributions.PixelCNN also trains, for as long '
+                  'as PixelIQN; empty: none.')
 flags.DEFINE_string('work_dir', 'runs/quality', 'Run directories.')
 flags.DEFINE_string('output', 'docs/quality', 'Writes <output>.md and '
                     '<output>_<dataset>.png.')
@@ -209,7 +211,10 @@ def main(argv):
   report = ['# PixelIQN against PixelCNN on the bundled data\n',
             f'`python -m bench.quality --datasets={",".join(FLAGS.datasets)} '
             f'--seeds={",".join(FLAGS.seeds)} --steps={",".join(FLAGS.steps)}'
-            f' --num_samples={FLAGS.num_samples}`; mean +- standard '
+            f' --num_samples={FLAGS.num_samples} --tfp={",".join(FLAGS.tfp)}'
+            + (f' --ablations={",".join(FLAGS.ablations)} --ablation_dataset='
+               f'{",".join(FLAGS.ablation_dataset)}' if FLAGS.ablations else '')
+            + '`; mean +- standard '
             f'deviation over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
     rows, pictures = collections.OrderedDict(), {}
@@ -223,7 +228,7 @@ def main(argv):
           pictures[label] = evaluation.draw_samples(
               trainer.average_model, 36 if dataset != 'photos' else 16,
               seed=seed)
-    if FLAGS.tfp and dataset in CLASSIFIED:
+    if dataset in FLAGS.tfp and dataset in CLASSIFIED:
       rows['TFP PixelCNN++'] = []
       for i, seed in enumerate(seeds):
         seconds = rows['PixelIQN'][i]['train_minutes'] * 60
