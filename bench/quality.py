@@ -1,10 +1,11 @@
 r"""Does PixelIQN beat PixelCNN here? The quality study on the bundled data.
 
 For each dataset (digits, mnist, photos) and seed, trains PixelIQN and the
-PixelCNN baseline with the dataset's preset (same backbone, batch and steps;
-each model's preset optimizer, as the paper), optionally
+PixelCNN baseline (--models: also our PixelCNN++ head, and any of them on the
+PixelSNAIL-style backbone) with the dataset's preset (same backbone, batch
+and steps; each model's preset optimizer, as the papers), optionally
 `tfp.distributions.PixelCNN` (PixelCNN++, logistic mixture) for as long as
-PixelIQN trained, and scores every model the same way (evaluation/):
+the first model trained, and scores every model the same way (evaluation/):
 FID and Inception score with the dataset's classifier where it has one,
 sliced Wasserstein distance everywhere, the held-out loss (PixelCNN: test
 bits/dim), and how the samples' values sit against the data's levels
@@ -15,6 +16,7 @@ Writes a markdown table (mean +- standard deviation over seeds) and a
 picture of sample grids side by side (seed 0).
 
   python -m bench.quality [--datasets=digits,mnist,photos] [--seeds=0,1,2]
+      [--models=pixel_iqn,pixel_cnn,pixel_cnn_pp,pixel_iqn:snail,...]
       [--steps=digits=1000,mnist=500,photos=200] [--tfp=digits]
       [--ablations=tau_linear,...] [--ablation_dataset=digits,...]
 """
@@ -38,6 +40,10 @@ from bench import _digits_runs
 FLAGS = flags.FLAGS
 flags.DEFINE_list('datasets', ['digits', 'mnist', 'photos'],
                   'Bundled datasets (each with its preset).')
+flags.DEFINE_list('models', ['pixel_iqn', 'pixel_cnn'], 'Models compared '
+                  'on every dataset, each with the dataset\'s preset: '
+                  'pixel_iqn, pixel_cnn, pixel_cnn_pp; NAME:snail on the '
+                  'PixelSNAIL-style backbone.')
 flags.DEFINE_list('seeds', ['0', '1', '2'], 'Seeds of every run.')
 flags.DEFINE_list('steps', ['digits=1000', 'mnist=500', 'photos=200'],
                   'Training steps per dataset (name=steps; a dataset not '
@@ -71,6 +77,9 @@ ABLATIONS = {
     'truncation_0.9': dict(truncation=0.9),
     'truncation_0.8': dict(truncation=0.8),
 }
+LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
+          'pixel_cnn_pp': 'PixelCNN++ (ours)'}
+BACKBONES = ('gated', 'snail')
 CLASSIFIED = ('digits', 'mnist')  # Datasets with a classifier for FID / IS.
 COLUMNS = (('fid', 'FID', 2), ('inception_score', 'IS', 2),
            ('swd', 'SWD x1e3', 1), ('test_loss', 'test loss', 3),
@@ -202,6 +211,14 @@ def _table(rows):
 
 def main(argv):
   del argv
+  models = []  # (label, model kind, config changes).
+  for spec in FLAGS.models:
+    model, _, backbone = spec.partition(':')
+    if model not in LABELS or backbone not in ('',) + BACKBONES:
+      raise app.UsageError(f'Unknown model {spec!r}; one of '
+                           f'{", ".join(LABELS)}, optionally :snail.')
+    models.append((LABELS[model] + (f' ({backbone})' if backbone else ''),
+                   model, {'backbone': backbone} if backbone else {}))
   for name in FLAGS.ablations:
     if name not in ABLATIONS:
       raise app.UsageError(f'Unknown ablation {name!r}; one of '
@@ -210,6 +227,7 @@ def main(argv):
   seeds = [int(s) for s in FLAGS.seeds]
   report = ['# PixelIQN against PixelCNN on the bundled data\n',
             f'`python -m bench.quality --datasets={",".join(FLAGS.datasets)} '
+            f'--models={",".join(FLAGS.models)} '
             f'--seeds={",".join(FLAGS.seeds)} --steps={",".join(FLAGS.steps)}'
             f' --num_samples={FLAGS.num_samples} --tfp={",".join(FLAGS.tfp)}'
             + (f' --ablations={",".join(FLAGS.ablations)} --ablation_dataset='
@@ -218,25 +236,29 @@ def main(argv):
             f'deviation over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
     rows, pictures = collections.OrderedDict(), {}
-    for label, model in (('PixelIQN', 'pixel_iqn'), ('PixelCNN', 'pixel_cnn')):
+    for label, model, changes in models:
       rows[label] = []
       for seed in seeds:
-        results, trainer = _run(dataset, model, seed)
+        results, trainer = _run(dataset, model, seed,
+                                model + ''.join(f'_{v}' for v in
+                                                changes.values()),
+                                **changes)
         rows[label].append(results)
         data = trainer.config.data
         if seed == seeds[0]:
           pictures[label] = evaluation.draw_samples(
               trainer.average_model, 36 if dataset != 'photos' else 16,
               seed=seed)
+    first_label = models[0][0]
     if dataset in FLAGS.tfp and dataset in CLASSIFIED:
       rows['TFP PixelCNN++'] = []
-      for i, seed in enumerate(seeds):
-        seconds = rows['PixelIQN'][i]['train_minutes'] * 60
+      for i, seed in enumerate(seeds):  # As long as the first model.
+        seconds = rows[first_label][i]['train_minutes'] * 60
         results, samples = _tfp_run(data, seed, seconds)
         rows['TFP PixelCNN++'].append(results)
         if seed == seeds[0]:
-          pictures['TFP PixelCNN++'] = samples[:len(pictures['PixelIQN'])]
-    first = rows['PixelIQN'][0]
+          pictures['TFP PixelCNN++'] = samples[:len(pictures[first_label])]
+    first = rows[first_label][0]
     rows['test images'] = [{k[:-5]: v for k, v in first.items()
                             if k.endswith('_data')} | {
                                 'fid': first.get('fid_floor'),
@@ -244,7 +266,7 @@ def main(argv):
                                     'test_inception_score'),
                                 'swd': first.get('swd_floor')}]
     test = datasets.as_arrays(dataset, 'test', limit=len(
-        pictures['PixelIQN']))['images']
+        pictures[first_label]))['images']
     pictures['test images'] = test
     spec = datasets.get_spec(dataset)
     report += [f'## {dataset} ({"x".join(map(str, spec.image_shape))}, '
@@ -252,10 +274,11 @@ def main(argv):
                    rows) + ['']
     fid = {name: np.mean([r['fid'] for r in runs]) for name, runs in
            rows.items() if all(r.get('fid') is not None for r in runs)}
-    if 'PixelIQN' in fid and 'PixelCNN' in fid:
-      report.append(f'PixelIQN / PixelCNN FID: '
-                    f'{fid["PixelIQN"] / fid["PixelCNN"]:.2f} (the paper: '
-                    '0.75 on CIFAR-10, 0.58 on ImageNet 32x32).\n')
+    for suffix in ('', ' (snail)'):
+      iqn, cnn = 'PixelIQN' + suffix, 'PixelCNN' + suffix
+      if iqn in fid and cnn in fid:
+        report.append(f'{iqn} / {cnn} FID: {fid[iqn] / fid[cnn]:.2f} (the '
+                      'paper: 0.75 on CIFAR-10, 0.58 on ImageNet 32x32).\n')
     _digits_runs.side_by_side(
         f'{FLAGS.output}_{dataset}.png',
         {name: grids.image_grid(images, scale=4 if dataset != 'photos'
