@@ -230,6 +230,10 @@ def quantile_density(model, images, tau, labels=None):
   backbone = model.backbone
   if not backbone.use_tau:
     raise ValueError('quantile_density needs a PixelIQN (a model with tau).')
+  if not hasattr(backbone, 'blocks'):
+    raise ValueError('quantile_density needs the gated backbone (its '
+                     'vertical and horizontal stacks); this model has '
+                     f'{type(backbone).__name__}.')
   height, width, channels = backbone.image_shape
   images = tf.convert_to_tensor(images, tf.float32)
   tau = tf.convert_to_tensor(tau, tf.float32)
