@@ -78,7 +78,7 @@ ABLATIONS = {
     'truncation_0.8': dict(truncation=0.8),
 }
 LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
-          'pixel_cnn_pp': 'PixelCNN++ (ours)'}
+          'pixel_cnn_pp': 'PixelCNN++ head'}
 BACKBONES = ('gated', 'snail')
 CLASSIFIED = ('digits', 'mnist')  # Datasets with a classifier for FID / IS.
 COLUMNS = (('fid', 'FID', 2), ('inception_score', 'IS', 2),
