@@ -256,6 +256,20 @@ class PixelBackbone(keras.layers.Layer):
     self.kernel_size = kernel_size
     self.num_classes = num_classes
     self.use_tau = use_tau
+    self.build_layers(self.image_shape[-1], out_channels, num_layers, filters,
+                      kernel_size, output_filters)
+
+  def build_layers(self, channels, out_channels, num_layers, filters,
+                   kernel_size, output_filters):
+    """Creates the subclass's layers (num_classes, use_tau are set)."""
+    raise NotImplementedError
+
+  def _output_layers(self, channels, out_channels, output_filters):
+    """The output path's two masked 1x1 convolutions (mask B)."""
+    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
+                                   num_groups=channels, name='out_hidden')
+    self.out_final = MaskedConv2D(out_channels, mask_type='B',
+                                  num_groups=channels, name='out_final')
 
   def unpack(self, inputs):
     """Checks a model's input dict; returns (images, tau or None, labels or None).
@@ -314,27 +328,20 @@ class PixelBackbone(keras.layers.Layer):
 class GatedPixelCNN(PixelBackbone):
   """Stack of gated blocks and the masked output path (see PixelBackbone)."""
 
-  def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
-               kernel_size=5, output_filters=1024, num_classes=None,
-               use_tau=True, tau_embedding='linear', **kwargs):
-    super().__init__(image_shape, out_channels, num_layers, filters,
-                     kernel_size, output_filters, num_classes, use_tau,
-                     tau_embedding, **kwargs)
-    channels = self.image_shape[-1]
+  def build_layers(self, channels, out_channels, num_layers, filters,
+                   kernel_size, output_filters):
     self.blocks = [
         GatedBlock(filters, kernel_size, output_filters, channels,
                    first=i == 0, last=i == num_layers - 1,
-                   num_classes=num_classes, use_tau=use_tau, name=f'block_{i}')
+                   num_classes=self.num_classes, use_tau=self.use_tau,
+                   name=f'block_{i}')
         for i in range(num_layers)
     ]
     # Keras' tracked lists are invisible to tf.train.Checkpoint (and so to
     # SavedModel export): name each block as an attribute too.
     for i, block in enumerate(self.blocks):
       setattr(self, f'block_{i}', block)
-    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
-                                   num_groups=channels, name='out_hidden')
-    self.out_final = MaskedConv2D(out_channels, mask_type='B',
-                                  num_groups=channels, name='out_final')
+    self._output_layers(channels, out_channels, output_filters)
 
   def call(self, images, tau=None, labels=None):
     """images [B,H,W,C] in [-1,1], tau [B,H,W,C] in [0,1] -> [B,H,W,out_channels]."""

@@ -207,20 +207,15 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
   after the last, and an output path through `output_filters` planes.
   """
 
-  def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
-               kernel_size=5, output_filters=1024, num_classes=None,
-               use_tau=True, tau_embedding='linear', **kwargs):
-    super().__init__(image_shape, out_channels, num_layers, filters,
-                     kernel_size, output_filters, num_classes, use_tau,
-                     tau_embedding, **kwargs)
-    channels = self.image_shape[-1]
+  def build_layers(self, channels, out_channels, num_layers, filters,
+                   kernel_size, output_filters):
     self.first = _CausalConv(filters, kernel_size, 'A', channels,
                              name='first')
     self.units, self.attentions = [], []
     self.attention_of_unit = {}  # Unit index -> index into self.attentions.
     for i in range(num_layers):
-      unit = _ResidualUnit(filters, kernel_size, channels, use_tau,
-                           num_classes, name=f'unit_{i}')
+      unit = _ResidualUnit(filters, kernel_size, channels, self.use_tau,
+                           self.num_classes, name=f'unit_{i}')
       self.units.append(unit)
       setattr(self, f'unit_{i}', unit)  # Visible to tf.train.Checkpoint.
       if (i + 1) % ATTENTION_EVERY == 0 or i == num_layers - 1:
@@ -228,10 +223,7 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
         self.attention_of_unit[i] = len(self.attentions)
         self.attentions.append(attention)
         setattr(self, f'attention_{i}', attention)
-    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
-                                   num_groups=channels, name='out_hidden')
-    self.out_final = MaskedConv2D(out_channels, mask_type='B',
-                                  num_groups=channels, name='out_final')
+    self._output_layers(channels, out_channels, output_filters)
 
   def _attention_after(self, i):
     index = self.attention_of_unit.get(i)
