@@ -23,7 +23,9 @@ trained ones:
    batch 64 through its serving_default signature.
 
 With --backbones=gated,snail the sweep and the presets run for the
-PixelSNAIL-style backbone too (the TFP peer and serving stay on gated).
+PixelSNAIL-style backbone too, at the paper size as the cifar10_snail preset
+(PixelSNAIL's CIFAR-10 model: 48 residual units of 256 planes, attention after
+every 4); the TFP peer and serving stay on gated.
 
   python -m bench.sampling [--paper_batches=1,4,16,64] [--prefix=24]
       [--tfp_batch=1] [--serving_batch=64] [--backbones=gated]
@@ -68,12 +70,11 @@ flags.DEFINE_integer('serving_batch', 64, 'Throughput batch through the '
 
 
 def _model(preset, image_shape, backbone='gated'):
-  config = presets.preset(preset, 'pixel_iqn')
-  config = config.replace(backbone=backbone)
-  m = config.model
-  model = aiqn_tf.PixelIQN(image_shape, m.num_layers, m.filters,
-                           m.kernel_size, m.output_filters,
-                           backbone=backbone)
+  """An untrained PixelIQN of `preset` (cifar10: cifar10_snail for snail)."""
+  if preset == 'cifar10' and backbone == 'snail':
+    preset = 'cifar10_snail'
+  config = presets.preset(preset, 'pixel_iqn').replace(backbone=backbone)
+  model = aiqn_tf.PixelIQN.from_section(config.model, image_shape)
   model.build_all()
   test_util.randomize_weights(model)  # Non-trivial outputs, untrained.
   return model, config
@@ -124,9 +125,12 @@ def run(name, model, config, batch, prefix=None):
   fast_part = np.concatenate([a for a, _ in pairs], 1)
   seq_part = np.concatenate([b for _, b in pairs], 1)
   m = config.model
+  blocks = (f'{m.num_layers} blocks' if m.backbone == 'gated' else
+            f'{m.num_layers} residual units (attention after every '
+            f'{m.attention_every})')
   print(f'{name}: PixelIQN {"x".join(map(str, image_shape))}, {m.backbone} '
-        f'backbone, {m.num_layers} blocks x {m.filters} planes, '
-        f'{m.output_filters} output planes, batch {batch}')
+        f'backbone, {blocks} x {m.filters} planes, {m.kernel_size}x'
+        f'{m.kernel_size}, {m.output_filters} output planes, batch {batch}')
   print(f'  sequential: {size} full passes, '
         + (f'{seq_s:.2f} s' if prefix is None else
            f'{stop} timed in {seq_s:.2f} s -> {seq_total:.1f} s extrapolated'))

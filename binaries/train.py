@@ -90,6 +90,8 @@ flags.DEFINE_enum('backbone', None, ['gated', 'snail'], 'PixelIQN / '
                   'a PixelSNAIL-style one with causal attention.')
 flags.DEFINE_integer('num_layers', None, 'Gated layer blocks (snail: '
                      'residual units).')
+flags.DEFINE_integer('attention_every', None, 'snail: residual units per '
+                     'causal attention layer.')
 flags.DEFINE_integer('filters', None, 'Feature planes per block.')
 flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')
 flags.DEFINE_integer('output_filters', None, 'Planes of the output path.')

@@ -31,6 +31,7 @@ class GatedPixelConfig:
   output_filters: int = 1024
   class_conditional: bool = False
   backbone: str = 'gated'  # Or 'snail' (PixelSNAIL-style, snail.py).
+  attention_every: int = snail.ATTENTION_EVERY  # snail: units per attention.
 
 
 class PixelModel(base.GenerativeModel):
@@ -49,6 +50,8 @@ class PixelModel(base.GenerativeModel):
     num_classes: None, or the number of classes for a class-conditional model.
     backbone: 'gated' (the paper's Gated PixelCNN) or 'snail' (PixelSNAIL-
       style, with causal attention); num_layers counts its residual units.
+    attention_every: snail only: residual units per attention layer (>= 1;
+      PixelSNAIL's CIFAR-10 model: 4). The gated backbone ignores it.
     backbone_options: more GatedPixelCNN arguments of a subclass's own
       (PixelIQN: tau_embedding).
   """
@@ -61,21 +64,26 @@ class PixelModel(base.GenerativeModel):
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, backbone='gated',
-               backbone_options=None, **kwargs):
+               attention_every=snail.ATTENTION_EVERY, backbone_options=None,
+               **kwargs):
     if backbone not in BACKBONES:
       raise ValueError(f'backbone must be one of {", ".join(BACKBONES)}, '
                        f'got {backbone!r}.')
+    backbone_options = dict(backbone_options or {})
+    if backbone == 'snail':
+      backbone_options['attention_every'] = attention_every
     super().__init__(image_shape, num_classes, **kwargs)
     self.architecture = dict(
         image_shape=self.image_shape, num_layers=num_layers, filters=filters,
         kernel_size=kernel_size, output_filters=output_filters,
         num_classes=num_classes)
-    self.hyperparameters.update(dict(self.architecture, backbone=backbone))
+    self.hyperparameters.update(dict(self.architecture, backbone=backbone,
+                                     attention_every=attention_every))
     layer, name = BACKBONES[backbone]
     self.backbone = layer(
         out_channels=self.image_shape[-1] * self.outputs_per_channel,
         use_tau=self.uses_tau, name=name, **self.architecture,
-        **(backbone_options or {}))
+        **backbone_options)
 
   def __call__(self, inputs, *args, **kwargs):
     # Check before Keras' automatic build, which would otherwise swallow the

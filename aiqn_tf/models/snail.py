@@ -13,7 +13,7 @@ unchanged.
 - Each residual unit: x + gate(W2 elu(conv(elu(x))) + tau + label), with
   tau (through 1x1 masked convolutions) and the labels (a per-class bias)
   entering before every gate, as in the Gated PixelCNN.
-- After every ATTENTION_EVERY units, causal multi-head attention: the keys
+- After every `attention_every` units, causal multi-head attention: the keys
   and values come from the features and the image (as PixelSNAIL's) of
   pixels strictly before the query pixel (all channel groups: the query's
   pixel is not among them), each channel group has its own queries (from
@@ -43,7 +43,7 @@ from aiqn_tf.models import gated_pixelcnn
 from aiqn_tf.models import sampling
 from aiqn_tf.models.masked_conv import MaskedConv2D
 
-ATTENTION_EVERY = 2  # Residual units per attention layer (the last one too).
+ATTENTION_EVERY = 2  # Default residual units per attention layer.
 NUM_HEADS = 2  # Attention heads per channel group.
 
 
@@ -203,9 +203,19 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
   """PixelSNAIL-style backbone (see the module docstring and PixelBackbone).
 
   num_layers residual units of `filters` planes with a k x k causal
-  convolution each, an attention layer after every ATTENTION_EVERY units and
-  after the last, and an output path through `output_filters` planes.
+  convolution each, an attention layer after every `attention_every` units
+  and after the last, and an output path through `output_filters` planes.
+  PixelSNAIL's CIFAR-10 model is 12 blocks of 4 units and one attention
+  layer: num_layers 48, attention_every 4, filters 256, kernel_size 3 (its
+  2 x 3 convolutions: one row above, three wide).
   """
+
+  def __init__(self, *args, attention_every=ATTENTION_EVERY, **kwargs):
+    if attention_every < 1:
+      raise ValueError(f'attention_every must be >= 1, got {attention_every}.')
+    self.attention_every = attention_every  # Read by build_layers.
+    super().__init__(*args, **kwargs)
+    self.arguments['attention_every'] = attention_every
 
   def build_layers(self, channels, out_channels, num_layers, filters,
                    kernel_size, output_filters):
@@ -218,7 +228,7 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
                            self.num_classes, name=f'unit_{i}')
       self.units.append(unit)
       setattr(self, f'unit_{i}', unit)  # Visible to tf.train.Checkpoint.
-      if (i + 1) % ATTENTION_EVERY == 0 or i == num_layers - 1:
+      if (i + 1) % self.attention_every == 0 or i == num_layers - 1:
         attention = _CausalAttention(filters, channels, name=f'attention_{i}')
         self.attention_of_unit[i] = len(self.attentions)
         self.attentions.append(attention)

@@ -9,6 +9,7 @@ import aiqn_tf
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import sampling
 from aiqn_tf.models import snail
+from aiqn_tf.runs import presets
 from aiqn_tf.testing import test_util
 
 
@@ -76,9 +77,15 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
         image_lib.to_uint8(originals).numpy().reshape(3, -1)[:, :num_fixed])
 
   def test_paper_size_builds_and_takes_a_step(self):
-    model = aiqn_tf.PixelIQN((32, 32, 3), backbone='snail', num_classes=10)
+    # The cifar10_snail preset: PixelSNAIL's CIFAR-10 size, 12 blocks of 4
+    # residual units and an attention layer, 256 planes.
+    config = presets.preset('cifar10_snail', 'pixel_iqn').replace(
+        class_conditional=True)
+    model = config.make_model()
+    self.assertLen(model.backbone.units, 48)
+    self.assertLen(model.backbone.attentions, 12)
     # Adam's first step moves every weight by the learning rate: small, as
-    # 15 residual units compound it.
+    # 48 residual units compound it.
     optimizer = keras.optimizers.Adam(1e-5)
     rng = np.random.default_rng(0)
     batch = {'images': rng.integers(0, 256, (2, 32, 32, 3)),
@@ -94,6 +101,17 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
     self.assertLess(
         float(tf.reduce_mean(model.per_example_loss(batch, noise)[0])),
         float(loss))
+
+  def test_attention_every(self):
+    layer = snail.SnailPixelCNN((4, 4, 1), out_channels=1, num_layers=5,
+                                filters=8, kernel_size=3, output_filters=8,
+                                attention_every=3)
+    # After unit 3 and after the last (5th).
+    self.assertEqual(sorted(layer.attention_of_unit), [2, 4])
+    restored = snail.SnailPixelCNN.from_config(layer.get_config())
+    self.assertEqual(sorted(restored.attention_of_unit), [2, 4])
+    with self.assertRaisesRegex(ValueError, 'attention_every must be >= 1'):
+      snail.SnailPixelCNN((4, 4, 1), out_channels=1, attention_every=0)
 
   def test_unknown_backbone(self):
     with self.assertRaisesRegex(ValueError, 'backbone'):

@@ -70,6 +70,20 @@ PRESETS = {
                       model=dict(num_layers=20, filters=256),
                       loop=dict(batch_size=128, train_steps=400_000)),
         models=_PAPER_PIXEL_MODELS),
+    'cifar10_snail': Preset(
+        source='The paper\'s CIFAR-10 setting (data, batch 32, 300K steps, '
+               'each model\'s optimizer, Polyak decay 0.9999) on the '
+               'PixelSNAIL-style backbone sized as PixelSNAIL\'s CIFAR-10 '
+               'model (Chen et al. 2018, neocxi/pixelsnail-public '
+               'h12_noup_smallkey): 12 blocks of 4 residual units and one '
+               'causal attention layer, 256 planes, 2 x 3 convolutions '
+               '(kernel_size 3), 256 output planes.',
+        sections=dict(data=dict(dataset='cifar10'),
+                      model=dict(backbone='snail', num_layers=48,
+                                 attention_every=4, filters=256,
+                                 kernel_size=3, output_filters=256),
+                      loop=dict(batch_size=32, train_steps=300_000)),
+        models=_PAPER_PIXEL_MODELS),
     'digits': Preset(
         source=_PIXEL_CPU + ' sklearn digits 8x8x1, 5 x 32 planes, 64 output '
                'planes, batch 64, 4K steps, learning rate 2e-3, PixelIQN with '
