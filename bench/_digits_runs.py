@@ -1,6 +1,8 @@
 """What the comparisons share: the classifiers and timed preset runs."""
 
+import json
 import os
+import shutil
 import time
 
 from aiqn_tf.data import datasets
@@ -39,6 +41,11 @@ def train_preset(preset, model, model_dir, seed, train_steps=None,
                  dataset=None, **overrides):
   """Trains `model` with a preset in model_dir, timed.
 
+  A run that finished before (its training time is in
+  <model_dir>/train_seconds.json) is restored instead of trained again, so an
+  interrupted study goes on where it stopped; a run without that file
+  (interrupted mid-training) starts afresh, so that its time is whole.
+
   Args:
     preset: a preset name (runs/presets.py).
     model: a registered model name.
@@ -60,11 +67,24 @@ def train_preset(preset, model, model_dir, seed, train_steps=None,
     config = config.replace(dataset=dataset)
   config.data = config.data.resolve()
   config.validate()
+  timing = os.path.join(model_dir, 'train_seconds.json')
+  finished = os.path.exists(timing)
+  if finished:
+    with open(timing) as f:
+      recorded = json.load(f)
+    finished = recorded['config'] == json.loads(json.dumps(config.to_dict()))
+  if not finished and os.path.isdir(model_dir):
+    shutil.rmtree(model_dir)
   config.save(model_dir)
   trainer = training.Trainer(config, model_dir)
   start = time.time()
-  trainer.train()
-  return config, trainer, time.time() - start
+  trainer.train()  # Restores a finished run and takes no step.
+  if finished:
+    return config, trainer, recorded['seconds']
+  seconds = time.time() - start
+  with open(timing, 'w') as f:
+    json.dump(dict(seconds=seconds, config=config.to_dict()), f)
+  return config, trainer, seconds
 
 
 def train_digits(model, work_dir, seed, train_steps=None, dataset=None):
