@@ -1,0 +1,55 @@
+"""The benchmarks' timed runs: a finished run is restored, not retrained."""
+
+import json
+import os
+
+import numpy as np
+import tensorflow as tf
+
+from bench import _digits_runs
+
+
+def _weights(trainer):
+  return [w.numpy() for w in trainer.average_model.weights]
+
+
+class TrainPresetTest(tf.test.TestCase):
+
+  def test_a_finished_run_is_restored_with_its_time(self):
+    model_dir = os.path.join(self.get_temp_dir(), 'run')
+    _, first, seconds = _digits_runs.train_preset('digits', 'pixel_cnn',
+                                                  model_dir, 0, 4)
+    with open(os.path.join(model_dir, 'train_seconds.json')) as f:
+      self.assertEqual(json.load(f)['seconds'], seconds)
+    _, again, again_seconds = _digits_runs.train_preset(
+        'digits', 'pixel_cnn', model_dir, 0, 4)
+    self.assertEqual(again_seconds, seconds)
+    self.assertEqual(int(again.step), 4)
+    for a, b in zip(_weights(first), _weights(again)):
+      self.assertAllEqual(a, b)
+    # Another setting in the same directory trains afresh.
+    _, other, _ = _digits_runs.train_preset('digits', 'pixel_cnn', model_dir,
+                                            1, 4)
+    self.assertFalse(all(np.array_equal(a, b) for a, b in
+                         zip(_weights(first), _weights(other))))
+
+  def test_an_unfinished_run_starts_afresh(self):
+    model_dir = os.path.join(self.get_temp_dir(), 'cut')
+    _, whole, _ = _digits_runs.train_preset('digits', 'pixel_cnn', model_dir,
+                                            0, 4)
+    # As if interrupted after its checkpoint, before its time was written.
+    os.remove(os.path.join(model_dir, 'train_seconds.json'))
+    marker = os.path.join(model_dir, 'left_from_before')
+    open(marker, 'w').close()
+    _, again, _ = _digits_runs.train_preset('digits', 'pixel_cnn', model_dir,
+                                            0, 4)
+    self.assertFalse(os.path.exists(marker))  # The directory was cleared.
+    self.assertTrue(os.path.exists(os.path.join(model_dir,
+                                                'train_seconds.json')))
+    self.assertEqual(int(again.step), 4)
+    for a, b in zip(_weights(whole), _weights(again)):
+      self.assertAllEqual(a, b)  # Seeded: the same run, trained again.
+
+
+if __name__ == '__main__':
+  tf.test.main()
