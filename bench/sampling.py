@@ -94,6 +94,12 @@ def _flat(x, batch):
   return image_lib.to_uint8(x).numpy().reshape(batch, -1).astype(int)
 
 
+def _first_difference(a, b):
+  """The first raster index where uint8 images [B, N] differ, or None."""
+  columns = np.flatnonzero((a != b).any(0))
+  return int(columns[0]) if columns.size else None
+
+
 def _fast_functions(model):
   fast = lambda u: model.sample(u, 'fast')
   return tf.function(fast), tf.function(fast, jit_compile=True)
@@ -115,13 +121,17 @@ def run(name, model, config, batch, prefix=None):
   seq_total = seq_s * size / stop
   fast_u8, xla_u8 = _flat(fast_images, batch), _flat(xla_images, batch)
   pairs = [(fast_u8[:, :stop], _flat(seq_images, batch)[:, :stop])]
+  xla_pairs = [] if prefix is not None else [(xla_u8, pairs[0][1])]
   if prefix is not None:
     start = (3 * image_shape[0] // 4) * size // image_shape[0]
-    deep = tf.function(lambda u, x: sampling.sequential(
-        step_fn, u, x, num_fixed=start, stop=start + prefix))(
-            noise, fast_images)
-    pairs.append((fast_u8[:, start:start + prefix],
-                  _flat(deep, batch)[:, start:start + prefix]))
+    deep_fn = tf.function(lambda u, x: sampling.sequential(
+        step_fn, u, x, num_fixed=start, stop=start + prefix))
+    deep = lambda images: _flat(deep_fn(noise, images), batch)[
+        :, start:start + prefix]
+    pairs.append((fast_u8[:, start:start + prefix], deep(fast_images)))
+    # XLA sums in another order, so a deep XLA sample may leave the fast one
+    # after a one-level flip; checked against sequential from its own rows.
+    xla_pairs.append((xla_u8[:, start:start + prefix], deep(xla_images)))
   fast_part = np.concatenate([a for a, _ in pairs], 1)
   seq_part = np.concatenate([b for _, b in pairs], 1)
   m = config.model
@@ -141,7 +151,11 @@ def run(name, model, config, batch, prefix=None):
         f'sequential {fast_part.size} compared, '
         f'{(fast_part != seq_part).sum()} differ; XLA vs fast {xla_u8.size} '
         f'compared, {(xla_u8 != fast_u8).sum()} differ (max '
-        f'{np.abs(xla_u8 - fast_u8).max()} level)\n', flush=True)
+        f'{np.abs(xla_u8 - fast_u8).max()} level, first at sub-pixel '
+        f'{_first_difference(xla_u8, fast_u8)})' + ''.join(
+            f'; XLA vs sequential from its own rows {a.size} compared, '
+            f'{(a != b).sum()} differ' for a, b in xla_pairs) + '\n',
+        flush=True)
   return xla_s / batch
 
 
