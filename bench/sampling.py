@@ -12,8 +12,11 @@ trained ones:
    export), the speed-up, images per second, and the uint8 sub-pixels
    compared: fast against sequential on the timed prefix and on as many
    sub-pixels from row 3H/4 on (sampled sequentially from the fast sample's
-   own earlier rows, which checks the caches deep in the image), and XLA
-   against fast on the whole image.
+   own earlier rows, which checks the caches deep in the image), XLA
+   against fast on the whole image (with the first sub-pixel where they
+   part) and XLA against sequential as fast is (from its own rows: XLA sums
+   in another order, and on a deep random network a float difference grows
+   until the two samples part).
 2. `tfp.distributions.PixelCNN` (PixelCNN++, discretized logistic mixture)
    in a configuration whose forward pass at 32x32x3 costs about what ours
    does (both printed), sampled with its own `sample()` (one full pass per
@@ -121,7 +124,7 @@ def run(name, model, config, batch, prefix=None):
   seq_total = seq_s * size / stop
   fast_u8, xla_u8 = _flat(fast_images, batch), _flat(xla_images, batch)
   pairs = [(fast_u8[:, :stop], _flat(seq_images, batch)[:, :stop])]
-  xla_pairs = [] if prefix is not None else [(xla_u8, pairs[0][1])]
+  xla_pairs = [] if prefix is not None else [('', xla_u8, pairs[0][1])]
   if prefix is not None:
     start = (3 * image_shape[0] // 4) * size // image_shape[0]
     deep_fn = tf.function(lambda u, x: sampling.sequential(
@@ -131,7 +134,8 @@ def run(name, model, config, batch, prefix=None):
     pairs.append((fast_u8[:, start:start + prefix], deep(fast_images)))
     # XLA sums in another order, so a deep XLA sample may leave the fast one
     # after a one-level flip; checked against sequential from its own rows.
-    xla_pairs.append((xla_u8[:, start:start + prefix], deep(xla_images)))
+    xla_pairs.append((' from its own rows', xla_u8[:, start:start + prefix],
+                      deep(xla_images)))
   fast_part = np.concatenate([a for a, _ in pairs], 1)
   seq_part = np.concatenate([b for _, b in pairs], 1)
   m = config.model
@@ -153,8 +157,8 @@ def run(name, model, config, batch, prefix=None):
         f'compared, {(xla_u8 != fast_u8).sum()} differ (max '
         f'{np.abs(xla_u8 - fast_u8).max()} level, first at sub-pixel '
         f'{_first_difference(xla_u8, fast_u8)})' + ''.join(
-            f'; XLA vs sequential from its own rows {a.size} compared, '
-            f'{(a != b).sum()} differ' for a, b in xla_pairs) + '\n',
+            f'; XLA vs sequential{where} {a.size} compared, '
+            f'{(a != b).sum()} differ' for where, a, b in xla_pairs) + '\n',
         flush=True)
   return xla_s / batch
 
