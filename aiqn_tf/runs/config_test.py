@@ -41,6 +41,17 @@ class ConfigTest(tf.test.TestCase):
     self.assertEqual(again.optimizer.optimizer, 'rmsprop')
     self.assertEqual(again.num_classes, 10)
 
+  def test_every_preset_makes_every_model_it_is_for(self):
+    for name, preset in presets.PRESETS.items():
+      for model_name in preset.models:
+        with self.subTest(preset=name, model=model_name):
+          config = presets.preset(name, model_name).validate()
+          again = config_lib.Config.from_dict(config.to_dict())
+          self.assertEqual(again, config)
+    snail = presets.preset('cifar10_snail', 'pixel_cnn_pp').make_model()
+    self.assertEqual(snail.hyperparameters['backbone'], 'snail')
+    self.assertLen(snail.backbone.attentions, 12)
+
   def test_each_section_checks_its_fields_and_names_them(self):
     config = config_lib.Config()
     for field, value, message in (
