@@ -69,6 +69,8 @@ class PixelModel(base.GenerativeModel):
     if backbone not in BACKBONES:
       raise ValueError(f'backbone must be one of {", ".join(BACKBONES)}, '
                        f'got {backbone!r}.')
+    if attention_every < 1:
+      raise ValueError(f'attention_every must be >= 1, got {attention_every}.')
     backbone_options = dict(backbone_options or {})
     if backbone == 'snail':
       backbone_options['attention_every'] = attention_every

@@ -112,6 +112,8 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(sorted(restored.attention_of_unit), [2, 4])
     with self.assertRaisesRegex(ValueError, 'attention_every must be >= 1'):
       snail.SnailPixelCNN((4, 4, 1), out_channels=1, attention_every=0)
+    with self.assertRaisesRegex(ValueError, 'attention_every must be >= 1'):
+      aiqn_tf.PixelCNN((4, 4, 1), attention_every=0)  # Any backbone.
 
   def test_unknown_backbone(self):
     with self.assertRaisesRegex(ValueError, 'backbone'):
