@@ -230,6 +230,7 @@ def main(argv):
             f'--models={",".join(FLAGS.models)} '
             f'--seeds={",".join(FLAGS.seeds)} --steps={",".join(FLAGS.steps)}'
             f' --num_samples={FLAGS.num_samples} --tfp={",".join(FLAGS.tfp)}'
+            f' --output={FLAGS.output}'
             + (f' --ablations={",".join(FLAGS.ablations)} --ablation_dataset='
                f'{",".join(FLAGS.ablation_dataset)}' if FLAGS.ablations else '')
             + '`; mean +- standard '
