@@ -1,5 +1,7 @@
 """The PixelSNAIL-style backbone: causality, no blind spot, tau, sampling."""
 
+from unittest import mock
+
 from absl.testing import parameterized
 import keras
 import numpy as np
@@ -114,6 +116,26 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
       snail.SnailPixelCNN((4, 4, 1), out_channels=1, attention_every=0)
     with self.assertRaisesRegex(ValueError, 'attention_every must be >= 1'):
       aiqn_tf.PixelCNN((4, 4, 1), attention_every=0)  # Any backbone.
+
+  @parameterized.parameters(2, 3, 16)
+  def test_query_blocks_equal_one_block(self, blocks):
+    # Blocks of rows (uneven for 2 and 3 of 5 rows; one row each for 16)
+    # against the whole score matrix at once: the same attention.
+    shape = (5, 3, 3)
+    attention = snail._CausalAttention(12, num_groups=3)
+    rng = np.random.default_rng(2)
+    x = tf.constant(rng.normal(size=(2, 5, 3, 12)), tf.float32)
+    images = tf.constant(rng.uniform(-1, 1, (2,) + shape), tf.float32)
+    attention(x, images)
+    test_util.randomize_weights(attention)
+    with mock.patch.object(snail, 'QUERY_BLOCKS', 1):
+      whole = attention(x, images).numpy()
+    with mock.patch.object(snail, 'QUERY_BLOCKS', blocks):
+      blocked = attention(x, images).numpy()
+    flat = whole.reshape(2, 15, 12)
+    self.assertAllEqual(flat[:, 0], np.zeros((2, 12)))  # Sees no pixel.
+    self.assertGreater(np.abs(flat[:, 1:]).max(axis=-1).min(), 0)
+    self.assertAllClose(blocked, whole, atol=1e-6, rtol=1e-5)
 
   def test_unknown_backbone(self):
     with self.assertRaisesRegex(ValueError, 'backbone'):
