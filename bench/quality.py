@@ -209,6 +209,15 @@ def _table(rows):
   return lines
 
 
+def _write(report):
+  """Writes the report's lines to <output>.md; returns its text."""
+  text = '\n'.join(report)
+  os.makedirs(os.path.dirname(FLAGS.output) or '.', exist_ok=True)
+  with open(f'{FLAGS.output}.md', 'w') as f:
+    f.write(text + '\n')
+  return text
+
+
 def main(argv):
   del argv
   models = []  # (label, model kind, config changes).
@@ -287,6 +296,7 @@ def main(argv):
          for name, images in pictures.items()})
     report.append(f'![{dataset} samples]({os.path.basename(FLAGS.output)}_'
                   f'{dataset}.png)\n')
+    _write(report)  # An interrupted study keeps the datasets it finished.
   study_s = time.time() - start
   for dataset in FLAGS.ablation_dataset if FLAGS.ablations else ():
     rows = collections.OrderedDict()
@@ -300,11 +310,7 @@ def main(argv):
   report.append(f'Wall time {(time.time() - start) / 60:.1f} min (the '
                 f'comparison {study_s / 60:.1f} min, the ablations '
                 f'{(time.time() - start - study_s) / 60:.1f} min).')
-  text = '\n'.join(report)
-  os.makedirs(os.path.dirname(FLAGS.output) or '.', exist_ok=True)
-  with open(f'{FLAGS.output}.md', 'w') as f:
-    f.write(text + '\n')
-  print(text)
+  print(_write(report))
 
 
 if __name__ == '__main__':
