@@ -50,6 +50,9 @@ NUM_HEADS = 2  # Attention heads per channel group.
 # never computed (photos preset: a training step 2x faster on CPU,
 # bench/train_throughput.py), and the scores' memory shrinks alike.
 QUERY_BLOCKS = 16
+# Blocks hold at least this many queries: below it the extra ops cost more
+# than they save (digits 8x8: one block, 2x faster than eight).
+MIN_BLOCK_QUERIES = 128
 
 
 def _key_size(filters):
@@ -192,7 +195,8 @@ class _CausalAttention(keras.layers.Layer):
     height, width = x.shape[1], x.shape[2]
     flat = _flat(x)
     keys, values = self.with_image(*self.keys_values(flat), _flat(images))
-    rows = -(-height // QUERY_BLOCKS)  # Image rows per block of queries.
+    rows = max(-(-height // QUERY_BLOCKS),  # Image rows per block.
+               -(-MIN_BLOCK_QUERIES // width))
     outputs = []
     for top in range(0, height, rows):
       start, end = top * width, min(top + rows, height) * width

@@ -130,7 +130,8 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
     test_util.randomize_weights(attention)
     with mock.patch.object(snail, 'QUERY_BLOCKS', 1):
       whole = attention(x, images).numpy()
-    with mock.patch.object(snail, 'QUERY_BLOCKS', blocks):
+    with mock.patch.object(snail, 'QUERY_BLOCKS', blocks), \
+        mock.patch.object(snail, 'MIN_BLOCK_QUERIES', 1):
       blocked = attention(x, images).numpy()
     flat = whole.reshape(2, 15, 12)
     self.assertAllEqual(flat[:, 0], np.zeros((2, 12)))  # Sees no pixel.
