@@ -47,7 +47,7 @@ ATTENTION_EVERY = 2  # Default residual units per attention layer.
 NUM_HEADS = 2  # Attention heads per channel group.
 # A full pass attends in at most this many blocks of query rows, each over
 # the keys up to its last row only: the causal half of the score matrix is
-# never computed (photos preset: a training step 2x faster on CPU,
+# never computed (photos preset: a PixelIQN training step 2x faster on CPU,
 # bench/train_throughput.py), and the scores' memory shrinks alike.
 QUERY_BLOCKS = 16
 # Blocks hold at least this many queries: below it the extra ops cost more
