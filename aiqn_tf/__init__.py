@@ -16,6 +16,8 @@ The public names below are loaded on first use, so importing one layer (e.g.
 
 import importlib
 
+__version__ = '0.3.0'
+
 _NAMES = {
     # Classes.
     'PixelIQN': 'aiqn_tf.models.pixel_iqn',

@@ -9,13 +9,13 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.runs import presets
 from aiqn_tf.training import trainer as training
-from binaries import _classifier_training
+from aiqn_tf.evaluation import classifier_training
 
 
 def digits_classifier(path):
   """The digits classifier at `path`, trained there first if missing."""
   if not os.path.isdir(path):
-    accuracy = _classifier_training.train_digits_classifier(path)
+    accuracy = classifier_training.train_digits_classifier(path)
     print(f'Trained the digits classifier: test accuracy {accuracy:.4f}')
   return classifiers.load('digits', path)
 
@@ -27,7 +27,7 @@ def classifier_for(data, path):
   spec = data.spec()
   if spec.name == 'digits' and spec.image_shape[0] == 8:
     return digits_classifier(path or classifiers.DEFAULT_DIGITS_PATH)
-  return classifiers.load('dataset', _classifier_training.ensure_classifier(
+  return classifiers.load('dataset', classifier_training.ensure_classifier(
       'dataset', None, spec))
 
 

@@ -33,7 +33,7 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.runs import run_dir
-from binaries import _classifier_training
+from aiqn_tf.evaluation import classifier_training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
@@ -96,7 +96,7 @@ def main(argv):
   else:
     path_flag = 'classifier_path'
     try:
-      path = _classifier_training.ensure_classifier(
+      path = classifier_training.ensure_classifier(
           FLAGS.classifier,
           FLAGS.classifier_path or FLAGS.digits_classifier_path,
           data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
@@ -158,6 +158,14 @@ def main(argv):
   print(json.dumps(results, sort_keys=True))
 
 
-if __name__ == '__main__':
+def run():
+  """The `aiqn-evaluate` console command (pyproject.toml)."""
+  # absl's --help prints the __main__ module's docstring: the console
+  # command's own wrapper has none.
+  sys.modules['__main__'].__doc__ = __doc__
   flags.mark_flag_as_required('model_dir')
   app.run(main)
+
+
+if __name__ == '__main__':
+  run()

@@ -11,6 +11,8 @@ see aiqn_tf/export.py. Try it without this project's code:
       --signature_def serving_default --inputs tau=tau.npy --outdir out/
 """
 
+import sys
+
 from absl import app
 from absl import flags
 
@@ -33,7 +35,15 @@ def main(argv):
         f'weights) to {FLAGS.export_dir}')
 
 
-if __name__ == '__main__':
+def run():
+  """The `aiqn-export` console command (pyproject.toml)."""
+  # absl's --help prints the __main__ module's docstring: the console
+  # command's own wrapper has none.
+  sys.modules['__main__'].__doc__ = __doc__
   flags.mark_flag_as_required('model_dir')
   flags.mark_flag_as_required('export_dir')
   app.run(main)
+
+
+if __name__ == '__main__':
+  run()

@@ -193,6 +193,14 @@ def _write(paths, samples, originals, noise, labels, codes, step, height):
     print(f'Wrote {path}')
 
 
-if __name__ == '__main__':
+def run():
+  """The `aiqn-sample` console command (pyproject.toml)."""
+  # absl's --help prints the __main__ module's docstring: the console
+  # command's own wrapper has none.
+  sys.modules['__main__'].__doc__ = __doc__
   flags.mark_flag_as_required('model_dir')
   app.run(main)
+
+
+if __name__ == '__main__':
+  run()

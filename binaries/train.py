@@ -37,7 +37,7 @@ from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
 from aiqn_tf.training import run_lock
-from binaries import _classifier_training
+from aiqn_tf.evaluation import classifier_training
 
 FLAGS = flags.FLAGS
 
@@ -261,7 +261,7 @@ def main(argv):
   evaluation = config.evaluation
   if evaluation.eval_every:  # The classifier now, not at the first evaluation.
     try:
-      path = _classifier_training.ensure_classifier(
+      path = classifier_training.ensure_classifier(
           evaluation.eval_classifier, evaluation.eval_classifier_path,
           config.data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
       classifiers.load(evaluation.eval_classifier, path)  # Fails early.
@@ -295,6 +295,14 @@ def main(argv):
           'http://localhost:6006)')
 
 
-if __name__ == '__main__':
+def run():
+  """The `aiqn-train` console command (pyproject.toml)."""
+  # absl's --help prints the __main__ module's docstring: the console
+  # command's own wrapper has none.
+  sys.modules['__main__'].__doc__ = __doc__
   flags.mark_flag_as_required('model_dir')
   app.run(main)
+
+
+if __name__ == '__main__':
+  run()

@@ -14,12 +14,14 @@ and train train it there themselves on first use for digits and mnist.
 Give --image_size and --channels as the model's run has them.
 """
 
+import sys
+
 from absl import app
 from absl import flags
 
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifiers
-from binaries import _classifier_training
+from aiqn_tf.evaluation import classifier_training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'digits', 'Dataset with labels: a bundled or '
@@ -48,7 +50,7 @@ def main(argv):
         raw_dir=FLAGS.raw_dir)
     output_dir = FLAGS.output_dir or classifiers.default_path(
         spec.name, spec.image_shape)
-    accuracy = _classifier_training.train_classifier(
+    accuracy = classifier_training.train_classifier(
         spec, output_dir, FLAGS.epochs, FLAGS.seed, FLAGS.data_dir,
         FLAGS.raw_dir)
   except (ValueError, datasets.DatasetNotPreparedError) as e:
@@ -58,5 +60,13 @@ def main(argv):
         f'images; saved to {output_dir}')
 
 
-if __name__ == '__main__':
+def run():
+  """The `aiqn-train-classifier` console command (pyproject.toml)."""
+  # absl's --help prints the __main__ module's docstring: the console
+  # command's own wrapper has none.
+  sys.modules['__main__'].__doc__ = __doc__
   app.run(main)
+
+
+if __name__ == '__main__':
+  run()

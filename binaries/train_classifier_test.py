@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.evaluation import classifiers
-from binaries import _classifier_training
+from aiqn_tf.evaluation import classifier_training
 
 
 class TrainClassifierTest(tf.test.TestCase):
@@ -15,7 +15,7 @@ class TrainClassifierTest(tf.test.TestCase):
   def test_digits_classifier_trains_and_exports(self):
     out_dir = tempfile.mkdtemp()
     self.addCleanup(shutil.rmtree, out_dir, ignore_errors=True)
-    accuracy = _classifier_training.train_digits_classifier(out_dir, epochs=3)
+    accuracy = classifier_training.train_digits_classifier(out_dir, epochs=3)
     self.assertGreater(accuracy, 0.8)  # Chance is 0.1.
     classifier = classifiers.load('digits', out_dir)
     out = classifier(np.zeros((5, 8, 8, 1), np.uint8))

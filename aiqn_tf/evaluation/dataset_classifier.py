@@ -3,7 +3,7 @@
 It stands in for the Inception network where the bundled data and users'
 labelled folders have no download (FID and Inception score, its penultimate
 layer playing pool_3), and it is the classifier of the Classification
-Accuracy Score (cas.py). binaries/_classifier_training.py trains and exports
+Accuracy Score (cas.py). classifier_training.py trains and exports
 it for a dataset.
 """
 

@@ -1,7 +1,7 @@
-"""Training a dataset's classifier (binaries/train_classifier.py, evaluate, train).
+"""Training a dataset's classifier, and training it on first use.
 
-Kept apart from the binaries' flags so that several binaries, tests and
-benchmarks can import it. The classifier is evaluation/dataset_classifier.py's
+Used by the train, evaluate and train_classifier binaries, the trainer and the
+benchmarks. The classifier is dataset_classifier.py's
 small CNN, exported as a SavedModel for FID and Inception score.
 """
 
