@@ -30,10 +30,10 @@ from absl import app
 from absl import flags
 
 from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.runs import run_dir
-from aiqn_tf.evaluation import classifier_training
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')

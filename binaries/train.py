@@ -1,4 +1,4 @@
-r"""Trains PixelIQN, the PixelCNN baseline, AIQN-VAE or a plain VAE.
+r"""Trains PixelIQN, PixelCNN, the PixelCNN++ head, AIQN-VAE or a plain VAE.
 
 Small run on the bundled digits (a few minutes on 2 CPU cores):
 
@@ -30,14 +30,15 @@ from absl import flags
 from absl import logging
 
 from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.models import registry
 from aiqn_tf.runs import config as config_lib
+from aiqn_tf.runs import config_flags
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
 from aiqn_tf.training import run_lock
-from aiqn_tf.evaluation import classifier_training
 
 FLAGS = flags.FLAGS
 
@@ -53,85 +54,17 @@ flags.DEFINE_string('model', 'pixel_iqn', 'Model kind: pixel_iqn, pixel_cnn, '
                     '--model_module.')
 flags.DEFINE_list('model_module', [], 'Python modules to import first: they '
                   'register more model kinds (models/registry.py).')
-flags.DEFINE_string('dataset', None, 'Dataset: a bundled one (digits, mnist, '
-                    'photos, faces), a tfds one (cifar10, imagenet32, celeba), '
-                    'or your own: folder:PATH (image files; sub-folders are '
-                    'classes), tfds:NAME[/CONFIG], array:FILE.npz|.npy.')
-flags.DEFINE_integer('channels', None, 'Convert images to 1 (grey) or 3 (RGB) '
-                     'channels (0: as stored).')
-flags.DEFINE_float('test_fraction', None, 'folder: / array: share of the '
-                   'images held out for the test split (by a hash of the '
-                   'file path or index).')
-flags.DEFINE_string('image_key', None, 'tfds: the image feature to read, '
-                    'when the dataset has several.')
-flags.DEFINE_string('label_key', None, 'tfds: the label feature, when '
-                    'ambiguous.')
-flags.DEFINE_string('test_split', None, 'tfds: the split to test on, when '
-                    'there is no "test" split.')
-flags.DEFINE_integer('image_size', None, 'Resize images to this square size '
-                     '(0: as stored; the VAE takes 8, 16, 32 or 64).')
 flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
 flags.DEFINE_string('raw_dir', None, 'Folder with the dataset\'s raw '
                     'downloads, to prepare a tfds dataset without network.')
 flags.DEFINE_bool('download', False, 'Let tfds download a missing dataset.')
-flags.DEFINE_integer('train_steps', None, 'Total optimizer steps.')
-flags.DEFINE_integer('batch_size', None, 'Global batch size (all replicas).')
-flags.DEFINE_enum('optimizer', None, list(config_lib.OPTIMIZERS), 'Optimizer.')
-flags.DEFINE_float('learning_rate', None, 'Learning rate.')
-flags.DEFINE_float('adam_beta1', None, 'Adam\'s beta_1.')
-flags.DEFINE_enum('lr_schedule', None, list(config_lib.LR_SCHEDULES),
-                  'constant, or the paper\'s piecewise PixelCNN schedule.')
-flags.DEFINE_float('kappa', None, 'Huber threshold of the quantile loss.')
-flags.DEFINE_enum('tau_embedding', None, ['linear', 'cosine'], 'PixelIQN: how tau enters the blocks: linear (the paper) or cosine (IQN).')
-flags.DEFINE_integer('num_mixtures', None, 'PixelCNN++: logistic '
-                     'components per sub-pixel.')
-flags.DEFINE_enum('backbone', None, ['gated', 'snail'], 'PixelIQN / '
-                  'PixelCNN / PixelCNN++: the Gated PixelCNN (the paper) or '
-                  'a PixelSNAIL-style one with causal attention.')
-flags.DEFINE_integer('num_layers', None, 'Gated layer blocks (snail: '
-                     'residual units).')
-flags.DEFINE_integer('attention_every', None, 'snail: residual units per '
-                     'causal attention layer.')
-flags.DEFINE_integer('filters', None, 'Feature planes per block.')
-flags.DEFINE_integer('kernel_size', None, 'Filter size (odd).')
-flags.DEFINE_integer('output_filters', None, 'Planes of the output path.')
-flags.DEFINE_bool('class_conditional', None, 'Condition on class labels.')
-flags.DEFINE_integer('latent_dim', None, 'VAE code size.')
-flags.DEFINE_integer('aiqn_layers', None, 'Hidden layers of the latent AIQN.')
-flags.DEFINE_integer('aiqn_units', None, 'Units per hidden layer of the '
-                     'latent AIQN.')
-flags.DEFINE_integer('head_units', None, 'Latent AIQN head units per latent '
-                     'dimension.')
-flags.DEFINE_float('kl_weight', None, 'Weight of the VAE\'s KL term '
-                   '(AIQN-VAE: 0.5, VAE: 1).')
-flags.DEFINE_float('prior_variance', None, 'Variance of the VAE\'s Gaussian '
-                   'prior, the latent variance (AIQN-VAE: 0.1, VAE: 1).')
-flags.DEFINE_float('ema_decay', None, 'Polyak averaging decay.')
-flags.DEFINE_integer('seed', None, 'Random seed.')
-flags.DEFINE_integer('checkpoint_every', None, 'Steps between checkpoints.')
-flags.DEFINE_integer('summary_every', None, 'Steps between summaries.')
-flags.DEFINE_integer('sample_every', None, 'Steps between sample grids '
-                     '(0: never).')
-flags.DEFINE_integer('num_samples', None, 'Images per sample grid.')
-flags.DEFINE_bool('skip_nonfinite', None, 'Skip a batch whose loss or '
-                  'gradient is NaN/Inf, counted in the log and TensorBoard as '
-                  'skipped_batches, instead of stopping.')
-flags.DEFINE_integer('eval_every', None, 'Steps between FID / Inception '
-                     'score evaluations with the averaged weights (0: never).')
-flags.DEFINE_integer('eval_num_samples', None, 'Samples per evaluation.')
-flags.DEFINE_enum('eval_classifier', None, list(config_lib.CLASSIFIERS),
-                  'Classifier for evaluations during training.')
-flags.DEFINE_string('eval_classifier_path', None, 'The classifier\'s '
-                    'SavedModel (inception: a local tfgan/eval/inception/1).')
 flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
                   'auto: mirrored over local GPUs, else one device.')
 flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
                      'devices (to run mirrored training on CPU).')
 
-# Settings that may change when a run is resumed; all others define the run.
-RESUMABLE = ('train_steps', 'checkpoint_every', 'summary_every',
-             'sample_every', 'num_samples', 'eval_every', 'eval_num_samples',
-             'eval_classifier', 'eval_classifier_path', 'skip_nonfinite')
+# One flag per configuration field, with the field's name and help.
+CONFIG_FLAGS = config_flags.define(FLAGS)
 
 
 def flag_message(message):
@@ -195,13 +128,14 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
     if model_name != config.model_name:
       values['model'] = config.model_name
       overrides['model'] = model_name
+    resumable = config.resumable_fields()
     for name, value in overrides.items():
-      if name not in RESUMABLE and name in values and values[name] != value:
+      if name not in resumable and name in values and values[name] != value:
         raise ValueError(
             f'{model_dir} holds a run with {name}={values[name]!r}, '
             f'not {value!r}; use a new --model_dir for a different run.')
     return config.replace(**{name: value for name, value in overrides.items()
-                             if name in RESUMABLE}).validate()
+                             if name in resumable}).validate()
   model_name = overrides.pop('model', 'pixel_iqn')
   registry.get(model_name)  # Unknown kinds fail here, listing the known.
   config = presets.preset(preset, model_name).replace(**overrides)
@@ -235,11 +169,7 @@ def _applicable(overrides, model_name):
 
 def _config_flags():
   """The config fields given explicitly on the command line (and 'model')."""
-  names = {'model'}
-  for model_name in registry.names():
-    names.update(config_lib.section_fields(model_name))
-  return {name: FLAGS[name].value for name in names
-          if name in FLAGS and FLAGS[name].present}
+  return config_flags.given(FLAGS, CONFIG_FLAGS + ['model'])
 
 
 def main(argv):

@@ -20,8 +20,8 @@ from absl import app
 from absl import flags
 
 from aiqn_tf.data import datasets
-from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import classifier_training
+from aiqn_tf.evaluation import classifiers
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'digits', 'Dataset with labels: a bundled or '

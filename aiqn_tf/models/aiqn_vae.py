@@ -15,6 +15,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import latent_aiqn
@@ -26,18 +27,26 @@ from aiqn_tf.models import vae as vae_lib
 LATENT_SAMPLERS = ('aiqn', 'prior')
 # Uniform noise is clipped to [EPS, 1 - EPS] before the Gaussian quantile.
 EPS = 1e-6
+_setting = config_fields.setting
 
 
 @dataclasses.dataclass
 class AIQNVAEConfig:
   """AIQN-VAE's model section: the paper's KL weight 0.5 and prior variance 0.1."""
-  latent_dim: int = 32
-  aiqn_layers: int = 3
-  aiqn_units: int = 512
-  head_units: int = 16
-  kl_weight: float = 0.5
-  prior_variance: float = 0.1
-  kappa: float = 0.002
+  latent_dim: int = _setting(32, 'VAE code size (the paper: 32).', minimum=2)
+  aiqn_layers: int = _setting(3, 'Hidden layers of the latent AIQN.',
+                              minimum=1)
+  aiqn_units: int = _setting(512, 'Units per hidden layer of the latent '
+                             'AIQN.', minimum=1)
+  head_units: int = _setting(16, 'Latent AIQN head units per latent '
+                             'dimension.', minimum=1)
+  kl_weight: float = _setting(0.5, 'Weight of the VAE\'s KL term (AIQN-VAE: '
+                              '0.5, VAE: 1).', minimum=0)
+  prior_variance: float = _setting(
+      0.1, 'Variance of the VAE\'s Gaussian prior, the latent variance '
+      '(AIQN-VAE: 0.1, VAE: 1).', above=0)
+  kappa: float = _setting(0.002, 'Huber threshold of the AIQN\'s quantile '
+                          'loss.', above=0)
 
 
 @registry.register('aiqn_vae')
@@ -244,9 +253,12 @@ class AIQNVAE(base.GenerativeModel):
 @dataclasses.dataclass
 class VAEConfig:
   """The plain VAE's model section: LynnHo's KL weight 1 and prior variance 1."""
-  latent_dim: int = 32
-  kl_weight: float = 1.0
-  prior_variance: float = 1.0
+  latent_dim: int = _setting(32, 'VAE code size (the paper: 32).', minimum=2)
+  kl_weight: float = _setting(1.0, 'Weight of the VAE\'s KL term (AIQN-VAE: '
+                              '0.5, VAE: 1).', minimum=0)
+  prior_variance: float = _setting(
+      1.0, 'Variance of the VAE\'s Gaussian prior, the latent variance '
+      '(AIQN-VAE: 0.1, VAE: 1).', above=0)
 
 
 @registry.register('vae')

@@ -84,6 +84,8 @@ class LatentAIQN(keras.Model):
     super().__init__(**kwargs)
     if latent_dim < 2:
       raise ValueError(f'latent_dim must be >= 2, got {latent_dim}.')
+    if head_units < 1:
+      raise ValueError(f'head_units must be >= 1, got {head_units}.')
     self.latent_dim = latent_dim
     self.architecture = dict(latent_dim=latent_dim,
                              hidden_units=tuple(hidden_units),

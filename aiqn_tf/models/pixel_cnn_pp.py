@@ -14,6 +14,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from aiqn_tf.core import config_fields
 from aiqn_tf.models import losses
 from aiqn_tf.models import pixel_cnn
 from aiqn_tf.models import pixel_model
@@ -23,7 +24,9 @@ from aiqn_tf.models import registry
 @dataclasses.dataclass
 class PixelCNNPPConfig(pixel_model.GatedPixelConfig):
   """The model section: the backbone and the mixture's size."""
-  num_mixtures: int = 10  # PixelCNN++'s CIFAR-10 model.
+  num_mixtures: int = config_fields.setting(
+      10, 'PixelCNN++: logistic components per sub-pixel (its CIFAR-10 '
+      'model: 10).', minimum=1)
 
 
 @registry.register('pixel_cnn_pp')

@@ -10,6 +10,7 @@ import dataclasses
 
 import tensorflow as tf
 
+from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import sampling
@@ -20,18 +21,28 @@ from aiqn_tf.models.gated_pixelcnn import GatedPixelCNN
 # PixelCNN keeps the name earlier checkpoints have).
 BACKBONES = {'gated': (GatedPixelCNN, 'gated_pixelcnn'),
              'snail': (snail.SnailPixelCNN, 'snail')}
+_setting = config_fields.setting
 
 
 @dataclasses.dataclass
 class GatedPixelConfig:
   """The model section of PixelIQN / PixelCNN (defaults: the paper's CIFAR-10)."""
-  num_layers: int = 15
-  filters: int = 128
-  kernel_size: int = 5
-  output_filters: int = 1024
-  class_conditional: bool = False
-  backbone: str = 'gated'  # Or 'snail' (PixelSNAIL-style, snail.py).
-  attention_every: int = snail.ATTENTION_EVERY  # snail: units per attention.
+  num_layers: int = _setting(15, 'Gated layer blocks (snail: residual units).',
+                            minimum=1)
+  filters: int = _setting(128, 'Feature planes per block.',
+                         note='at least the image channels')
+  kernel_size: int = _setting(5, 'Filter size.', note='odd, >= 3')
+  output_filters: int = _setting(1024, 'Planes of the output path.',
+                                note='at least the image channels')
+  class_conditional: bool = _setting(False, 'Condition on class labels.',
+                                    note='needs a dataset with labels')
+  backbone: str = _setting(
+      'gated', 'PixelIQN / PixelCNN / PixelCNN++: the Gated PixelCNN (the '
+      'paper) or a PixelSNAIL-style one with causal attention.',
+      choices=tuple(BACKBONES))
+  attention_every: int = _setting(
+      snail.ATTENTION_EVERY, 'snail: residual units per causal attention '
+      'layer.', minimum=1)
 
 
 class PixelModel(base.GenerativeModel):

@@ -17,6 +17,7 @@ import os
 
 from absl import logging
 
+from aiqn_tf.core import config_fields
 from aiqn_tf.data import datasets
 from aiqn_tf.models import registry
 
@@ -26,18 +27,7 @@ CLASSIFIERS = ('inception', 'dataset', 'digits', 'none')
 STRATEGIES = ('auto', 'mirrored', 'multi_worker', 'one_device')
 CONFIG_FILE = 'config.json'
 
-
-def _choice(name, value, allowed):
-  if value not in allowed:
-    raise ValueError(f'{name} must be one of {", ".join(allowed)}; got '
-                     f'{value!r}.')
-
-
-def _at_least(section, names, low):
-  for name in names:
-    if getattr(section, name) < low:
-      raise ValueError(f'{name} must be >= {low}, got '
-                       f'{getattr(section, name)}.')
+_setting = config_fields.setting
 
 
 @dataclasses.dataclass
@@ -49,27 +39,35 @@ class DataConfig:
   `resolve`, at the start of a run), kept in config.json so that later
   tools need neither the data's options nor a new scan of a folder.
   """
-  dataset: str = 'cifar10'
-  image_size: int = 0  # Images resized to this square size (0: as stored).
-  channels: int = 0  # 1 or 3 (0: as stored).
-  test_fraction: float = 0.1  # Folders and arrays: share held out, by hash.
-  image_key: str = ''  # tfds: the image feature, when there are several.
-  label_key: str = ''  # tfds: the label feature, when ambiguous.
-  test_split: str = ''  # tfds: the split serving as test, if not 'test'.
-  shuffle_buffer: int = 10_000
+  dataset: str = _setting(
+      'cifar10', 'Dataset: a bundled one (digits, mnist, photos, faces), a '
+      'tfds one (cifar10, imagenet32, celeba), or your own: folder:PATH '
+      '(image files; sub-folders are classes), tfds:NAME[/CONFIG], '
+      'array:FILE.npz|.npy.')
+  image_size: int = _setting(
+      0, 'Resize images to this square size (0: as stored; the VAE takes 8, '
+      '16, 32 or 64).', note='0 or >= 2')
+  channels: int = _setting(
+      0, 'Convert images to 1 (grey) or 3 (RGB) channels (0: as stored).',
+      choices=(0, 1, 3))
+  test_fraction: float = _setting(
+      0.1, 'folder: / array: share of the images held out for the test split '
+      '(by a hash of the file path or index).', minimum=0, below=1)
+  image_key: str = _setting(
+      '', 'tfds: the image feature to read, when the dataset has several.')
+  label_key: str = _setting('', 'tfds: the label feature, when ambiguous.')
+  test_split: str = _setting(
+      '', 'tfds: the split to test on, when there is no "test" split.')
+  shuffle_buffer: int = _setting(
+      10_000, 'Images in the shuffle buffer of the input pipeline.',
+      minimum=1, flag=False)
   resolved: dict = None
 
   def __post_init__(self):
+    config_fields.check(self)
     if self.image_size < 0 or self.image_size == 1:
       raise ValueError(f'image_size must be >= 2 (0: as stored), got '
                        f'{self.image_size}.')
-    if self.channels not in (0, 1, 3):
-      raise ValueError(f'channels must be 0 (as stored), 1 or 3, got '
-                       f'{self.channels}.')
-    if not 0 <= self.test_fraction < 1:
-      raise ValueError(f'test_fraction must be in [0, 1), got '
-                       f'{self.test_fraction}.')
-    _at_least(self, ('shuffle_buffer',), 1)
 
   def resolve(self, data_dir=None, download=False, raw_dir=None):
     """A copy with `resolved` set (datasets.resolve: checks the data now).
@@ -102,53 +100,61 @@ class DataConfig:
 @dataclasses.dataclass
 class OptimizerConfig:
   """The optimizer, its learning-rate schedule and the Polyak average."""
-  optimizer: str = 'adam'
-  learning_rate: float = 1e-4
-  adam_beta1: float = 0.9
-  lr_schedule: str = 'constant'
-  ema_decay: float = 0.9999
+  optimizer: str = _setting('adam', 'Optimizer.', choices=OPTIMIZERS)
+  learning_rate: float = _setting(1e-4, 'Learning rate.', above=0)
+  adam_beta1: float = _setting(0.9, 'Adam\'s beta_1.', above=0, below=1)
+  lr_schedule: str = _setting(
+      'constant', 'constant, or the paper\'s piecewise PixelCNN schedule '
+      '(1e-4, 3e-5 from 120K steps, 1e-5 from 180K).', choices=LR_SCHEDULES)
+  ema_decay: float = _setting(0.9999, 'Polyak averaging decay.', minimum=0,
+                             below=1)
 
   def __post_init__(self):
-    _choice('optimizer', self.optimizer, OPTIMIZERS)
-    _choice('lr_schedule', self.lr_schedule, LR_SCHEDULES)
-    if not self.learning_rate > 0:
-      raise ValueError(f'learning_rate must be > 0, got {self.learning_rate}.')
-    if not 0 < self.adam_beta1 < 1:
-      raise ValueError(f'adam_beta1 must be in (0, 1), got {self.adam_beta1}.')
-    if not 0 <= self.ema_decay < 1:
-      raise ValueError(f'ema_decay must be in [0, 1), got {self.ema_decay}.')
+    config_fields.check(self)
 
 
 @dataclasses.dataclass
 class LoopConfig:
   """How long, how big, and what the loop writes how often."""
-  train_steps: int = 300_000
-  batch_size: int = 32  # Global, over all replicas.
-  seed: int = 0
-  checkpoint_every: int = 1000
-  summary_every: int = 100
-  sample_every: int = 5000  # 0: never.
-  num_samples: int = 16  # Images in each TensorBoard sample grid.
-  skip_nonfinite: bool = False  # Skip NaN/Inf batches instead of stopping.
+  train_steps: int = _setting(300_000, 'Total optimizer steps.', minimum=1,
+                             resumable=True)
+  batch_size: int = _setting(32, 'Global batch size (all replicas).',
+                            minimum=1)
+  seed: int = _setting(0, 'Random seed.')
+  checkpoint_every: int = _setting(1000, 'Steps between checkpoints.',
+                                  minimum=1, resumable=True)
+  summary_every: int = _setting(100, 'Steps between summaries.', minimum=1,
+                               resumable=True)
+  sample_every: int = _setting(5000, 'Steps between sample grids (0: never).',
+                              minimum=0, resumable=True)
+  num_samples: int = _setting(16, 'Images per sample grid.', minimum=1,
+                             resumable=True)
+  skip_nonfinite: bool = _setting(
+      False, 'Skip a batch whose loss or gradient is NaN/Inf, counted in the '
+      'log and TensorBoard as skipped_batches, instead of stopping.',
+      resumable=True)
 
   def __post_init__(self):
-    _at_least(self, ('train_steps', 'batch_size', 'checkpoint_every',
-                     'summary_every', 'num_samples'), 1)
-    _at_least(self, ('sample_every',), 0)
+    config_fields.check(self)
 
 
 @dataclasses.dataclass
 class EvalConfig:
   """Evaluations during training (eval_every > 0), see evaluation/evaluate.py."""
-  eval_every: int = 0  # Steps between evaluations (0: never).
-  eval_num_samples: int = 1000
-  eval_classifier: str = 'inception'
-  eval_classifier_path: str = ''
+  eval_every: int = _setting(
+      0, 'Steps between FID / Inception score evaluations with the averaged '
+      'weights (0: never).', minimum=0, resumable=True)
+  eval_num_samples: int = _setting(1000, 'Samples per evaluation.', minimum=2,
+                                  resumable=True)
+  eval_classifier: str = _setting(
+      'inception', 'Classifier for evaluations during training.',
+      choices=CLASSIFIERS, resumable=True)
+  eval_classifier_path: str = _setting(
+      '', 'The classifier\'s SavedModel (inception: a local '
+      'tfgan/eval/inception/1).', resumable=True)
 
   def __post_init__(self):
-    _at_least(self, ('eval_every',), 0)
-    _choice('eval_classifier', self.eval_classifier, CLASSIFIERS)
-    _at_least(self, ('eval_num_samples',), 2)
+    config_fields.check(self)
 
 
 SECTIONS = {'data': DataConfig, 'optimizer': OptimizerConfig,
@@ -205,6 +211,13 @@ class Config:
     if not getattr(self.model, 'class_conditional', False):
       return None
     return self.data.spec().num_classes
+
+  def resumable_fields(self):
+    """The fields a resumed run may change (how long, how often it logs)."""
+    sections = [self.model] + [getattr(self, s) for s in SECTIONS]
+    return {field.name for section in sections
+            for field in config_fields.fields(section)
+            if config_fields.info(field)['resumable']}
 
   def replace(self, **fields):
     """A copy with fields (by name, from any section) replaced, checked."""

@@ -35,7 +35,7 @@ _PIXEL_CPU = ('Our CPU choice: trains in minutes on 2 cores; small Gated '
 _PAPER_CNN = {'optimizer': dict(optimizer='rmsprop', lr_schedule='paper')}
 _CPU_CNN = {'optimizer': dict(optimizer='rmsprop')}
 # IQN's cosine tau embedding where the quality study supports it (3 seeds,
-# bench/quality.py; README, "The quality study"): digits FID 10.95 against
+# bench/quality.py; docs/results/quality.md): digits FID 10.95 against
 # the paper's linear tau's 12.90, mnist 458 against 650. Not photos, where
 # linear tau did better (SWD 173 against 228, test loss 84.6 against 98.8).
 _CPU_IQN = {'model': dict(tau_embedding='cosine')}
@@ -93,7 +93,7 @@ PRESETS = {
             data=dict(dataset='digits', shuffle_buffer=2000),
             optimizer=dict(ema_decay=0.999),
             loop=dict(batch_size=64, checkpoint_every=500, summary_every=100),
-            evaluation=dict(eval_classifier='digits', eval_num_samples=300)),
+            evaluation=dict(eval_classifier='dataset', eval_num_samples=300)),
         models={
             **{name: dict(
                 model=dict(num_layers=5, filters=32, kernel_size=5,
