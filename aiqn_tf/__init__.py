@@ -1,6 +1,6 @@
 """aiqn_tf: Autoregressive Implicit Quantile Networks (Ostrovski et al., 2018) in Keras.
 
-The library is layered, one folder a layer (see README, "Layout"):
+The library is layered, one folder a layer (docs/concepts/models.md, "Layout"):
 
   core        image scaling and picture grids
   models      layers, the model protocol and registry, losses, sampler core

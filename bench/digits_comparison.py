@@ -5,7 +5,8 @@ preset; PixelIQN with Adam, PixelCNN with RMSProp, as in the paper), then
 evaluates the Polyak-averaged weights of each with the project's digits
 classifier (trained first if missing): FID of N samples against N training
 images, Inception score, and the floor (N held-out test images against the
-same training images). Prints a table.
+same training images). Prints a table and writes it to
+docs/results/digits_comparison.md.
 
   python -m bench.digits_comparison [--train_steps=4000] [--num_samples=300]
 """
@@ -16,6 +17,7 @@ from absl import flags
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
 from bench import _digits_runs
+from bench import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'runs/digits_comparison', 'Run directories.')
@@ -28,6 +30,9 @@ flags.DEFINE_string('dataset', None, 'Another dataset than digits (any '
                     'models; scored with its own classifier.')
 flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
                     'Digits classifier (trained here if missing).')
+flags.DEFINE_string('output', 'docs/results/digits_comparison', 'Writes '
+                    '<output>.md with the table and its provenance ("": '
+                    'print only).')
 
 
 def main(argv):
@@ -48,26 +53,28 @@ def main(argv):
     print(f'{model}: FID {results["fid"]:.3f}', flush=True)
 
   _, config, _, _ = rows[0]
-  print(f'\n{config.data.dataset} '
-        f'{"x".join(map(str, config.image_shape))}, '
-        f'{config.model.num_layers} blocks x {config.model.filters} planes, '
-        f'{config.model.output_filters} output planes, batch '
-        f'{config.loop.batch_size}, {config.loop.train_steps} steps, seed '
-        f'{FLAGS.seed}; '
-        f'{FLAGS.num_samples} samples vs {FLAGS.num_samples} training images, '
-        'the dataset\'s classifier.\n')
-  print('| model | optimizer | FID | Inception score (10 splits) | '
-        'training time |')
-  print('|---|---|---|---|---|')
-  for model, config, results, train_s in rows:
-    print(f'| {model} | {config.optimizer.optimizer} '
-          f'{config.optimizer.learning_rate:g} | '
-          f'{results["fid"]:.2f} | {results["inception_score"]:.2f} '
-          f'({results["inception_score_mean"]:.2f} +- '
-          f'{results["inception_score_std"]:.2f}) | {train_s / 60:.1f} min |')
-  results = rows[0][2]
-  print(f'| test images (floor) | - | {results["fid_floor"]:.2f} | '
-        f'{results["test_inception_score"]:.2f} | - |')
+  with report.recording(FLAGS.output, 'PixelIQN against PixelCNN on '
+                        'digits', markdown=True):
+    print(f'\n{config.data.dataset} '
+          f'{"x".join(map(str, config.image_shape))}, '
+          f'{config.model.num_layers} blocks x {config.model.filters} planes, '
+          f'{config.model.output_filters} output planes, batch '
+          f'{config.loop.batch_size}, {config.loop.train_steps} steps, seed '
+          f'{FLAGS.seed}; '
+          f'{FLAGS.num_samples} samples vs {FLAGS.num_samples} training '
+          'images, the dataset\'s classifier.\n')
+    print('| model | optimizer | FID | Inception score (10 splits) | '
+          'training time |')
+    print('|---|---|---|---|---|')
+    for model, config, results, train_s in rows:
+      print(f'| {model} | {config.optimizer.optimizer} '
+            f'{config.optimizer.learning_rate:g} | '
+            f'{results["fid"]:.2f} | {results["inception_score"]:.2f} '
+            f'({results["inception_score_mean"]:.2f} +- '
+            f'{results["inception_score_std"]:.2f}) | {train_s / 60:.1f} min |')
+    results = rows[0][2]
+    print(f'| test images (floor) | - | {results["fid_floor"]:.2f} | '
+          f'{results["test_inception_score"]:.2f} | - |')
 
 
 if __name__ == '__main__':

@@ -36,6 +36,7 @@ from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.runs import presets
 from bench import _digits_runs
+from bench import report as report_lib
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('datasets', ['digits', 'mnist', 'photos'],
@@ -60,7 +61,7 @@ flags.DEFINE_list('tfp', ['digits'], 'Datasets (of digits, mnist) on '
                   'which tfp.distributions.PixelCNN also trains, for as long '
                   'as PixelIQN; empty: none.')
 flags.DEFINE_string('work_dir', 'runs/quality', 'Run directories.')
-flags.DEFINE_string('output', 'docs/quality', 'Writes <output>.md and '
+flags.DEFINE_string('output', 'docs/results/quality', 'Writes <output>.md and '
                     '<output>_<dataset>.png.')
 
 # One factor of PixelIQN at a time: config overrides, or sampling truncation.
@@ -234,8 +235,10 @@ def main(argv):
                            f'{", ".join(ABLATIONS)}.')
   start = time.time()
   seeds = [int(s) for s in FLAGS.seeds]
-  report = ['# PixelIQN against PixelCNN on the bundled data\n',
-            f'`python -m bench.quality --datasets={",".join(FLAGS.datasets)} '
+  report = ['# PixelIQN against PixelCNN on the bundled data\n'
+            ] + report_lib.provenance() + [
+            'Settings in full: `python -m bench.quality '
+            f'--datasets={",".join(FLAGS.datasets)} '
             f'--models={",".join(FLAGS.models)} '
             f'--seeds={",".join(FLAGS.seeds)} --steps={",".join(FLAGS.steps)}'
             f' --num_samples={FLAGS.num_samples} --tfp={",".join(FLAGS.tfp)}'

@@ -53,6 +53,7 @@ from aiqn_tf.models import sampling
 from aiqn_tf.runs import presets
 from aiqn_tf.serving import export
 from aiqn_tf.testing import test_util
+from bench import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('paper_batches', ['1', '4', '16', '64'],
@@ -66,6 +67,9 @@ flags.DEFINE_integer('tfp_resnet', 3, 'TFP PixelCNN num_resnet.')
 flags.DEFINE_integer('tfp_hierarchies', 3, 'TFP PixelCNN num_hierarchies.')
 flags.DEFINE_integer('tfp_filters', 112, 'TFP PixelCNN num_filters.')
 flags.DEFINE_integer('tfp_mixtures', 5, 'TFP PixelCNN num_logistic_mix.')
+flags.DEFINE_string('output', 'docs/results/sampling', 'Writes <output>.md '
+                    'with what it prints and its provenance ("": print '
+                    'only).')
 flags.DEFINE_list('backbones', ['gated'], 'Backbones of the sweep and the '
                   'presets: gated, snail.')
 flags.DEFINE_integer('serving_batch', 64, 'Throughput batch through the '
@@ -242,31 +246,32 @@ def serving(model, batch):
 
 def main(argv):
   del argv
-  print(f'TensorFlow {tf.__version__}, TensorFlow Probability '
-        f'{tfp.__version__}, CPU ({os.cpu_count()} cores)\n')
-  per_image = {}
-  for backbone in FLAGS.backbones:
-    model, config = _model('cifar10', (32, 32, 3), backbone)
-    if backbone == 'gated':
-      paper, paper_config = model, config
-    for batch in map(int, FLAGS.paper_batches):
-      prefix = max(3, FLAGS.prefix * 4 // max(batch, 4))
-      per_image[backbone, batch] = run('paper', model, config, batch, prefix)
-    for name, shape, prefix in (('digits', (8, 8, 1), None),
-                                ('photos', (32, 32, 3), FLAGS.prefix)):
-      model, config = _model(name, shape, backbone)
-      run(f'{name} preset', model, config, config.loop.num_samples, prefix)
-  if (FLAGS.tfp_batch or FLAGS.serving_batch) and 'gated' not in FLAGS.backbones:
-    paper, paper_config = _model('cifar10', (32, 32, 3))
-  if FLAGS.tfp_batch:
-    batch = FLAGS.tfp_batch
-    if ('gated', batch) not in per_image:
-      per_image['gated', batch] = run(
-          'paper', paper, paper_config, batch,
-          max(3, FLAGS.prefix * 4 // max(batch, 4)))
-    tfp_peer(paper, batch, per_image['gated', batch])
-  if FLAGS.serving_batch:
-    serving(paper, FLAGS.serving_batch)
+  with report.recording(FLAGS.output, 'Sampling speed'):
+    print(f'TensorFlow {tf.__version__}, TensorFlow Probability '
+          f'{tfp.__version__}, CPU ({os.cpu_count()} cores)\n')
+    per_image = {}
+    for backbone in FLAGS.backbones:
+      model, config = _model('cifar10', (32, 32, 3), backbone)
+      if backbone == 'gated':
+        paper, paper_config = model, config
+      for batch in map(int, FLAGS.paper_batches):
+        prefix = max(3, FLAGS.prefix * 4 // max(batch, 4))
+        per_image[backbone, batch] = run('paper', model, config, batch, prefix)
+      for name, shape, prefix in (('digits', (8, 8, 1), None),
+                                  ('photos', (32, 32, 3), FLAGS.prefix)):
+        model, config = _model(name, shape, backbone)
+        run(f'{name} preset', model, config, config.loop.num_samples, prefix)
+    if (FLAGS.tfp_batch or FLAGS.serving_batch) and 'gated' not in FLAGS.backbones:
+      paper, paper_config = _model('cifar10', (32, 32, 3))
+    if FLAGS.tfp_batch:
+      batch = FLAGS.tfp_batch
+      if ('gated', batch) not in per_image:
+        per_image['gated', batch] = run(
+            'paper', paper, paper_config, batch,
+            max(3, FLAGS.prefix * 4 // max(batch, 4)))
+      tfp_peer(paper, batch, per_image['gated', batch])
+    if FLAGS.serving_batch:
+      serving(paper, FLAGS.serving_batch)
 
 
 if __name__ == '__main__':

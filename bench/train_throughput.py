@@ -23,6 +23,7 @@ from aiqn_tf.models import snail
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import optimizers
+from bench import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('batch_size', 8, 'Batch size of the full paper size.')
@@ -31,23 +32,12 @@ flags.DEFINE_list('sizes', ['digits', 'mnist', 'photos', 'paper'],
                   'Sizes to run: presets, and paper (the cifar10 preset).')
 flags.DEFINE_integer('matmul_size', 2048, 'Side of the square matmul.')
 flags.DEFINE_list('backbones', ['gated'], 'Backbones: gated, snail.')
+flags.DEFINE_string('output', 'docs/results/train_throughput', 'Writes '
+                    '<output>.md with what it prints and its provenance ("": '
+                    'print only).')
 flags.DEFINE_list('query_blocks', [str(snail.QUERY_BLOCKS)],
                   'snail: blocks of query rows of a full attention pass, '
                   'each timed (1: the whole score matrix at once).')
-
-
-def matmul_gflops(n, repeats=10):
-  """Best-of float32 [n,n] @ [n,n] GFLOP/s: the machine's dense ceiling."""
-  a = tf.random.normal((n, n))
-  b = tf.random.normal((n, n))
-  matmul = tf.function(lambda a, b: tf.reduce_sum(tf.matmul(a, b)))
-  matmul(a, b).numpy()
-  best = float('inf')
-  for _ in range(repeats):
-    start = time.perf_counter()
-    matmul(a, b).numpy()
-    best = min(best, time.perf_counter() - start)
-  return 2 * n**3 / best / 1e9
 
 
 def forward_flops(model, batch_size):
@@ -112,43 +102,45 @@ def time_train_step(config, steps):
 
 def main(argv):
   del argv
-  print(f'TensorFlow {tf.__version__}; {len(tf.config.list_physical_devices("CPU"))} '
-        f'CPU device(s), intra-op threads '
-        f'{tf.config.threading.get_intra_op_parallelism_threads() or "auto"}')
-  ceiling = matmul_gflops(FLAGS.matmul_size)
-  print(f'float32 matmul {FLAGS.matmul_size}^3: {ceiling:.1f} GFLOP/s (ceiling)\n')
-  header = (f'{"size":7} {"model":10} {"backbone":9} {"image":9} '
-            f'{"blocks":>6} {"planes":>6} '
-            f'{"out":>5} {"batch":>5} {"s/step":>8} {"img/s":>8} '
-            f'{"GFLOP/step":>10} {"GFLOP/s":>8} {"of ceiling":>10}')
-  print(header)
-  rows = {}
-  for size, config, query_blocks in configs():
-    snail.QUERY_BLOCKS = query_blocks or snail.QUERY_BLOCKS  # Read at tracing.
-    seconds, flops = time_train_step(config, FLAGS.steps)
-    gflops = 3 * flops / seconds / 1e9
-    backbone = config.model.backbone + (f'/{query_blocks}' if query_blocks
-                                        else '')
-    rows[size, config.model_name, backbone] = seconds
-    model, batch_size = config.model, config.loop.batch_size
-    print(f'{size:7} {config.model_name:10} {backbone:9} '
-          f'{"x".join(map(str, config.image_shape)):9} {model.num_layers:6d} '
-          f'{model.filters:6d} {model.output_filters:5d} '
-          f'{batch_size:5d} {seconds:8.3f} '
-          f'{batch_size / seconds:8.1f} {3 * flops / 1e9:10.1f} '
-          f'{gflops:8.1f} {gflops / ceiling:9.0%}', flush=True)
-  print()
-  for (size, model, backbone), seconds in rows.items():
-    if model == 'pixel_iqn' and (size, 'pixel_cnn', backbone) in rows:
-      print(f'{size} {backbone}: PixelIQN step time / PixelCNN step time = '
-            f'{seconds / rows[size, "pixel_cnn", backbone]:.2f}')
-    if backbone.startswith('snail/') and (size, model, 'snail/1') in rows and (
-        backbone != 'snail/1'):
-      print(f'{size} {model}: {backbone} step time / snail/1 step time = '
-            f'{seconds / rows[size, model, "snail/1"]:.2f}')
-    if backbone != 'gated' and (size, model, 'gated') in rows:
-      print(f'{size} {model}: {backbone} step time / gated step time = '
-            f'{seconds / rows[size, model, "gated"]:.2f}')
+  ceiling = report.matmul_gflops(FLAGS.matmul_size)
+  with report.recording(FLAGS.output, 'Training-step throughput',
+                        ceiling=ceiling):
+    print(f'TensorFlow {tf.__version__}; {len(tf.config.list_physical_devices("CPU"))} '
+          f'CPU device(s), intra-op threads '
+          f'{tf.config.threading.get_intra_op_parallelism_threads() or "auto"}')
+    print(f'float32 matmul {FLAGS.matmul_size}^3: {ceiling:.1f} GFLOP/s (ceiling)\n')
+    header = (f'{"size":7} {"model":10} {"backbone":9} {"image":9} '
+              f'{"blocks":>6} {"planes":>6} '
+              f'{"out":>5} {"batch":>5} {"s/step":>8} {"img/s":>8} '
+              f'{"GFLOP/step":>10} {"GFLOP/s":>8} {"of ceiling":>10}')
+    print(header)
+    rows = {}
+    for size, config, query_blocks in configs():
+      snail.QUERY_BLOCKS = query_blocks or snail.QUERY_BLOCKS  # Read at tracing.
+      seconds, flops = time_train_step(config, FLAGS.steps)
+      gflops = 3 * flops / seconds / 1e9
+      backbone = config.model.backbone + (f'/{query_blocks}' if query_blocks
+                                          else '')
+      rows[size, config.model_name, backbone] = seconds
+      model, batch_size = config.model, config.loop.batch_size
+      print(f'{size:7} {config.model_name:10} {backbone:9} '
+            f'{"x".join(map(str, config.image_shape)):9} {model.num_layers:6d} '
+            f'{model.filters:6d} {model.output_filters:5d} '
+            f'{batch_size:5d} {seconds:8.3f} '
+            f'{batch_size / seconds:8.1f} {3 * flops / 1e9:10.1f} '
+            f'{gflops:8.1f} {gflops / ceiling:9.0%}', flush=True)
+    print()
+    for (size, model, backbone), seconds in rows.items():
+      if model == 'pixel_iqn' and (size, 'pixel_cnn', backbone) in rows:
+        print(f'{size} {backbone}: PixelIQN step time / PixelCNN step time = '
+              f'{seconds / rows[size, "pixel_cnn", backbone]:.2f}')
+      if backbone.startswith('snail/') and (size, model, 'snail/1') in rows and (
+          backbone != 'snail/1'):
+        print(f'{size} {model}: {backbone} step time / snail/1 step time = '
+              f'{seconds / rows[size, model, "snail/1"]:.2f}')
+      if backbone != 'gated' and (size, model, 'gated') in rows:
+        print(f'{size} {model}: {backbone} step time / gated step time = '
+              f'{seconds / rows[size, model, "gated"]:.2f}')
 
 
 if __name__ == '__main__':

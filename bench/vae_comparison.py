@@ -13,19 +13,22 @@ between the two code sets, which also sees how the dimensions go together;
 these use the codes of half the training images as reference and as many
 samples, and the other half's codes as the floor (see
 evaluation.latent_distances).
-Prints a table and writes a picture of the three sample grids.
+Prints a table and writes it, with a picture of the three sample grids, to
+docs/results/vae_comparison.md.
 
   python -m bench.vae_comparison [--train_steps=10000] [--num_samples=300]
 """
 
+import os
 
 from absl import app
 from absl import flags
 
+from aiqn_tf.core import grids
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
-from aiqn_tf.core import grids
 from bench import _digits_runs
+from bench import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'runs/vae_comparison', 'Run directories.')
@@ -38,7 +41,10 @@ flags.DEFINE_string('dataset', None, 'Another dataset than digits (any '
                     'models; scored with its own classifier.')
 flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
                     'Digits classifier (trained here if missing).')
-flags.DEFINE_string('picture', 'docs/digits_vae_vs_aiqn_vae.png',
+flags.DEFINE_string('output', 'docs/results/vae_comparison', 'Writes '
+                    '<output>.md with the table, the picture and their '
+                    'provenance ("": print only).')
+flags.DEFINE_string('picture', 'docs/results/vae_comparison.png',
                     'Where to write the sample grids ("" for nowhere).')
 flags.DEFINE_integer('grid_samples', 64, 'Samples per grid in the picture.')
 
@@ -72,46 +78,50 @@ def main(argv):
                                                                 scale=4)
 
   config = rows[-1][1]
-  model, loop, optimizer = config.model, config.loop, config.optimizer
-  print(f'\n{config.data.dataset} '
-        f'{"x".join(map(str, config.image_shape))}, latent '
-        f'{model.latent_dim}, latent AIQN '
-        f'{model.aiqn_layers}x{model.aiqn_units}, batch '
-        f'{loop.batch_size}, Adam {optimizer.learning_rate:g} (beta_1 '
-        f'{optimizer.adam_beta1}), {loop.train_steps} steps, seed '
-        f'{FLAGS.seed}; {FLAGS.num_samples} samples vs {FLAGS.num_samples} '
-        'training images, digits classifier. Latent W1: mean per-dimension '
-        f'1-Wasserstein distance of {rows[-1][2]["latent_num_codes"]} '
-        'sampled codes to as many encoder codes of training images, over all '
-        'dimensions and over the active ones (mean posterior std below half '
-        'the prior\'s; vae / aiqn_vae: '
-        f'{rows[0][2]["latent_active_dims"]} / '
-        f'{rows[-1][2]["latent_active_dims"]} of {model.latent_dim}); '
-        'latent FD: their Frechet distance.\n')
-  print('| samples | KL weight, prior variance | FID | Inception score | '
-        'latent W1 | latent W1, active dims | latent FD | training time |')
-  print('|---|---|---|---|---|---|---|---|')
-  for name, config, results, train_s in rows:
-    latent = results['latent_sampler']
-    print(f'| {name} | {config.model.kl_weight:g}, '
-          f'{config.model.prior_variance:g} | '
-          f'{results["fid"]:.2f} | {results["inception_score"]:.2f} | '
-          f'{results["latent_w1_" + latent]:.4f} | '
-          f'{results["latent_w1_active_" + latent]:.4f} | '
-          f'{results["latent_fd_" + latent]:.4f} | {train_s / 60:.1f} min |')
-  results = rows[0][2]
-  print(f'| floor: test images; codes of other training images (vae / '
-        f'aiqn_vae) | - | {results["fid_floor"]:.2f} | '
-        f'{results["test_inception_score"]:.2f} | '
-        f'{results["latent_w1_floor"]:.4f} / '
-        f'{rows[-1][2]["latent_w1_floor"]:.4f} | '
-        f'{results["latent_w1_active_floor"]:.4f} / '
-        f'{rows[-1][2]["latent_w1_active_floor"]:.4f} | '
-        f'{results["latent_fd_floor"]:.4f} / '
-        f'{rows[-1][2]["latent_fd_floor"]:.4f} | - |')
-  if FLAGS.picture:
-    _digits_runs.side_by_side(FLAGS.picture, pictures)
-    print(f'\nWrote {FLAGS.picture}')
+  with report.recording(FLAGS.output, 'VAE prior samples against '
+                        'AIQN-VAE samples', markdown=True):
+    model, loop, optimizer = config.model, config.loop, config.optimizer
+    print(f'\n{config.data.dataset} '
+          f'{"x".join(map(str, config.image_shape))}, latent '
+          f'{model.latent_dim}, latent AIQN '
+          f'{model.aiqn_layers}x{model.aiqn_units}, batch '
+          f'{loop.batch_size}, Adam {optimizer.learning_rate:g} (beta_1 '
+          f'{optimizer.adam_beta1}), {loop.train_steps} steps, seed '
+          f'{FLAGS.seed}; {FLAGS.num_samples} samples vs {FLAGS.num_samples} '
+          'training images, digits classifier. Latent W1: mean per-dimension '
+          f'1-Wasserstein distance of {rows[-1][2]["latent_num_codes"]} '
+          'sampled codes to as many encoder codes of training images, over all '
+          'dimensions and over the active ones (mean posterior std below half '
+          'the prior\'s; vae / aiqn_vae: '
+          f'{rows[0][2]["latent_active_dims"]} / '
+          f'{rows[-1][2]["latent_active_dims"]} of {model.latent_dim}); '
+          'latent FD: their Frechet distance.\n')
+    print('| samples | KL weight, prior variance | FID | Inception score | '
+          'latent W1 | latent W1, active dims | latent FD | training time |')
+    print('|---|---|---|---|---|---|---|---|')
+    for name, config, results, train_s in rows:
+      latent = results['latent_sampler']
+      print(f'| {name} | {config.model.kl_weight:g}, '
+            f'{config.model.prior_variance:g} | '
+            f'{results["fid"]:.2f} | {results["inception_score"]:.2f} | '
+            f'{results["latent_w1_" + latent]:.4f} | '
+            f'{results["latent_w1_active_" + latent]:.4f} | '
+            f'{results["latent_fd_" + latent]:.4f} | {train_s / 60:.1f} min |')
+    results = rows[0][2]
+    print(f'| floor: test images; codes of other training images (vae / '
+          f'aiqn_vae) | - | {results["fid_floor"]:.2f} | '
+          f'{results["test_inception_score"]:.2f} | '
+          f'{results["latent_w1_floor"]:.4f} / '
+          f'{rows[-1][2]["latent_w1_floor"]:.4f} | '
+          f'{results["latent_w1_active_floor"]:.4f} / '
+          f'{rows[-1][2]["latent_w1_active_floor"]:.4f} | '
+          f'{results["latent_fd_floor"]:.4f} / '
+          f'{rows[-1][2]["latent_fd_floor"]:.4f} | - |')
+    if FLAGS.picture:
+      _digits_runs.side_by_side(FLAGS.picture, pictures)
+      where = os.path.relpath(FLAGS.picture, os.path.dirname(FLAGS.output) or
+                              '.')
+      print(f'\n![Samples: {", ".join(pictures)}]({where})')
 
 
 if __name__ == '__main__':

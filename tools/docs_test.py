@@ -1,0 +1,162 @@
+"""The docs are true to the code: their commands' flags exist, their links resolve.
+
+Reads README.md and every page under docs/. In every code block and inline
+code span, a command of one of our programs (`python -m binaries.NAME`,
+`python -m bench.NAME`, `aiqn-NAME`) may name only flags that program
+defines (absl's own included), and a flag quoted on its own (`--kappa`) must
+be defined by one of them or by a tool the docs name (TensorBoard, Bazel,
+saved_model_cli). Every relative link and picture must exist, and a link to
+a heading (`page.md#heading`) must find that heading.
+"""
+
+import concurrent.futures
+import functools
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+from absl.testing import absltest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGES = ['README.md'] + sorted(
+    os.path.relpath(p, ROOT)
+    for p in glob.glob(os.path.join(ROOT, 'docs', '**', '*.md'),
+                       recursive=True))
+CONSOLE = {'aiqn-train': 'binaries.train', 'aiqn-sample': 'binaries.sample',
+           'aiqn-evaluate': 'binaries.evaluate',
+           'aiqn-export': 'binaries.export',
+           'aiqn-train-classifier': 'binaries.train_classifier'}
+# Flags of the other tools the docs show (tensorboard, saved_model_cli, tfds,
+# bazel, pip).
+EXTERNAL_FLAGS = {'logdir', 'dir', 'tag_set', 'signature_def', 'inputs',
+                  'outdir', 'all', 'nocache_test_results',
+                  'cache_test_results', 'nosandbox_debug', 'strict'}
+_COMMAND = re.compile(
+    r'(?:python3? -m |/python -m )((?:binaries|bench|tools)\.\w+)|'
+    r'(?<![\w/-])(?:\.venv/bin/)?(aiqn-[a-z-]+)')
+_FLAG = re.compile(r'(?<![\w-])--([A-Za-z]\w*)')
+_LINK = re.compile(r'!?\[[^\]]*\]\(([^)\s]+)\)')
+
+# Prints every flag name a program defines, in a fresh interpreter.
+_DUMP = ('import importlib, json, sys\nfrom absl import flags\n'
+         'importlib.import_module(sys.argv[1])\n'
+         'print(json.dumps(sorted(flags.FLAGS)))')
+
+
+def code_spans(text):
+  """The code of a markdown text: block lines (continuations joined), spans."""
+  spans = []
+  blocks = re.split(r'^```.*$', text, flags=re.M)
+  for i, part in enumerate(blocks):
+    if i % 2:  # Inside a fenced block.
+      joined = re.sub(r'\\\n\s*', ' ', part)
+      spans += [line.split(' #')[0] for line in joined.splitlines()]
+    else:
+      spans += [s.replace('\n', ' ') for s in re.findall(r'`([^`]+)`', part)]
+  return spans
+
+
+def commands(span):
+  """(module, flag names) of each command of ours in a code span."""
+  found = []
+  matches = list(_COMMAND.finditer(span))
+  for i, match in enumerate(matches):
+    end = matches[i + 1].start() if i + 1 < len(matches) else len(span)
+    rest = re.split(r'&&|\|\||;|\|', span[match.end():end])[0]
+    module = match.group(1) or CONSOLE.get(match.group(2)) or match.group(2)
+    if module.split('.')[-1].isupper():
+      continue  # A placeholder: binaries.NAME.
+    found.append((module, _FLAG.findall(rest)))
+  return found
+
+
+@functools.lru_cache(maxsize=None)
+def program_flags(module):
+  """Every flag name `module` defines once imported; None if it fails."""
+  run = subprocess.run([sys.executable, '-c', _DUMP, module], cwd=ROOT,
+                       check=False, capture_output=True, text=True)
+  if run.returncode:
+    return None
+  return frozenset(json.loads(run.stdout.strip().splitlines()[-1]))
+
+
+def _slug(heading):
+  """GitHub's anchor of a heading."""
+  heading = re.sub(r'[^\w\- ]', '', heading.strip().lower())
+  return heading.replace(' ', '-')
+
+
+def _anchors(path):
+  with open(path) as f:
+    text = re.sub(r'^```.*?^```', '', f.read(), flags=re.M | re.S)
+  return {_slug(h) for h in re.findall(r'^#+\s+(.*)$', text, flags=re.M)}
+
+
+class DocsTest(absltest.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.texts = {}
+    for page in PAGES:
+      with open(os.path.join(ROOT, page)) as f:
+        cls.texts[page] = f.read()
+    cls.uses = [(page, module, names) for page, text in cls.texts.items()
+                for span in code_spans(text)
+                for module, names in commands(span)]
+    modules = sorted({module for _, module, _ in cls.uses})
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+      list(pool.map(program_flags, modules))
+
+  def test_pages_are_found(self):
+    self.assertIn('docs/README.md', PAGES)
+    self.assertGreater(len(self.uses), 20)
+
+  def test_commands_name_only_their_programs_flags(self):
+    for page, module, names in self.uses:
+      with self.subTest(page=page, program=module):
+        self.assertIn(module.split('.')[0], ('binaries', 'bench', 'tools'),
+                      f'{page}: unknown command {module}')
+        known = program_flags(module)
+        self.assertIsNotNone(known, f'{page}: {module} does not import')
+        for name in names:
+          if name.startswith('no') and name[2:] in known:
+            continue  # absl's --noflag for a bool.
+          self.assertTrue(name in known, f'{page}: {module} has no --{name}')
+
+  def test_quoted_flags_exist(self):
+    every = set(EXTERNAL_FLAGS)
+    for _, module, _ in self.uses:
+      every |= program_flags(module) or set()
+    for page, text in self.texts.items():
+      for span in code_spans(text):
+        if _COMMAND.search(span):
+          continue  # Checked against its own program above.
+        for name in _FLAG.findall(span):
+          with self.subTest(page=page, flag=name):
+            self.assertTrue(name in every or name[2:] in every,
+                            f'{page}: --{name} is no flag of ours')
+
+  def test_links_and_pictures_exist(self):
+    for page, text in self.texts.items():
+      text = re.sub(r'^```.*?^```', '', text, flags=re.M | re.S)
+      for target in _LINK.findall(text):
+        if re.match(r'[a-z]+:', target):
+          continue  # http:, https:, mailto:
+        path, _, anchor = target.partition('#')
+        full = os.path.normpath(os.path.join(
+            ROOT, os.path.dirname(page), path)) if path else os.path.join(
+                ROOT, page)
+        with self.subTest(page=page, link=target):
+          self.assertTrue(os.path.exists(full),
+                          f'{page}: {target} does not exist')
+          if anchor and full.endswith('.md'):
+            self.assertTrue(anchor in _anchors(full),
+                            f'{page}: no heading #{anchor} in {path or page}')
+
+
+if __name__ == '__main__':
+  absltest.main()
