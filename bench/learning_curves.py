@@ -55,6 +55,12 @@ def points(model_dir):
   return sorted(found, key=lambda p: p['step'])
 
 
+def finished(model_dir, train_steps):
+  """Whether a run has its evaluation point at train_steps (or later)."""
+  done = points(model_dir)
+  return bool(done) and done[-1]['step'] >= train_steps
+
+
 def train(model_dir, dataset, model, seed, train_steps, eval_every,
           num_samples):
   """Trains (or continues) one run through the train binary."""
@@ -74,9 +80,7 @@ def main(argv):
   runs = [(model, int(seed)) for seed in FLAGS.seeds for model in FLAGS.models]
   for model, seed in runs:
     model_dir = run_dir(FLAGS.work_dir, FLAGS.dataset, model, seed)
-    done = points(model_dir)
-    if not FLAGS.report_only and (
-        not done or done[-1]['step'] < FLAGS.train_steps):
+    if not FLAGS.report_only and not finished(model_dir, FLAGS.train_steps):
       train(model_dir, FLAGS.dataset, model, seed, FLAGS.train_steps,
             FLAGS.eval_every, FLAGS.num_samples)
     gathered = {f'{m}_seed{s}': points(run_dir(FLAGS.work_dir, FLAGS.dataset,

@@ -75,7 +75,7 @@ def configuration_page():
   sections = [(f'`{name}` section', cls)
               for name, cls in config_lib.SECTIONS.items()]
   sections += [(f'Model section of `{name}`', registry.get(name).Config)
-               for name in registry.names()]
+               for name in registry.builtin_names()]
   for title, cls in sections:
     lines += [f'## {title}', '', f'`{cls.__module__}.{cls.__name__}`: '
               + _cell((cls.__doc__ or '').strip().split('\n')[0]), '',

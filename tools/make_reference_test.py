@@ -26,7 +26,8 @@ def _outside(field):
 
 
 def _model_sections():
-  return [(name, registry.get(name).Config) for name in registry.names()]
+  return [(name, registry.get(name).Config)
+          for name in registry.builtin_names()]
 
 
 class MakeReferenceTest(parameterized.TestCase):

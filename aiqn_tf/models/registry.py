@@ -63,6 +63,13 @@ def names():
   return sorted(_REGISTRY)
 
 
+def builtin_names():
+  """The kinds this package registers itself, sorted (not --model_module's)."""
+  _load_builtin()
+  return sorted(name for name, cls in _REGISTRY.items()
+                if cls.__module__ in _BUILTIN_MODULES)
+
+
 def get(name):
   """The model class registered as `name`.
 

@@ -25,10 +25,12 @@ from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util
 
-# The loaders run in a fresh process whose sys.path cannot reach aiqn_tf (-I,
-# temp cwd), on the inputs of `_run_isolated`.
+# The loaders run in a fresh process (-I, temp cwd) on the inputs of
+# `_run_isolated`, with aiqn_tf made unimportable even where the package is
+# installed (None in sys.modules): loading must not need the project's code.
 _LOADER_START = r'''
 import sys
+sys.modules['aiqn_tf'] = None
 import numpy as np
 import tensorflow as tf
 try:
