@@ -14,9 +14,10 @@ docs/results/digits_comparison.md.
 from absl import app
 from absl import flags
 
-from aiqn_tf.evaluation import classifiers
+from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
-from bench import _digits_runs
+from bench import _preset_runs
 from bench import report
 
 FLAGS = flags.FLAGS
@@ -28,8 +29,9 @@ flags.DEFINE_integer('seed', 0, 'Seed of both runs and of sampling.')
 flags.DEFINE_string('dataset', None, 'Another dataset than digits (any '
                     'train --dataset, e.g. mnist), with the digits preset\'s '
                     'models; scored with its own classifier.')
-flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
-                    'Digits classifier (trained here if missing).')
+flags.DEFINE_string('classifier_path', '', 'The dataset\'s classifier '
+                    '(default: the user\'s cache, trained there on first '
+                    'use).')
 flags.DEFINE_string('output', 'docs/results/digits_comparison', 'Writes '
                     '<output>.md with the table and its provenance ("": '
                     'print only).')
@@ -39,14 +41,14 @@ def main(argv):
   del argv
   rows = []
   for model in ('pixel_iqn', 'pixel_cnn'):
-    config, trainer, train_s = _digits_runs.train_digits(
+    config, trainer, train_s = _preset_runs.train_digits(
         model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps,
         FLAGS.dataset)
-    classifier = _digits_runs.classifier_for(config.data,
-                                             FLAGS.classifier_path)
+    classifier = classifier_training.resolve(
+        'dataset', FLAGS.classifier_path, config.data.spec())[0]
     results = evaluation.evaluate_model(
         trainer.average_model, classifier, FLAGS.num_samples,
-        _digits_runs.split_loader(config.data), seed=FLAGS.seed)
+        datasets.split_loader(config.data.spec()), seed=FLAGS.seed)
     results['classifier'] = 'digits'
     evaluation.write_results(trainer.model_dir, trainer.step, results)
     rows.append((model, config, results, train_s))

@@ -16,7 +16,6 @@ completed over several sittings.
 training.
 """
 
-import glob
 import json
 import os
 import subprocess
@@ -24,6 +23,8 @@ import sys
 
 from absl import app
 from absl import flags
+
+from bench import _curves
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'digits', 'Bundled dataset (its preset).')
@@ -38,27 +39,6 @@ flags.DEFINE_string('work_dir', 'runs/curves', 'Run directories: '
 flags.DEFINE_string('output', None, 'Writes <output>.json with every point '
                     '(default: docs/results/curves_<dataset>).')
 flags.DEFINE_bool('report_only', False, 'Only gather the points so far.')
-
-
-def run_dir(work_dir, dataset, model, seed):
-  return os.path.join(work_dir, dataset, f'{model}_seed{seed}')
-
-
-def points(model_dir):
-  """Every evaluation point of a run: [{step, metric: value, ...}], by step."""
-  found = []
-  for path in sorted(glob.glob(os.path.join(model_dir, 'eval', 'step_*.json'))):
-    if path.endswith('_prior.json'):
-      continue
-    with open(path) as f:
-      found.append(json.load(f))
-  return sorted(found, key=lambda p: p['step'])
-
-
-def finished(model_dir, train_steps):
-  """Whether a run has its evaluation point at train_steps (or later)."""
-  done = points(model_dir)
-  return bool(done) and done[-1]['step'] >= train_steps
 
 
 def train(model_dir, dataset, model, seed, train_steps, eval_every,
@@ -79,12 +59,13 @@ def main(argv):
   output = FLAGS.output or f'docs/results/curves_{FLAGS.dataset}'
   runs = [(model, int(seed)) for seed in FLAGS.seeds for model in FLAGS.models]
   for model, seed in runs:
-    model_dir = run_dir(FLAGS.work_dir, FLAGS.dataset, model, seed)
-    if not FLAGS.report_only and not finished(model_dir, FLAGS.train_steps):
+    model_dir = _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, model, seed)
+    if not FLAGS.report_only and not _curves.finished(model_dir,
+                                                      FLAGS.train_steps):
       train(model_dir, FLAGS.dataset, model, seed, FLAGS.train_steps,
             FLAGS.eval_every, FLAGS.num_samples)
-    gathered = {f'{m}_seed{s}': points(run_dir(FLAGS.work_dir, FLAGS.dataset,
-                                               m, s)) for m, s in runs}
+    gathered = {f'{m}_seed{s}': _curves.points(_curves.run_dir(
+        FLAGS.work_dir, FLAGS.dataset, m, s)) for m, s in runs}
     os.makedirs(os.path.dirname(output) or '.', exist_ok=True)
     with open(output + '.json', 'w') as f:
       json.dump({'dataset': FLAGS.dataset, 'train_steps': FLAGS.train_steps,

@@ -32,10 +32,11 @@ import tensorflow as tf
 
 from aiqn_tf.core import grids
 from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.runs import presets
-from bench import _digits_runs
+from bench import _preset_runs
 from bench import report as report_lib
 
 FLAGS = flags.FLAGS
@@ -95,11 +96,12 @@ def _steps():
 
 
 def _evaluate(trainer, config, seed, truncation=1.0):
-  classifier = (_digits_runs.classifier_for(config.data, None)
+  spec = config.data.spec()
+  classifier = (classifier_training.resolve('dataset', None, spec)[0]
                 if config.data.dataset in CLASSIFIED else None)
   return evaluation.evaluate_model(
       trainer.average_model, classifier, FLAGS.num_samples,
-      _digits_runs.split_loader(config.data), seed=seed,
+      datasets.split_loader(config.data.spec()), seed=seed,
       truncation=truncation)
 
 
@@ -118,7 +120,7 @@ def _run(dataset, model, seed, name=None, **changes):
   if key not in _TRAINED:
     model_dir = os.path.join(FLAGS.work_dir, dataset,
                              f'{name or model}_seed{seed}')
-    _TRAINED[key] = _digits_runs.train_preset(
+    _TRAINED[key] = _preset_runs.train_preset(
         dataset, model, model_dir, seed, steps, **changes)
   config, trainer, train_s = _TRAINED[key]
   results = _evaluate(trainer, config, seed, truncation)
@@ -177,7 +179,7 @@ def _tfp_run(data, seed, seconds):
   results = dict(train_minutes=train_s / 60, train_steps=steps,
                  test_bits_per_dim=float(bits))
   if dataset in CLASSIFIED:
-    classifier = _digits_runs.classifier_for(data, None)
+    classifier = classifier_training.resolve('dataset', None, data.spec())[0]
     results.update(metrics.evaluate(classifier, samples, reference,
                                     test['images']))
   results.update(metrics.sliced_wasserstein(samples, reference,
@@ -292,7 +294,7 @@ def main(argv):
       if iqn in fid and cnn in fid:
         report.append(f'{iqn} / {cnn} FID: {fid[iqn] / fid[cnn]:.2f} (the '
                       'paper: 0.75 on CIFAR-10, 0.58 on ImageNet 32x32).\n')
-    _digits_runs.side_by_side(
+    _preset_runs.side_by_side(
         f'{FLAGS.output}_{dataset}.png',
         {name: grids.image_grid(images, scale=4 if dataset != 'photos'
                                 else 2)

@@ -49,6 +49,7 @@ import tensorflow_probability as tfp
 
 import aiqn_tf
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import noise as noise_lib
 from aiqn_tf.models import sampling
 from aiqn_tf.runs import presets
 from aiqn_tf.serving import export
@@ -116,7 +117,7 @@ def run(name, model, config, batch, prefix=None):
   """Times and compares one configuration; returns the XLA time per image."""
   image_shape = model.image_shape
   size = int(np.prod(image_shape))
-  noise = sampling.draw_noise((batch,) + image_shape, seed=0)
+  noise = noise_lib.draw_noise((batch,) + image_shape, seed=0)
   fast, fast_xla = _fast_functions(model)
   stop = size if prefix is None else prefix
   step_fn = lambda x, u: model.sample_values(model.backbone(x, u), u)
@@ -175,7 +176,7 @@ def tfp_peer(model, batch, ours_per_image):
       num_hierarchies=FLAGS.tfp_hierarchies, num_filters=FLAGS.tfp_filters,
       num_logistic_mix=FLAGS.tfp_mixtures, dropout_p=0.0)
   images = tf.random.uniform((batch,) + image_shape, 0, 255)
-  tau = sampling.draw_noise((batch,) + image_shape, seed=0)
+  tau = noise_lib.draw_noise((batch,) + image_shape, seed=0)
   peer_pass = tf.function(lambda x: peer.network(x, training=False))
   our_pass = tf.function(lambda x, u: model.backbone(x, u))
   pass_s = []

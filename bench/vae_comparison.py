@@ -25,9 +25,10 @@ from absl import app
 from absl import flags
 
 from aiqn_tf.core import grids
-from aiqn_tf.evaluation import classifiers
+from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
-from bench import _digits_runs
+from bench import _preset_runs
 from bench import report
 
 FLAGS = flags.FLAGS
@@ -39,8 +40,9 @@ flags.DEFINE_integer('seed', 0, 'Seed of both runs and of sampling.')
 flags.DEFINE_string('dataset', None, 'Another dataset than digits (any '
                     'train --dataset, e.g. mnist), with the digits preset\'s '
                     'models; scored with its own classifier.')
-flags.DEFINE_string('classifier_path', classifiers.DEFAULT_DIGITS_PATH,
-                    'Digits classifier (trained here if missing).')
+flags.DEFINE_string('classifier_path', '', 'The dataset\'s classifier '
+                    '(default: the user\'s cache, trained there on first '
+                    'use).')
 flags.DEFINE_string('output', 'docs/results/vae_comparison', 'Writes '
                     '<output>.md with the table, the picture and their '
                     'provenance ("": print only).')
@@ -54,15 +56,15 @@ def main(argv):
   rows, pictures = [], {}
   for model, latent_samplers in (('vae', ('prior',)),
                                  ('aiqn_vae', ('prior', 'aiqn'))):
-    config, trainer, train_s = _digits_runs.train_digits(
+    config, trainer, train_s = _preset_runs.train_digits(
         model, FLAGS.work_dir, FLAGS.seed, FLAGS.train_steps,
         FLAGS.dataset)
-    classifier = _digits_runs.classifier_for(config.data,
-                                             FLAGS.classifier_path)
+    classifier = classifier_training.resolve(
+        'dataset', FLAGS.classifier_path, config.data.spec())[0]
     for latent_sampler in latent_samplers:
       results = evaluation.evaluate_model(
           trainer.average_model, classifier, FLAGS.num_samples,
-          _digits_runs.split_loader(config.data), method=latent_sampler,
+          datasets.split_loader(config.data.spec()), method=latent_sampler,
           seed=FLAGS.seed)
       results['classifier'] = 'digits'
       evaluation.write_results(trainer.model_dir, trainer.step, results)
@@ -118,7 +120,7 @@ def main(argv):
           f'{results["latent_fd_floor"]:.4f} / '
           f'{rows[-1][2]["latent_fd_floor"]:.4f} | - |')
     if FLAGS.picture:
-      _digits_runs.side_by_side(FLAGS.picture, pictures)
+      _preset_runs.side_by_side(FLAGS.picture, pictures)
       where = os.path.relpath(FLAGS.picture, os.path.dirname(FLAGS.output) or
                               '.')
       print(f'\n![Samples: {", ".join(pictures)}]({where})')

@@ -33,7 +33,9 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import run_dir
+from aiqn_tf.training import distribute
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
@@ -70,6 +72,13 @@ flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: sample codes '
                     'same as --method.')
 flags.DEFINE_string('data_dir', None, 'tfds data directory.')
 flags.DEFINE_string('raw_dir', None, 'Raw downloads of a tfds dataset.')
+flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
+                  'Where to sample and run the classifier: auto (mirrored '
+                  'over local GPUs, else one device), mirrored, '
+                  'multi_worker, one_device. Each replica takes its slice of '
+                  'the same samples: the same figures.')
+flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
+                     'devices (to try mirrored evaluation on CPU).')
 
 
 def _progress(done, total):
@@ -81,8 +90,10 @@ def _progress(done, total):
 
 def main(argv):
   del argv
+  strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
   try:
-    config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
+    with strategy.scope():
+      config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
     method = model.check_method(FLAGS.latent_sampler or FLAGS.method)
   except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(str(e)) from e
@@ -95,23 +106,19 @@ def main(argv):
     path_flag, path = 'inception_path', FLAGS.inception_path
   else:
     path_flag = 'classifier_path'
-    try:
-      path = classifier_training.ensure_classifier(
-          FLAGS.classifier,
-          FLAGS.classifier_path or FLAGS.digits_classifier_path,
-          data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
-    except ValueError as e:
-      raise app.UsageError(str(e)) from e
+    path = FLAGS.classifier_path or FLAGS.digits_classifier_path
   try:
-    classifier = classifiers.load(FLAGS.classifier, path)
+    classifier, path = classifier_training.resolve(
+        FLAGS.classifier, path, data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
   except FileNotFoundError as e:
     raise app.UsageError(f'{e} (--{path_flag})') from e
-  load_split = lambda split, limit: datasets.as_arrays(
-      data.spec(), split, limit=limit, data_dir=FLAGS.data_dir,
-      raw_dir=FLAGS.raw_dir)
+  load_split = datasets.split_loader(data.spec(), data_dir=FLAGS.data_dir,
+                                     raw_dir=FLAGS.raw_dir)
   results = evaluation.evaluate_model(
       model, classifier, FLAGS.num_samples, load_split, FLAGS.batch_size,
-      method, FLAGS.seed, _progress, FLAGS.cas_per_class)
+      method, FLAGS.seed, _progress, FLAGS.cas_per_class, strategy=strategy)
   results['classifier'] = FLAGS.classifier
   accuracy = classifiers.info(path).get('test_accuracy') if path else None
   if accuracy is not None:
@@ -120,33 +127,7 @@ def main(argv):
   lines = [f'{config.model_name} on {data.dataset}, step {step}, '
            f'{results["num_samples"]} samples vs {results["num_train"]} '
            f'training images ({FLAGS.classifier} classifier):']
-  if 'fid' in results:
-    lines += [f'  FID {results["fid"]:.3f}  (floor: test images '
-              f'{results["fid_floor"]:.3f})',
-              f'  Inception score {results["inception_score"]:.3f}  (10 '
-              f'splits: {results["inception_score_mean"]:.3f} +- '
-              f'{results["inception_score_std"]:.3f}; test images '
-              f'{results["test_inception_score"]:.3f})']
-  if accuracy is not None:
-    lines.append(f'  classifier test accuracy {accuracy:.4f}')
-  if 'cas' in results:
-    lines.append(f'  Classification Accuracy Score {results["cas"]:.4f}  '
-                 f'(classifier trained on {results["cas_per_class"]} samples '
-                 'per class, scored on the test split; trained on as many '
-                 f'real images: {results["cas_ceiling"]:.4f})')
-  if 'swd' in results:
-    lines.append(f'  sliced Wasserstein distance x1e3 {results["swd"]:.3f}  '
-                 f'(floor: test images {results["swd_floor"]:.3f}; per '
-                 'level: ' + ', '.join(
-                     f'{k[4:]}x{k[4:]} {v:.3f}' for k, v in results.items()
-                     if k.startswith('swd_') and k[4:].isdigit()) + ')')
-  lines += [f'  held-out {name} {results["test_" + name]:.4f}  (training '
-            f'images {results["train_" + name]:.4f})'
-            for name in sorted(k[5:] for k in results
-                               if k.startswith('test_') and
-                               f'train_{k[5:]}' in results)]
-  lines += [f'  {name} {results[name]:.4f}' for name in sorted(results)
-            if name.startswith(('latent_w1_', 'latent_fd_'))]
+  lines += ['  ' + line for line in evaluation.describe(results)]
   if model.latent_methods:
     lines.append(
         f'  (latent_w1_*: per-dimension 1-Wasserstein distance of '

@@ -76,6 +76,19 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertTrue(os.path.exists(
         os.path.join(self.model_dir, 'eval', 'step_00000002.json')))
 
+  def test_two_replicas_give_one_devices_figures(self):
+    figures = []
+    for replicas in ((), ('--strategy=mirrored', '--cpu_replicas=2')):
+      code, output = test_util.run_binary(
+          'evaluate', f'--model_dir={self.model_dir}',
+          '--classifier=inception', f'--inception_path={STAND_IN}',
+          '--num_samples=15', '--batch_size=6', *replicas)
+      self.assertEqual(code, 0, output)
+      figures.append(_results(output))
+    one, two = figures
+    for key in ('fid', 'fid_floor', 'inception_score', 'swd', 'test_loss'):
+      self.assertAllClose(one[key], two[key], rtol=1e-4, msg=key)
+
   def test_without_classifier_swd_held_out_loss_and_cas(self):
     model_dir = os.path.join(self.root, 'cnn_classes')
     code, output = test_util.run_binary(

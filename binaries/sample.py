@@ -32,8 +32,11 @@ import tensorflow as tf
 from aiqn_tf.core import grids
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
-from aiqn_tf.models import sampling
+from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.models import noise as noise_lib
+from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import run_dir
+from aiqn_tf.training import distribute
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('model_dir', None, 'Training run directory.')
@@ -62,6 +65,12 @@ flags.DEFINE_string('raw_dir', None, 'Raw downloads (--inpaint, '
                     '--reconstruct).')
 flags.DEFINE_bool('xla', True, 'Compile the sampler with XLA (jit_compile): '
                   'the fast sampler is several times faster on CPU.')
+flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
+                  'Where to sample: auto (mirrored over local GPUs, else one '
+                  'device), mirrored, multi_worker, one_device. Each replica '
+                  'samples its slice of the same noise: the same images.')
+flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
+                     'devices (to try mirrored sampling on CPU).')
 flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid) '
                   'and/or .npz (arrays).')
 
@@ -102,8 +111,10 @@ def main(argv):
   for path in FLAGS.output:
     if not path.endswith(('.png', '.npz')):
       raise app.UsageError(f'--output {path!r}: use .png and/or .npz.')
+  strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
   try:
-    config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
+    with strategy.scope():
+      config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from e
   if FLAGS.inpaint and not model.can_inpaint:
@@ -133,32 +144,23 @@ def main(argv):
       labels = test_labels
     num_fixed = fixed_rows * width * channels
   try:
-    noise = sampling.draw_noise((num,) + tuple(model.noise_shape),
+    noise = noise_lib.draw_noise((num,) + tuple(model.noise_shape),
                                 FLAGS.seed, FLAGS.truncation).numpy()
   except ValueError as e:
     raise app.UsageError(str(e)) from e
-
-  @tf.function(jit_compile=FLAGS.xla)
-  def sample_batch(noise, labels, images):
-    return image_lib.to_uint8(model.sample(noise, method, labels, images,
-                                           num_fixed))
-
-  batches = []
   start_time = time.time()
-  for start in range(0, num, FLAGS.batch_size):
-    end = min(start + FLAGS.batch_size, num)
-    batch_labels = None if labels is None else tf.constant(labels[start:end])
-    images = None if originals is None else image_lib.to_float(
-        originals[start:end])
-    batches.append(sample_batch(noise[start:end], batch_labels,
-                                images).numpy())
+
+  def progress(done, total):
     elapsed = time.time() - start_time
-    left = elapsed / end * (num - end)
-    sys.stderr.write(f'\rsampled {end}/{num} images ({method}), '
-                     f'{elapsed:.0f}s elapsed, {left:.0f}s left ')
+    sys.stderr.write(f'\rsampled {done}/{total} images ({method}), '
+                     f'{elapsed:.0f}s elapsed, '
+                     f'{elapsed / done * (total - done):.0f}s left ')
     sys.stderr.flush()
+
+  samples = evaluation.sample_images(
+      model, noise, method, labels, originals, num_fixed, FLAGS.batch_size,
+      FLAGS.xla, progress, strategy)
   sys.stderr.write('\n')
-  samples = np.concatenate(batches)
   codes = (model.codes(noise, method).numpy()
            if method in model.latent_methods else None)
   _write(FLAGS.output, samples, originals, noise, labels, codes, step, height)

@@ -31,7 +31,6 @@ from absl import logging
 
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
-from aiqn_tf.evaluation import classifiers
 from aiqn_tf.models import registry
 from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import config_flags
@@ -191,18 +190,16 @@ def main(argv):
   evaluation = config.evaluation
   if evaluation.eval_every:  # The classifier now, not at the first evaluation.
     try:
-      path = classifier_training.ensure_classifier(
+      classifier_training.resolve(
           evaluation.eval_classifier, evaluation.eval_classifier_path,
           config.data.spec(), FLAGS.data_dir, FLAGS.raw_dir)
-      classifiers.load(evaluation.eval_classifier, path)  # Fails early.
     except (ValueError, FileNotFoundError) as e:
       raise app.UsageError(f'{e} (--eval_classifier_path)') from e
   from aiqn_tf.training import trainer as training  # pylint: disable=g-import-not-at-top
   try:
     trainer = training.Trainer(config, FLAGS.model_dir, strategy,
                                data_dir=FLAGS.data_dir,
-                               download=FLAGS.download, raw_dir=FLAGS.raw_dir,
-                               skip_nonfinite=config.loop.skip_nonfinite)
+                               download=FLAGS.download, raw_dir=FLAGS.raw_dir)
   except (datasets.DatasetNotPreparedError, run_lock.RunDirInUseError,
           run_dir.NoUsableCheckpointError) as e:
     raise app.UsageError(str(e)) from e

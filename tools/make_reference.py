@@ -37,8 +37,11 @@ from absl import flags
 module = importlib.import_module(sys.argv[1])
 rows = []
 for flag in flags.FLAGS.flags_by_module_dict().get(module.__name__, []):
+  default = flag.default
+  if isinstance(default, (list, tuple)):
+    default = ','.join(map(str, default))
   rows.append(dict(name=flag.name, type=flag.flag_type(),
-                   default=flag.default_as_str, help=flag.help,
+                   default=default, help=flag.help,
                    choices=list(getattr(flag.parser, 'enum_values', []) or [])))
 doc = (module.__doc__ or '').strip().split('\n\n')[0].replace('\n', ' ')
 print(json.dumps(dict(doc=doc, flags=rows)))
@@ -151,9 +154,9 @@ def flags_page(dumps=None):
     for flag in sorted(dump['flags'], key=lambda f: f['name']):
       kind = flag['type'] + (': ' + ', '.join(flag['choices'])
                              if flag['choices'] else '')
-      default = flag['default'] or ''
+      default = flag['default']
       lines.append(f'| `--{flag["name"]}` | {_cell(kind)} | '
-                   f'{"`" + _cell(default) + "`" if default else "-"} | '
+                   f'{"-" if default is None else _cell(_value(default))} | '
                    f'{_cell(flag["help"])} |')
     lines.append('')
   return _GENERATED + '\n'.join(lines)

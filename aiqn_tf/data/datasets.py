@@ -302,6 +302,20 @@ def as_arrays(name_or_spec, split, limit=None, **kwargs):
   return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
 
 
+def split_loader(name_or_spec, **kwargs):
+  """callable(split, limit) -> `as_arrays(name_or_spec, split, limit, ...)`.
+
+  What evaluations take to read held-out and training images (the trainer,
+  the evaluate binary and the benchmarks alike).
+
+  Args:
+    name_or_spec: as `load`.
+    **kwargs: passed to `load` (data_dir, raw_dir, ...).
+  """
+  return lambda split, limit=None: as_arrays(name_or_spec, split,
+                                             limit=limit, **kwargs)
+
+
 def input_pipeline(dataset, global_batch_size, shuffle_buffer, seed,
                    keep_labels):
   """The one training input pipeline: shuffle, repeat, batch, prefetch.

@@ -68,6 +68,33 @@ def train_digits_classifier(output_dir, epochs=30, seed=0):
   return train_classifier('digits', output_dir, epochs, seed)
 
 
+def resolve(kind, path, spec, data_dir=None, raw_dir=None):
+  """The classifier of an evaluation, loaded: the one place that resolves it.
+
+  The trainer (`--eval_every`), the train and evaluate binaries and the
+  benchmarks all call this, so they find (and on first use train) the same
+  classifier for the same run.
+
+  Args:
+    kind: 'inception', 'dataset' (or its first name 'digits') or 'none'.
+    path: the classifier's path; None or '' for the default (the dataset
+      classifier: the user's cache, see classifiers.default_path; inception
+      has none).
+    spec: the run's datasets.DatasetSpec.
+    data_dir, raw_dir: for tfds datasets.
+
+  Returns:
+    (classifier or None for 'none', its path or None).
+
+  Raises:
+    ValueError: an unknown kind, or a dataset classifier for data without
+      labels.
+    FileNotFoundError: no classifier at the path, saying how to get one.
+  """
+  path = ensure_classifier(kind, path, spec, data_dir, raw_dir)
+  return classifiers.load(kind, path), path
+
+
 def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   """The path of `kind`'s classifier for a run, trained first if need be.
 

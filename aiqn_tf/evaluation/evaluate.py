@@ -9,16 +9,69 @@ import tensorflow as tf
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.evaluation import cas
 from aiqn_tf.evaluation import metrics
-from aiqn_tf.models import sampling
+from aiqn_tf.evaluation import replicas as replicas_lib
+from aiqn_tf.models import noise as noise_lib
 
 EVAL_DIR = 'eval'
 # Training images whose codes the latent distances use (half as reference).
 LATENT_IMAGES = 10_000
 
 
+def sample_images(model, noise, method=None, labels=None, images=None,
+                  num_fixed=0, batch_size=64, jit_compile=True, progress=None,
+                  strategy=None):
+  """uint8 images [N, H, W, C] from noise: the one loop that draws samples.
+
+  The sample and evaluate binaries, the trainer's evaluations and the
+  benchmarks all sample through it. With a tf.distribute strategy of R
+  replicas each batch is cut into R slices of the same noise, each replica
+  samples its slice and the images are gathered: the same images as on one
+  device (each sample is a deterministic function of its own noise), R
+  times the throughput.
+
+  Args:
+    model: any model of the protocol (e.g. the Polyak average; built under
+      `strategy.scope()` when a strategy is given).
+    noise: float32 [N, *model.noise_shape] in [0, 1] (noise.draw_noise).
+    method: one of model.sample_methods (None: its default).
+    labels: int [N] or None (class-conditional models).
+    images: uint8 [N, H, W, C] or None: the prefix to complete (inpainting).
+    num_fixed: sub-pixels of `images` kept, in raster order.
+    batch_size: images per sampler call (over all replicas).
+    jit_compile: compile the sampler with XLA (several times faster on CPU).
+    progress: optional callable(done, total).
+    strategy: optional tf.distribute.Strategy.
+
+  Returns:
+    numpy uint8 [N, H, W, C].
+  """
+  replicas = (strategy or tf.distribute.get_strategy()).num_replicas_in_sync
+  batch_size = max(replicas, batch_size - batch_size % replicas)
+
+  @tf.function(reduce_retracing=True, jit_compile=jit_compile)
+  def sample_batch(noise, labels, images):
+    if images is not None:
+      images = image_lib.to_float(images)
+    return image_lib.to_uint8(model.sample(noise, method, labels, images,
+                                           num_fixed))
+
+  noise = np.asarray(noise, np.float32)
+  num = len(noise)
+  batches = []
+  for start in range(0, num, batch_size):
+    end = min(start + batch_size, num)
+    batches.append(replicas_lib.run_sliced(strategy, sample_batch, [
+        noise[start:end],
+        None if labels is None else np.asarray(labels[start:end], np.int32),
+        None if images is None else np.asarray(images[start:end])]))
+    if progress:
+      progress(end, num)
+  return np.concatenate(batches)
+
+
 def draw_samples(model, num_samples, batch_size=64, method=None, seed=0,
                  progress=None, jit_compile=True, labels=None,
-                 truncation=1.0):
+                 truncation=1.0, strategy=None):
   """uint8 samples [N, H, W, C] of any model (random labels if it has classes).
 
   Args:
@@ -30,33 +83,24 @@ def draw_samples(model, num_samples, batch_size=64, method=None, seed=0,
     jit_compile: compile the sampler with XLA (several times faster on CPU).
     labels: int [N], the classes of a class-conditional model's samples
       (default: uniformly random).
-    truncation: noise in [0.5 - a/2, 0.5 + a/2] (sampling.draw_noise).
+    truncation: noise in [0.5 - a/2, 0.5 + a/2] (noise.draw_noise).
+    strategy: optional tf.distribute.Strategy to sample on its replicas.
   """
-
-  @tf.function(reduce_retracing=True, jit_compile=jit_compile)
-  def sample_batch(noise, labels):
-    return image_lib.to_uint8(model.sample(noise, method, labels))
-
   if model.num_classes and labels is None:
     labels = np.random.default_rng(seed).integers(0, model.num_classes,
                                                   num_samples)
-  batches = []
-  for start, noise in _noise_batches(model, num_samples, batch_size, seed,
-                                     truncation):
-    size = len(noise)
-    batch_labels = (None if labels is None else
-                    tf.constant(labels[start:start + size], tf.int32))
-    batches.append(sample_batch(noise, batch_labels).numpy())
-    if progress:
-      progress(start + size, num_samples)
-  return np.concatenate(batches)
+  noise = np.concatenate([n.numpy() for _, n in _noise_batches(
+      model, num_samples, batch_size, seed, truncation)])
+  return sample_images(model, noise, method, labels, batch_size=batch_size,
+                       jit_compile=jit_compile, progress=progress,
+                       strategy=strategy)
 
 
 def _noise_batches(model, num_samples, batch_size, seed, truncation=1.0):
   """(start, noise [size, *noise_shape]) of each batch; a function of seed."""
   for start in range(0, num_samples, batch_size):
     size = min(batch_size, num_samples - start)
-    yield start, sampling.draw_noise((size,) + tuple(model.noise_shape),
+    yield start, noise_lib.draw_noise((size,) + tuple(model.noise_shape),
                                      [seed, start], truncation)
 
 
@@ -153,7 +197,7 @@ def held_out_loss(model, examples, batch_size=64, seed=0, prefix='test'):
 
 def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
                    method=None, seed=0, progress=None, cas_per_class=0,
-                   truncation=1.0):
+                   truncation=1.0, strategy=None):
   """Sample quality of `num_samples` samples, and the held-out loss.
 
   - FID and Inception score with a classifier (see metrics.evaluate): FID
@@ -180,19 +224,22 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
     batch_size, method, seed, progress: as `draw_samples`.
     cas_per_class: N, or 0 for no CAS.
     truncation: of the sampling noise (draw_samples).
+    strategy: optional tf.distribute.Strategy: samples and classifier
+      features are computed on its replicas, each on its slice of every
+      batch, and gathered (the figures equal one device's).
 
   Returns:
     dict of figures, plus 'method' (the sampler used).
   """
   method = model.check_method(method)
   samples = draw_samples(model, num_samples, batch_size, method, seed,
-                         progress, truncation=truncation)
+                         progress, truncation=truncation, strategy=strategy)
   train, test = (load_split(split, num_samples) for split in
                  ('train', 'test'))
   results = dict(num_samples=len(samples), num_train=len(train['images']))
   if classifier is not None:
     results.update(metrics.evaluate(classifier, samples, train['images'],
-                                    test['images']))
+                                    test['images'], strategy=strategy))
   if min(model.image_shape[:2]) >= 7:
     results.update(metrics.sliced_wasserstein(samples, train['images'],
                                               test['images'], seed))
@@ -203,7 +250,8 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
     results.update(held_out_loss(model, examples, batch_size, seed, prefix))
   if cas_per_class and model.num_classes:
     sample_fn = lambda labels: draw_samples(
-        model, len(labels), batch_size, method, seed + 1, labels=labels)
+        model, len(labels), batch_size, method, seed + 1, labels=labels,
+        strategy=strategy)
     results.update(cas.classification_accuracy_score(
         sample_fn, load_split('train', None), load_split('test', None),
         model.num_classes, cas_per_class, seed=seed))
@@ -216,26 +264,51 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
   return results
 
 
-def summary(results):
-  """The main figures of `evaluate_model`'s results, on one line."""
-  floor = lambda name, fmt: ('' if name not in results else
-                             f' (floor {results[name]:{fmt}})')
-  parts = []
+def describe(results):
+  """The figures of `evaluate_model`'s results, one line each, with floors.
+
+  The one formatter of results: the evaluate binary prints these lines, the
+  trainer and the benchmarks log them joined (`summary`).
+  """
+  floor = lambda name, fmt, what='test images': (
+      '' if name not in results else
+      f'  (floor: {what} {results[name]:{fmt}})')
+  lines = []
   if 'fid' in results:
-    parts.append(f'FID {results["fid"]:.3f}{floor("fid_floor", ".3f")}, '
-                 f'Inception score {results["inception_score"]:.3f}')
-  if 'swd' in results:
-    parts.append(f'sliced Wasserstein x1e3 {results["swd"]:.2f}'
-                 f'{floor("swd_floor", ".2f")}')
+    lines += [f'FID {results["fid"]:.3f}' + floor('fid_floor', '.3f'),
+              f'Inception score {results["inception_score"]:.3f}' + (
+                  f'  (10 splits: {results["inception_score_mean"]:.3f} +- '
+                  f'{results["inception_score_std"]:.3f}; test images '
+                  f'{results["test_inception_score"]:.3f})'
+                  if 'inception_score_mean' in results else '')]
+  if results.get('classifier_test_accuracy') is not None:
+    lines.append('classifier test accuracy '
+                 f'{results["classifier_test_accuracy"]:.4f}')
   if 'cas' in results:
-    parts.append(f'CAS {results["cas"]:.3f} (real images '
-                 f'{results["cas_ceiling"]:.3f})')
-  for name, label in (('loss', 'loss'), ('bits_per_dim', 'bits/dim')):
-    if f'test_{name}' in results:
-      parts.append(f'test {label} {results[f"test_{name}"]:.4f}' + (
-          f' (train {results[f"train_{name}"]:.4f})'
-          if f'train_{name}' in results else ''))
-  return ', '.join(parts)
+    lines.append(f'Classification Accuracy Score {results["cas"]:.4f}  '
+                 f'(classifier trained on {results["cas_per_class"]} samples '
+                 'per class, scored on the test split; trained on as many '
+                 f'real images: {results["cas_ceiling"]:.4f})')
+  if 'swd' in results:
+    levels = ', '.join(f'{k[4:]}x{k[4:]} {v:.3f}' for k, v in results.items()
+                       if k.startswith('swd_') and k[4:].isdigit())
+    lines.append(f'sliced Wasserstein distance x1e3 {results["swd"]:.3f}' + (
+        f'  (floor: test images {results["swd_floor"]:.3f}'
+        if 'swd_floor' in results else '  (') +
+                 (f'; per level: {levels})' if levels else ')'))
+  lines += [f'held-out {name} {results["test_" + name]:.4f}  (training '
+            f'images {results["train_" + name]:.4f})'
+            for name in sorted(k[5:] for k in results
+                               if k.startswith('test_') and
+                               f'train_{k[5:]}' in results)]
+  lines += [f'{name} {results[name]:.4f}' for name in sorted(results)
+            if name.startswith(('latent_w1_', 'latent_fd_'))]
+  return lines
+
+
+def summary(results):
+  """`describe`'s lines joined on one line, for logs."""
+  return '; '.join(describe(results))
 
 
 def write_results(model_dir, step, results, writer=None):

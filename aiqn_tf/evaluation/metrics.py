@@ -15,24 +15,30 @@ images' Laplacian pyramids, through TF-GAN's `sliced_wasserstein_distance`.
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.evaluation import replicas
 from aiqn_tf.evaluation import tfgan_compat
 
 
-def classifier_outputs(classifier, images, batch_size=100):
+def classifier_outputs(classifier, images, batch_size=100, strategy=None):
   """Runs `classifier` over uint8 images in batches.
 
   Args:
     classifier: callable uint8 [n, H, W, C] -> {"pool_3": [n, D],
       "logits": [n, K]} (see `classifiers`).
     images: uint8 [N, H, W, C].
-    batch_size: images per call.
+    batch_size: images per call (over all replicas).
+    strategy: optional tf.distribute.Strategy: each replica runs the
+      classifier on its slice of every batch and the outputs are gathered.
 
   Returns:
     (activations float64 [N, D], logits float64 [N, K]).
   """
   activations, logits = [], []
+  call = lambda x: {k: v for k, v in classifier(x).items()
+                    if k in ('pool_3', 'logits')}
   for start in range(0, len(images), batch_size):
-    out = classifier(images[start:start + batch_size])
+    out = replicas.run_sliced(strategy, call,
+                              [np.asarray(images[start:start + batch_size])])
     activations.append(np.asarray(out['pool_3'], np.float64))
     logits.append(np.asarray(out['logits'], np.float64))
   return np.concatenate(activations), np.concatenate(logits)
@@ -82,7 +88,7 @@ def latent_wasserstein(codes, reference):
 
 
 def evaluate(classifier, samples, train_images, test_images=None,
-             batch_size=100):
+             batch_size=100, strategy=None):
   """FID and Inception score of model samples, and the FID floor.
 
   Args:
@@ -97,17 +103,17 @@ def evaluate(classifier, samples, train_images, test_images=None,
     inception_score_std, num_samples, num_train, and fid_floor,
     test_inception_score when test_images is given.
   """
-  sample_act, sample_logits = classifier_outputs(classifier, samples,
-                                                 batch_size)
-  train_act, _ = classifier_outputs(classifier, train_images, batch_size)
+  outputs = lambda images: classifier_outputs(classifier, images, batch_size,
+                                              strategy)
+  sample_act, sample_logits = outputs(samples)
+  train_act, _ = outputs(train_images)
   score, mean, std = inception_score(sample_logits)
   results = dict(fid=frechet_distance(sample_act, train_act),
                  inception_score=score, inception_score_mean=mean,
                  inception_score_std=std, num_samples=len(samples),
                  num_train=len(train_images))
   if test_images is not None:
-    test_act, test_logits = classifier_outputs(classifier, test_images,
-                                               batch_size)
+    test_act, test_logits = outputs(test_images)
     results['fid_floor'] = frechet_distance(test_act, train_act)
     results['test_inception_score'] = inception_score(test_logits)[0]
   return results

@@ -22,27 +22,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.models import backbone
 from aiqn_tf.models import masks
-from aiqn_tf.models import sampling
+from aiqn_tf.models import slicing
 from aiqn_tf.models.masked_conv import MaskedConv2D
 
-_serializable = keras.saving.register_keras_serializable(package='aiqn_tf')
-TAU_EMBEDDINGS = ('linear', 'cosine')
-TAU_COSINES = 8  # Cosine features per sub-pixel (IQN uses 64 per scalar tau).
 
-
-def gate(x):
-  """tanh(first half) * sigmoid(second half) along the last axis."""
-  f, g = tf.split(x, 2, axis=-1)
-  return tf.tanh(f) * tf.sigmoid(g)
-
-
-def shift_down(x):
-  """Shifts [B, H, W, C] down one row (zeros in the top row): rows strictly above."""
-  return sampling.pad_top(x, 1)[:, :-1]
-
-
-@_serializable
+@backbone.serializable
 class GatedBlock(keras.layers.Layer):
   """One gated layer block: a vertical and a horizontal stack with their conditioning.
 
@@ -96,7 +82,7 @@ class GatedBlock(keras.layers.Layer):
     """
     pre = self.v_conv(v, padding=padding)
     pre = self._condition(pre, tau, labels, self.v_tau, self.v_label)
-    return pre, gate(pre)
+    return pre, backbone.gate(pre)
 
   def horizontal(self, h, v_above, tau=None, labels=None):
     """Horizontal stack.
@@ -114,7 +100,7 @@ class GatedBlock(keras.layers.Layer):
     """
     pre = self.h_conv(h) + self.link(v_above)
     pre = self._condition(pre, tau, labels, self.h_tau, self.h_label)
-    gated = gate(pre)
+    gated = backbone.gate(pre)
     out = None
     if self.residual is not None:
       out = self.residual(gated)
@@ -186,7 +172,7 @@ class GatedBlock(keras.layers.Layer):
        contribution [B, S_g]): the features of groups <= g.
     """
     inputs = [earlier, current, v_above] + ([] if tau is None else [tau])
-    gated = gate(tf.matmul(tf.concat(inputs, 1), weights['w_in']) +
+    gated = backbone.gate(tf.matmul(tf.concat(inputs, 1), weights['w_in']) +
                  weights['b_in'])
     out = tf.matmul(gated, weights['w_out']) + weights['b_out']
     if self.residual is None:
@@ -207,125 +193,15 @@ class GatedBlock(keras.layers.Layer):
   def call(self, v, h, tau=None, labels=None):
     """Returns (v_out [B,H,W,F], h_out [B,H,W,F] or None, skip [B,H,W,output_filters])."""
     v_pre, v_out = self.vertical(v, tau, labels)
-    h_out, skip = self.horizontal(h, shift_down(v_pre), tau, labels)
+    h_out, skip = self.horizontal(h, backbone.shift_down(v_pre), tau, labels)
     return v_out, h_out, skip
 
   def get_config(self):
     return dict(super().get_config(), **self.arguments)
 
 
-class PixelBackbone(keras.layers.Layer):
-  """What every pixel backbone shares: its inputs, tau's features, config.
-
-  A backbone maps images [B, H, W, C] in [-1, 1] (tau [B, H, W, C] in [0, 1]
-  when use_tau, labels [B] when class-conditional) to [B, H, W, out_channels]
-  where output [b, i, j, o] depends only on images at sub-pixels before
-  (i, j, c(o)) in raster order with R < G < B, and on tau at sub-pixels up
-  to and including (i, j, c(o)), where c(o) = o // (out_channels / C) is the
-  output's channel; and it implements the sampler core's cache protocol
-  (sampling.cached).
-
-  Args:
-    image_shape: (H, W, C) with C in {1, 3}.
-    out_channels: int, output planes, a multiple of C (C for PixelIQN, 256 C
-      for PixelCNN logits, channel-major).
-    num_layers, filters, kernel_size, output_filters: the architecture (the
-      Gated PixelCNN of the paper: 15, 128, 5, 1024).
-    num_classes: int or None.
-    use_tau: bool.
-    tau_embedding: 'linear' (the paper: 2 tau - 1) or 'cosine' (IQN's
-      cos(pi k tau), k = 1..TAU_COSINES), see `tau_features`.
-  """
-
-  def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
-               kernel_size=5, output_filters=1024, num_classes=None,
-               use_tau=True, tau_embedding='linear', **kwargs):
-    super().__init__(**kwargs)
-    if tau_embedding not in TAU_EMBEDDINGS:
-      raise ValueError(f'tau_embedding must be one of {TAU_EMBEDDINGS}, got '
-                       f'{tau_embedding!r}.')
-    self.tau_embedding = tau_embedding
-    self.image_shape = validate_architecture(
-        image_shape, num_layers, filters, kernel_size, output_filters,
-        num_classes)
-    self.arguments = dict(
-        image_shape=self.image_shape, out_channels=out_channels,
-        num_layers=num_layers, filters=filters, kernel_size=kernel_size,
-        output_filters=output_filters, num_classes=num_classes,
-        use_tau=use_tau, tau_embedding=tau_embedding)
-    self.kernel_size = kernel_size
-    self.num_classes = num_classes
-    self.use_tau = use_tau
-    self.build_layers(self.image_shape[-1], out_channels, num_layers, filters,
-                      kernel_size, output_filters)
-
-  def build_layers(self, channels, out_channels, num_layers, filters,
-                   kernel_size, output_filters):
-    """Creates the subclass's layers (num_classes, use_tau are set)."""
-    raise NotImplementedError
-
-  def _output_layers(self, channels, out_channels, output_filters):
-    """The output path's two masked 1x1 convolutions (mask B)."""
-    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
-                                   num_groups=channels, name='out_hidden')
-    self.out_final = MaskedConv2D(out_channels, mask_type='B',
-                                  num_groups=channels, name='out_final')
-
-  def unpack(self, inputs):
-    """Checks a model's input dict; returns (images, tau or None, labels or None).
-
-    Raises:
-      ValueError: on a missing or unexpected key or a wrong shape.
-    """
-    if not isinstance(inputs, dict):
-      raise ValueError('Expected a dict with keys ' + self._expected_keys() +
-                       f', got {type(inputs).__name__}.')
-    missing = [k for k in self._keys() if k not in inputs]
-    extra = [k for k in inputs if k not in self._keys()]
-    if missing or extra:
-      raise ValueError(f'Expected keys {self._expected_keys()}; missing '
-                       f'{missing}, unexpected {extra}.')
-    for key in ('images', 'tau'):
-      if key in inputs:
-        shape = tuple(inputs[key].shape)
-        if len(shape) != 4 or shape[1:] != self.image_shape:
-          raise ValueError(f'"{key}" must have shape [batch, '
-                           f'{", ".join(map(str, self.image_shape))}], got '
-                           f'{list(shape)}.')
-    if self.num_classes and len(inputs['labels'].shape) != 1:
-      raise ValueError('"labels" must have shape [batch] (int class ids), got '
-                       f'{list(inputs["labels"].shape)}.')
-    return (tf.cast(inputs['images'], tf.float32),
-            tf.cast(inputs['tau'], tf.float32) if self.use_tau else None,
-            inputs['labels'] if self.num_classes else None)
-
-  def _keys(self):
-    return (['images'] + (['tau'] if self.use_tau else []) +
-            (['labels'] if self.num_classes else []))
-
-  def _expected_keys(self):
-    return ', '.join(f'"{k}"' for k in self._keys())
-
-  def tau_features(self, tau):
-    """What the blocks' tau convolutions see: [B, H, W, C] -> [..., C * T].
-
-    'linear': 2 tau - 1 (T = 1). 'cosine': cos(pi k tau) for k = 1..T
-    (T = TAU_COSINES), channel-major (channel c's features are consecutive,
-    so the channel masks group them with c).
-    """
-    if self.tau_embedding == 'linear':
-      return 2.0 * tau - 1.0
-    k = tf.range(1, TAU_COSINES + 1, dtype=tau.dtype)
-    features = tf.cos(np.pi * tau[..., None] * k)
-    return tf.reshape(features, tf.concat(
-        [tf.shape(tau)[:-1], [tau.shape[-1] * TAU_COSINES]], 0))
-
-  def get_config(self):
-    return dict(super().get_config(), **self.arguments)
-
-
-@_serializable
-class GatedPixelCNN(PixelBackbone):
+@backbone.serializable
+class GatedPixelCNN(backbone.PixelBackbone):
   """Stack of gated blocks and the masked output path (see PixelBackbone)."""
 
   def build_layers(self, channels, out_channels, num_layers, filters,
@@ -341,7 +217,7 @@ class GatedPixelCNN(PixelBackbone):
     # SavedModel export): name each block as an attribute too.
     for i, block in enumerate(self.blocks):
       setattr(self, f'block_{i}', block)
-    self._output_layers(channels, out_channels, output_filters)
+    self.output_layers(channels, out_channels, output_filters)
 
   def call(self, images, tau=None, labels=None):
     """images [B,H,W,C] in [-1,1], tau [B,H,W,C] in [0,1] -> [B,H,W,out_channels]."""
@@ -395,12 +271,12 @@ class GatedPixelCNN(PixelBackbone):
     v_rows, v_pre, h_rows = [], [], []
     v = images
     for block in self.blocks:
-      v_rows.append(sampling.take(sampling.pad_top(v, n + 1), 1, first_row,
+      v_rows.append(slicing.take(slicing.pad_top(v, n + 1), 1, first_row,
                                   n + 1))
       if block is not self.blocks[0]:
-        h_rows.append(_pad_left(tf.zeros_like(v[:, :1]), n))
+        h_rows.append(slicing.pad_left(tf.zeros_like(v[:, :1]), n))
       pre, v = block.vertical(v, tau, labels)
-      v_pre.append(sampling.take(sampling.pad_top(pre, 1), 1, first_row))
+      v_pre.append(slicing.take(slicing.pad_top(pre, 1), 1, first_row))
     weights = [([block.step_weights(g, labels) for block in self.blocks],
                 self._output_weights(g))
                for g in range(self.image_shape[-1])]
@@ -435,11 +311,11 @@ class GatedPixelCNN(PixelBackbone):
     v_rows, v_pre, h_rows = cache
     tau, labels, _ = context
     n = self.kernel_size // 2
-    tau_row = None if tau is None else sampling.take(tau, 1, i)
+    tau_row = None if tau is None else slicing.take(tau, 1, i)
     h, new_rows = x_row, []
     for l, block in enumerate(self.blocks[:-1]):
       h, _ = block.horizontal(h, v_pre[l], tau_row, labels)
-      new_rows.append(tf.ensure_shape(_pad_left(h, n), h_rows[l].shape))
+      new_rows.append(tf.ensure_shape(slicing.pad_left(h, n), h_rows[l].shape))
     return v_rows, v_pre, new_rows
 
   def sampling_pixel(self, cache, context, x_row, i, j, c):
@@ -465,14 +341,14 @@ class GatedPixelCNN(PixelBackbone):
     n = self.kernel_size // 2
     batch = tf.shape(x_row)[0]
     flat = lambda x: tf.reshape(x, [batch, x.shape[2] * x.shape[3]])
-    pixel = lambda x: flat(sampling.take(x, 2, j))
+    pixel = lambda x: flat(slicing.take(x, 2, j))
     channels = self.image_shape[-1]
     last = group == channels - 1
     # The image's columns from x_row itself: a pixel's last channel is
     # written after its step, so a cached copy would miss it.
-    earlier = flat(sampling.take(_pad_left(x_row, n), 2, j, n))
+    earlier = flat(slicing.take(slicing.pad_left(x_row, n), 2, j, n))
     current = pixel(x_row)[:, :group]
-    tau_pixel = None if tau is None else pixel(sampling.take(tau, 1, i))[
+    tau_pixel = None if tau is None else pixel(slicing.take(tau, 1, i))[
         :, :masks.prefix_size(tau.shape[-1], channels, group)]
     skip, new_rows = 0.0, []
     for l, block in enumerate(self.blocks):
@@ -483,9 +359,9 @@ class GatedPixelCNN(PixelBackbone):
         break
       row = h_rows[l]
       if last:
-        row = sampling.put(row, 2, j + n, h[:, None, None])
+        row = slicing.put(row, 2, j + n, h[:, None, None])
         new_rows.append(row)
-      earlier, current = flat(sampling.take(row, 2, j, n)), h
+      earlier, current = flat(slicing.take(row, 2, j, n)), h
     hidden = tf.nn.relu(tf.matmul(tf.nn.relu(skip), w_hidden) + b_hidden)
     out = tf.matmul(hidden, w_final) + b_final
     size = out.shape[-1]
@@ -506,7 +382,7 @@ class GatedPixelCNN(PixelBackbone):
     tau, labels, _ = context
     n = self.kernel_size // 2
     side = ((0, 0), (n, n))  # Padding of a vertical conv on a window of rows.
-    tau_row = None if tau is None else sampling.take(tau, 1, r)
+    tau_row = None if tau is None else slicing.take(tau, 1, r)
     new_rows, new_pre, row = [], [], x_row
     for l, block in enumerate(self.blocks):
       window = tf.concat([v_rows[l][:, 1:], row], 1)
@@ -514,30 +390,3 @@ class GatedPixelCNN(PixelBackbone):
       new_rows.append(window)
       new_pre.append(pre)
     return new_rows, new_pre, h_rows
-
-
-def _pad_left(x, columns):
-  """x [B, H, W, D] with `columns` zero columns added on the left."""
-  return tf.pad(x, [[0, 0], [0, 0], [columns, 0], [0, 0]])
-
-
-def validate_architecture(image_shape, num_layers, filters, kernel_size,
-                          output_filters, num_classes):
-  """Checks the architecture's arguments; returns image_shape as a tuple of ints."""
-  image_shape = tuple(int(d) for d in image_shape)
-  if len(image_shape) != 3 or image_shape[-1] not in (1, 3) or min(
-      image_shape) < 1:
-    raise ValueError(f'image_shape must be (height, width, channels) with 1 '
-                     f'or 3 channels, got {image_shape}.')
-  channels = image_shape[-1]
-  if num_layers < 1:
-    raise ValueError(f'num_layers must be >= 1, got {num_layers}.')
-  if kernel_size < 3 or kernel_size % 2 == 0:
-    raise ValueError(f'kernel_size must be odd and >= 3, got {kernel_size}.')
-  for name, value in (('filters', filters), ('output_filters', output_filters)):
-    if value < channels:
-      raise ValueError(f'{name} must be at least the number of channels '
-                       f'({channels}), got {value}.')
-  if num_classes is not None and num_classes < 2:
-    raise ValueError(f'num_classes must be None or >= 2, got {num_classes}.')
-  return image_shape

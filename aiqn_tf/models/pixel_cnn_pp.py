@@ -22,7 +22,7 @@ from aiqn_tf.models import registry
 
 
 @dataclasses.dataclass
-class PixelCNNPPConfig(pixel_model.GatedPixelConfig):
+class PixelCNNPPConfig(pixel_model.PixelConfig):
   """The model section: the backbone and the mixture's size."""
   num_mixtures: int = config_fields.setting(
       10, 'PixelCNN++: logistic components per sub-pixel (its CIFAR-10 '

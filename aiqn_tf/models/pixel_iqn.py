@@ -5,21 +5,21 @@ import dataclasses
 import tensorflow as tf
 
 from aiqn_tf.core import config_fields
-from aiqn_tf.models import gated_pixelcnn
+from aiqn_tf.models import backbone
 from aiqn_tf.models import losses
 from aiqn_tf.models import pixel_model
 from aiqn_tf.models import registry
 
 
 @dataclasses.dataclass
-class PixelIQNConfig(pixel_model.GatedPixelConfig):
+class PixelIQNConfig(pixel_model.PixelConfig):
   """PixelIQN's model section: the backbone, kappa and how tau enters."""
   kappa: float = config_fields.setting(
       0.002, 'Huber threshold of the quantile loss (the paper: 0.002).',
       above=0)
   tau_embedding: str = config_fields.setting(
       'linear', 'PixelIQN: how tau enters the blocks: linear (the paper) or '
-      'cosine (IQN).', choices=gated_pixelcnn.TAU_EMBEDDINGS)
+      'cosine (IQN).', choices=backbone.TAU_EMBEDDINGS)
 
 
 @registry.register('pixel_iqn')

@@ -25,8 +25,8 @@ _setting = config_fields.setting
 
 
 @dataclasses.dataclass
-class GatedPixelConfig:
-  """The model section of PixelIQN / PixelCNN (defaults: the paper's CIFAR-10)."""
+class PixelConfig:
+  """The section of the pixel models, either backbone (the paper's CIFAR-10)."""
   num_layers: int = _setting(15, 'Gated layer blocks (snail: residual units).',
                             minimum=1)
   filters: int = _setting(128, 'Feature planes per block.',
@@ -43,6 +43,9 @@ class GatedPixelConfig:
   attention_every: int = _setting(
       snail.ATTENTION_EVERY, 'snail: residual units per causal attention '
       'layer.', minimum=1)
+
+
+GatedPixelConfig = PixelConfig  # Its first name.
 
 
 class PixelModel(base.GenerativeModel):
@@ -67,7 +70,7 @@ class PixelModel(base.GenerativeModel):
       (PixelIQN: tau_embedding).
   """
 
-  Config = GatedPixelConfig
+  Config = PixelConfig
   sample_methods = sampling.METHODS  # 'fast' (the default), 'sequential'.
   can_inpaint = True
   uses_tau = False

@@ -3,7 +3,7 @@ self-attention over every earlier pixel (Chen et al., 2018).
 
 `--backbone=snail` for PixelIQN, PixelCNN and PixelCNN++: the same inputs,
 outputs, conditioning and sampler protocol as the Gated PixelCNN
-(gated_pixelcnn.PixelBackbone), so every head and the one sampler core work
+(backbone.PixelBackbone), so every head and the one sampler core work
 unchanged.
 
 - A causal convolution sees the k//2 rows above (all k columns) and the
@@ -39,8 +39,8 @@ import math
 import keras
 import tensorflow as tf
 
-from aiqn_tf.models import gated_pixelcnn
-from aiqn_tf.models import sampling
+from aiqn_tf.models import backbone
+from aiqn_tf.models import slicing
 from aiqn_tf.models.masked_conv import MaskedConv2D
 
 ATTENTION_EVERY = 2  # Default residual units per attention layer.
@@ -74,7 +74,7 @@ class _CausalConv(keras.layers.Layer):
                             num_groups, output_splits, name='row')
 
   def call(self, x):
-    return self.above(gated_pixelcnn.shift_down(x)) + self.row(x)
+    return self.above(backbone.shift_down(x)) + self.row(x)
 
   def at_pixel(self, window):
     """The output at one pixel from its window [B, n + 1, 2n + 1, D] (rows
@@ -123,7 +123,7 @@ class _ResidualUnit(keras.layers.Layer):
 
   def finish(self, x, conv, tau, labels):
     pre = self.condition(self.to_gate(tf.nn.elu(conv)), tau, labels)
-    return x + gated_pixelcnn.gate(pre)
+    return x + backbone.gate(pre)
 
 
 class _CausalAttention(keras.layers.Layer):
@@ -211,8 +211,8 @@ def _flat(x):
   return tf.reshape(x, [tf.shape(x)[0], x.shape[1] * x.shape[2], x.shape[3]])
 
 
-@gated_pixelcnn._serializable  # pylint: disable=protected-access
-class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
+@backbone.serializable  # pylint: disable=protected-access
+class SnailPixelCNN(backbone.PixelBackbone):
   """PixelSNAIL-style backbone (see the module docstring and PixelBackbone).
 
   num_layers residual units of `filters` planes with a k x k causal
@@ -246,7 +246,7 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
         self.attention_of_unit[i] = len(self.attentions)
         self.attentions.append(attention)
         setattr(self, f'attention_{i}', attention)
-    self._output_layers(channels, out_channels, output_filters)
+    self.output_layers(channels, out_channels, output_filters)
 
   def _attention_after(self, i):
     index = self.attention_of_unit.get(i)
@@ -307,12 +307,12 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
     n = self.kernel_size // 2
     width = self.image_shape[1]
     # The current row so far (its pixels before j are final).
-    images = sampling.put(images, 1, i + n, self._padded(x_row)[:, n:])
-    window = lambda x: sampling.take(sampling.take(x, 1, i, n + 1), 2, j,
+    images = slicing.put(images, 1, i + n, self._padded(x_row)[:, n:])
+    window = lambda x: slicing.take(slicing.take(x, 1, i, n + 1), 2, j,
                                      2 * n + 1)
     tau = None
     if tau_features is not None:
-      tau = sampling.take(sampling.take(tau_features, 1, i), 2, j)
+      tau = slicing.take(slicing.take(tau_features, 1, i), 2, j)
     x = self.first.at_pixel(window(images))
     flat_images = _flat(images[:, n:, n:images.shape[2] - n])
     new_features, new_keys_values = [], []
@@ -347,5 +347,5 @@ class SnailPixelCNN(gated_pixelcnn.PixelBackbone):
     del context  # The row's last sub-pixel is set only now.
     images, features, keys_values = cache
     n = self.kernel_size // 2
-    return (sampling.put(images, 1, r + n, self._padded(x_row)[:, n:]),
+    return (slicing.put(images, 1, r + n, self._padded(x_row)[:, n:]),
             features, keys_values)

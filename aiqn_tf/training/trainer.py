@@ -71,8 +71,6 @@ class Trainer:
     data_dir, download, raw_dir: passed to `datasets.load`.
     train_dataset: optional tf.data.Dataset of examples replacing the
       configured dataset (tests).
-    skip_nonfinite: skip a batch whose loss or gradient is not finite
-      (counted in the log and TensorBoard) instead of stopping.
 
   Raises:
     run_lock.RunDirInUseError: if another run trains into model_dir.
@@ -80,13 +78,14 @@ class Trainer:
   """
 
   def __init__(self, config, model_dir, strategy=None, data_dir=None,
-               download=False, raw_dir=None, train_dataset=None,
-               skip_nonfinite=False):
+               download=False, raw_dir=None, train_dataset=None):
     self.config = config
     self.model_dir = model_dir
     self.strategy = strategy or tf.distribute.get_strategy()
     self.is_chief = distribute.is_chief(self.strategy)
-    self.skip_nonfinite = skip_nonfinite
+    # Skip a batch whose loss or gradient is not finite (counted in the log
+    # and TensorBoard) instead of stopping.
+    self.skip_nonfinite = config.loop.skip_nonfinite
     self._data_dir, self._raw_dir = data_dir, raw_dir
     loop, data = config.loop, config.data
     # The initial weights and the data order depend on the seed alone.
@@ -405,18 +404,15 @@ class Trainer:
 
   def evaluate(self):
     """Sample quality and held-out loss of the averaged weights (evaluation)."""
-    from aiqn_tf.evaluation import classifiers  # pylint: disable=g-import-not-at-top
+    from aiqn_tf.evaluation import classifier_training  # pylint: disable=g-import-not-at-top
     from aiqn_tf.evaluation import evaluate as evaluation  # pylint: disable=g-import-not-at-top
-    settings, data = self.config.evaluation, self.config.data
+    settings, spec = self.config.evaluation, self.config.data.spec()
     if self._classifier is None and settings.eval_classifier != 'none':
-      spec = data.spec()
-      self._classifier = classifiers.load(
-          settings.eval_classifier, settings.eval_classifier_path or (
-              None if settings.eval_classifier == 'inception' else
-              classifiers.default_path(spec.name, spec.image_shape)))
-    load_split = lambda split, limit: datasets.as_arrays(
-        data.spec(), split, limit=limit, data_dir=self._data_dir,
-        raw_dir=self._raw_dir)
+      self._classifier, _ = classifier_training.resolve(
+          settings.eval_classifier, settings.eval_classifier_path, spec,
+          self._data_dir, self._raw_dir)
+    load_split = datasets.split_loader(spec, data_dir=self._data_dir,
+                                       raw_dir=self._raw_dir)
     results = evaluation.evaluate_model(
         self.average_model, self._classifier, settings.eval_num_samples,
         load_split, seed=self.config.loop.seed)

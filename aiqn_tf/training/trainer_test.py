@@ -219,8 +219,9 @@ class NonFiniteTest(tf.test.TestCase):
   def test_skip_nonfinite_skips_and_counts(self):
     from aiqn_tf.training import trainer as training
     model_dir = os.path.join(self.root, 'skipping')
-    trainer = training.Trainer(_faulty_config(nan_step=3), model_dir,
-                               skip_nonfinite=True)
+    # From the configuration alone, as library callers pass it.
+    trainer = training.Trainer(
+        _faulty_config(nan_step=3, skip_nonfinite=True), model_dir)
     weights = {}
     # On absl's logger: another test in the same process may have left the
     # root logger's level above INFO.

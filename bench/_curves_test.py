@@ -6,7 +6,7 @@ import tempfile
 
 from absl.testing import absltest
 
-from bench import learning_curves
+from bench import _curves
 
 
 def _write_point(model_dir, step, fid, suffix=''):
@@ -24,17 +24,17 @@ class LearningCurvesTest(absltest.TestCase):
       _write_point(model_dir, step, fid)
     _write_point(model_dir, 1000, 99.0, suffix='_prior')
     self.assertEqual(
-        [(p['step'], p['fid']) for p in learning_curves.points(model_dir)],
+        [(p['step'], p['fid']) for p in _curves.points(model_dir)],
         [(1000, 12.0), (2000, 9.0), (10000, 6.0)])
 
   def test_a_run_is_finished_only_at_its_last_point(self):
     model_dir = self.enter_context(tempfile.TemporaryDirectory())
-    self.assertFalse(learning_curves.finished(model_dir, 3000))
+    self.assertFalse(_curves.finished(model_dir, 3000))
     _write_point(model_dir, 2000, 9.0)
-    self.assertFalse(learning_curves.finished(model_dir, 3000))
+    self.assertFalse(_curves.finished(model_dir, 3000))
     _write_point(model_dir, 3000, 8.0)
-    self.assertTrue(learning_curves.finished(model_dir, 3000))
-    self.assertFalse(learning_curves.finished(model_dir, 4000))
+    self.assertTrue(_curves.finished(model_dir, 3000))
+    self.assertFalse(_curves.finished(model_dir, 4000))
 
 
 if __name__ == '__main__':

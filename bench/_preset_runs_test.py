@@ -6,7 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from bench import _digits_runs
+from bench import _preset_runs
 
 
 def _weights(trainer):
@@ -17,31 +17,31 @@ class TrainPresetTest(tf.test.TestCase):
 
   def test_a_finished_run_is_restored_with_its_time(self):
     model_dir = os.path.join(self.get_temp_dir(), 'run')
-    _, first, seconds = _digits_runs.train_preset('digits', 'pixel_cnn',
+    _, first, seconds = _preset_runs.train_preset('digits', 'pixel_cnn',
                                                   model_dir, 0, 4)
     with open(os.path.join(model_dir, 'train_seconds.json')) as f:
       self.assertEqual(json.load(f)['seconds'], seconds)
-    _, again, again_seconds = _digits_runs.train_preset(
+    _, again, again_seconds = _preset_runs.train_preset(
         'digits', 'pixel_cnn', model_dir, 0, 4)
     self.assertEqual(again_seconds, seconds)
     self.assertEqual(int(again.step), 4)
     for a, b in zip(_weights(first), _weights(again)):
       self.assertAllEqual(a, b)
     # Another setting in the same directory trains afresh.
-    _, other, _ = _digits_runs.train_preset('digits', 'pixel_cnn', model_dir,
+    _, other, _ = _preset_runs.train_preset('digits', 'pixel_cnn', model_dir,
                                             1, 4)
     self.assertFalse(all(np.array_equal(a, b) for a, b in
                          zip(_weights(first), _weights(other))))
 
   def test_an_unfinished_run_starts_afresh(self):
     model_dir = os.path.join(self.get_temp_dir(), 'cut')
-    _, whole, _ = _digits_runs.train_preset('digits', 'pixel_cnn', model_dir,
+    _, whole, _ = _preset_runs.train_preset('digits', 'pixel_cnn', model_dir,
                                             0, 4)
     # As if interrupted after its checkpoint, before its time was written.
     os.remove(os.path.join(model_dir, 'train_seconds.json'))
     marker = os.path.join(model_dir, 'left_from_before')
     open(marker, 'w').close()
-    _, again, _ = _digits_runs.train_preset('digits', 'pixel_cnn', model_dir,
+    _, again, _ = _preset_runs.train_preset('digits', 'pixel_cnn', model_dir,
                                             0, 4)
     self.assertFalse(os.path.exists(marker))  # The directory was cleared.
     self.assertTrue(os.path.exists(os.path.join(model_dir,

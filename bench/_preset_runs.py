@@ -1,40 +1,12 @@
-"""What the comparisons share: the classifiers and timed preset runs."""
+"""What the comparisons share: timed preset runs that resume."""
 
 import json
 import os
 import shutil
 import time
 
-from aiqn_tf.data import datasets
-from aiqn_tf.evaluation import classifiers
 from aiqn_tf.runs import presets
 from aiqn_tf.training import trainer as training
-from aiqn_tf.evaluation import classifier_training
-
-
-def digits_classifier(path):
-  """The digits classifier at `path`, trained there first if missing."""
-  if not os.path.isdir(path):
-    accuracy = classifier_training.train_digits_classifier(path)
-    print(f'Trained the digits classifier: test accuracy {accuracy:.4f}')
-  return classifiers.load('digits', path)
-
-
-def classifier_for(data, path):
-  """The classifier of a run's data section: the digits one at `path` for
-  8x8 digits, else the dataset's own at the run's image size (trained on
-  first use for mnist)."""
-  spec = data.spec()
-  if spec.name == 'digits' and spec.image_shape[0] == 8:
-    return digits_classifier(path or classifiers.DEFAULT_DIGITS_PATH)
-  return classifiers.load('dataset', classifier_training.ensure_classifier(
-      'dataset', None, spec))
-
-
-def split_loader(data):
-  """callable(split, limit) -> arrays of the data section's dataset."""
-  return lambda split, limit: datasets.as_arrays(data.spec(), split,
-                                                 limit=limit)
 
 
 def train_preset(preset, model, model_dir, seed, train_steps=None,

@@ -1,0 +1,162 @@
+"""What every pixel backbone shares: its contract, inputs, tau's features, checks.
+
+A backbone (the Gated PixelCNN in gated_pixelcnn.py, the PixelSNAIL-style one
+in snail.py) maps images, tau and labels to per-sub-pixel outputs that depend
+only on earlier sub-pixels, and implements the sampler core's cache protocol
+(sampling.cached). The helpers both use (the gate, the shift to rows above,
+the masked output path) are here too.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.models import slicing
+from aiqn_tf.models.masked_conv import MaskedConv2D
+
+serializable = keras.saving.register_keras_serializable(package='aiqn_tf')
+TAU_EMBEDDINGS = ('linear', 'cosine')
+TAU_COSINES = 8  # Cosine features per sub-pixel (IQN uses 64 per scalar tau).
+
+
+def gate(x):
+  """tanh(first half) * sigmoid(second half) along the last axis."""
+  f, g = tf.split(x, 2, axis=-1)
+  return tf.tanh(f) * tf.sigmoid(g)
+
+
+def shift_down(x):
+  """Shifts [B, H, W, C] down one row (zeros in the top row): rows strictly above."""
+  return slicing.pad_top(x, 1)[:, :-1]
+
+
+class PixelBackbone(keras.layers.Layer):
+  """What every pixel backbone shares: its inputs, tau's features, config.
+
+  A backbone maps images [B, H, W, C] in [-1, 1] (tau [B, H, W, C] in [0, 1]
+  when use_tau, labels [B] when class-conditional) to [B, H, W, out_channels]
+  where output [b, i, j, o] depends only on images at sub-pixels before
+  (i, j, c(o)) in raster order with R < G < B, and on tau at sub-pixels up
+  to and including (i, j, c(o)), where c(o) = o // (out_channels / C) is the
+  output's channel; and it implements the sampler core's cache protocol
+  (sampling.cached).
+
+  Args:
+    image_shape: (H, W, C) with C in {1, 3}.
+    out_channels: int, output planes, a multiple of C (C for PixelIQN, 256 C
+      for PixelCNN logits, channel-major).
+    num_layers, filters, kernel_size, output_filters: the architecture (the
+      Gated PixelCNN of the paper: 15, 128, 5, 1024).
+    num_classes: int or None.
+    use_tau: bool.
+    tau_embedding: 'linear' (the paper: 2 tau - 1) or 'cosine' (IQN's
+      cos(pi k tau), k = 1..TAU_COSINES), see `tau_features`.
+  """
+
+  def __init__(self, image_shape, out_channels, num_layers=15, filters=128,
+               kernel_size=5, output_filters=1024, num_classes=None,
+               use_tau=True, tau_embedding='linear', **kwargs):
+    super().__init__(**kwargs)
+    if tau_embedding not in TAU_EMBEDDINGS:
+      raise ValueError(f'tau_embedding must be one of {TAU_EMBEDDINGS}, got '
+                       f'{tau_embedding!r}.')
+    self.tau_embedding = tau_embedding
+    self.image_shape = validate_architecture(
+        image_shape, num_layers, filters, kernel_size, output_filters,
+        num_classes)
+    self.arguments = dict(
+        image_shape=self.image_shape, out_channels=out_channels,
+        num_layers=num_layers, filters=filters, kernel_size=kernel_size,
+        output_filters=output_filters, num_classes=num_classes,
+        use_tau=use_tau, tau_embedding=tau_embedding)
+    self.kernel_size = kernel_size
+    self.num_classes = num_classes
+    self.use_tau = use_tau
+    self.build_layers(self.image_shape[-1], out_channels, num_layers, filters,
+                      kernel_size, output_filters)
+
+  def build_layers(self, channels, out_channels, num_layers, filters,
+                   kernel_size, output_filters):
+    """Creates the subclass's layers (num_classes, use_tau are set)."""
+    raise NotImplementedError
+
+  def output_layers(self, channels, out_channels, output_filters):
+    """The output path's two masked 1x1 convolutions (mask B)."""
+    self.out_hidden = MaskedConv2D(output_filters, mask_type='B',
+                                   num_groups=channels, name='out_hidden')
+    self.out_final = MaskedConv2D(out_channels, mask_type='B',
+                                  num_groups=channels, name='out_final')
+
+  def unpack(self, inputs):
+    """Checks a model's input dict; returns (images, tau or None, labels or None).
+
+    Raises:
+      ValueError: on a missing or unexpected key or a wrong shape.
+    """
+    if not isinstance(inputs, dict):
+      raise ValueError('Expected a dict with keys ' + self._expected_keys() +
+                       f', got {type(inputs).__name__}.')
+    missing = [k for k in self._keys() if k not in inputs]
+    extra = [k for k in inputs if k not in self._keys()]
+    if missing or extra:
+      raise ValueError(f'Expected keys {self._expected_keys()}; missing '
+                       f'{missing}, unexpected {extra}.')
+    for key in ('images', 'tau'):
+      if key in inputs:
+        shape = tuple(inputs[key].shape)
+        if len(shape) != 4 or shape[1:] != self.image_shape:
+          raise ValueError(f'"{key}" must have shape [batch, '
+                           f'{", ".join(map(str, self.image_shape))}], got '
+                           f'{list(shape)}.')
+    if self.num_classes and len(inputs['labels'].shape) != 1:
+      raise ValueError('"labels" must have shape [batch] (int class ids), got '
+                       f'{list(inputs["labels"].shape)}.')
+    return (tf.cast(inputs['images'], tf.float32),
+            tf.cast(inputs['tau'], tf.float32) if self.use_tau else None,
+            inputs['labels'] if self.num_classes else None)
+
+  def _keys(self):
+    return (['images'] + (['tau'] if self.use_tau else []) +
+            (['labels'] if self.num_classes else []))
+
+  def _expected_keys(self):
+    return ', '.join(f'"{k}"' for k in self._keys())
+
+  def tau_features(self, tau):
+    """What the blocks' tau convolutions see: [B, H, W, C] -> [..., C * T].
+
+    'linear': 2 tau - 1 (T = 1). 'cosine': cos(pi k tau) for k = 1..T
+    (T = TAU_COSINES), channel-major (channel c's features are consecutive,
+    so the channel masks group them with c).
+    """
+    if self.tau_embedding == 'linear':
+      return 2.0 * tau - 1.0
+    k = tf.range(1, TAU_COSINES + 1, dtype=tau.dtype)
+    features = tf.cos(np.pi * tau[..., None] * k)
+    return tf.reshape(features, tf.concat(
+        [tf.shape(tau)[:-1], [tau.shape[-1] * TAU_COSINES]], 0))
+
+  def get_config(self):
+    return dict(super().get_config(), **self.arguments)
+
+
+def validate_architecture(image_shape, num_layers, filters, kernel_size,
+                          output_filters, num_classes):
+  """Checks the architecture's arguments; returns image_shape as a tuple of ints."""
+  image_shape = tuple(int(d) for d in image_shape)
+  if len(image_shape) != 3 or image_shape[-1] not in (1, 3) or min(
+      image_shape) < 1:
+    raise ValueError(f'image_shape must be (height, width, channels) with 1 '
+                     f'or 3 channels, got {image_shape}.')
+  channels = image_shape[-1]
+  if num_layers < 1:
+    raise ValueError(f'num_layers must be >= 1, got {num_layers}.')
+  if kernel_size < 3 or kernel_size % 2 == 0:
+    raise ValueError(f'kernel_size must be odd and >= 3, got {kernel_size}.')
+  for name, value in (('filters', filters), ('output_filters', output_filters)):
+    if value < channels:
+      raise ValueError(f'{name} must be at least the number of channels '
+                       f'({channels}), got {value}.')
+  if num_classes is not None and num_classes < 2:
+    raise ValueError(f'num_classes must be None or >= 2, got {num_classes}.')
+  return image_shape
