@@ -44,7 +44,8 @@ assert images.shape == (4, 8, 8, 1) and images.dtype == np.uint8, images.shape
 print('aiqn-sample wrote', images.shape, images.dtype)" "$work/samples.npz"
 # absl's --helpshort exits 1 after printing the program's own flags.
 for command in aiqn-evaluate aiqn-export aiqn-train-classifier; do
-  "$work/venv/bin/$command" --helpshort 2>/dev/null | grep -q -- '--dataset\|--model_dir' ||
+  help=$("$work/venv/bin/$command" --helpshort 2>/dev/null || true)
+  grep -q -- '--dataset\|--model_dir' <<<"$help" ||
     { echo "$command --helpshort did not list its flags" >&2; exit 1; }
 done
 echo "package: 1 passed, 0 failed"

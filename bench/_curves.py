@@ -8,6 +8,8 @@ import glob
 import json
 import os
 
+import numpy as np
+
 
 def run_dir(work_dir, dataset, model, seed):
   return os.path.join(work_dir, dataset, f'{model}_seed{seed}')
@@ -28,3 +30,49 @@ def finished(model_dir, train_steps):
   """Whether a run has its evaluation point at train_steps (or later)."""
   done = points(model_dir)
   return bool(done) and done[-1]['step'] >= train_steps
+
+
+def by_model(gathered):
+  """{'<model>_seed<s>': points} -> {model: {seed: points}} (non-empty runs)."""
+  models = {}
+  for name, found in gathered.items():
+    model, _, seed = name.rpartition('_seed')
+    if found:
+      models.setdefault(model, {})[int(seed)] = found
+  return models
+
+
+def curve(runs, metric):
+  """(steps, mean, low, high, seeds) of `metric` over a model's seeds.
+
+  Args:
+    runs: {seed: points}.
+    metric: a results key (fid, swd, test_loss, ...).
+
+  Returns:
+    numpy arrays over the steps any seed evaluated: the mean, the lowest and
+    the highest value over the seeds that have that step, and how many do.
+  """
+  values = {}
+  for found in runs.values():
+    for point in found:
+      if point.get(metric) is not None:
+        values.setdefault(point['step'], []).append(point[metric])
+  steps = np.array(sorted(values))
+  rows = [values[s] for s in steps]
+  return (steps, np.array([np.mean(r) for r in rows]),
+          np.array([np.min(r) for r in rows]),
+          np.array([np.max(r) for r in rows]),
+          np.array([len(r) for r in rows]))
+
+
+def best(steps, mean):
+  """(lowest mean, its step)."""
+  i = int(np.argmin(mean))
+  return float(mean[i]), int(steps[i])
+
+
+def first_reaching(steps, mean, target):
+  """The first step whose mean is at or below target, or None."""
+  reached = np.flatnonzero(mean <= target)
+  return int(steps[reached[0]]) if len(reached) else None

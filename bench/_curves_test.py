@@ -36,6 +36,26 @@ class LearningCurvesTest(absltest.TestCase):
     self.assertTrue(_curves.finished(model_dir, 3000))
     self.assertFalse(_curves.finished(model_dir, 4000))
 
+  def test_curve_over_seeds_and_the_step_a_target_is_reached(self):
+    root = self.enter_context(tempfile.TemporaryDirectory())
+    for seed, fids in ((0, (12.0, 9.0, 7.0)), (1, (14.0, 11.0))):
+      model_dir = _curves.run_dir(root, 'digits', 'pixel_iqn', seed)
+      for i, fid in enumerate(fids):
+        _write_point(model_dir, 1000 * (i + 1), fid)
+    gathered = {f'pixel_iqn_seed{s}': _curves.points(
+        _curves.run_dir(root, 'digits', 'pixel_iqn', s)) for s in (0, 1, 2)}
+    models = _curves.by_model(gathered)
+    self.assertEqual(sorted(models['pixel_iqn']), [0, 1])  # Seed 2: no run.
+    steps, mean, low, high, seeds = _curves.curve(models['pixel_iqn'], 'fid')
+    self.assertEqual(steps.tolist(), [1000, 2000, 3000])
+    self.assertEqual(mean.tolist(), [13.0, 10.0, 7.0])
+    self.assertEqual(low.tolist(), [12.0, 9.0, 7.0])
+    self.assertEqual(high.tolist(), [14.0, 11.0, 7.0])
+    self.assertEqual(seeds.tolist(), [2, 2, 1])
+    self.assertEqual(_curves.best(steps, mean), (7.0, 3000))
+    self.assertEqual(_curves.first_reaching(steps, mean, 10.0), 2000)
+    self.assertIsNone(_curves.first_reaching(steps, mean, 5.0))
+
 
 if __name__ == '__main__':
   absltest.main()

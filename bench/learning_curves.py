@@ -12,8 +12,11 @@ completed over several sittings.
       [--models=pixel_iqn,pixel_cnn,pixel_cnn_pp] [--seeds=0,1,2]
   python -m bench.learning_curves --dataset=digits --report_only
 
-`--report_only` writes the points gathered so far to <output>.json without
-training.
+Writes <output>.json (every point of every run), <output>.md (each model's
+best and final figures, the step PixelIQN first reaches PixelCNN's best FID)
+and <output>.png (the curves: mean over the seeds and their range) after
+every run, so a stopped study keeps what it finished; `--report_only` writes
+them from the points gathered so far, without training.
 """
 
 import json
@@ -25,6 +28,7 @@ from absl import app
 from absl import flags
 
 from bench import _curves
+from bench import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'digits', 'Bundled dataset (its preset).')
@@ -54,6 +58,68 @@ def train(model_dir, dataset, model, seed, train_steps, eval_every,
   subprocess.run(command, check=True)
 
 
+METRICS = (('fid', 'FID'), ('inception_score', 'Inception score'),
+           ('swd', 'SWD x1e3'), ('test_bits_per_dim', 'test bits/dim'))
+LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
+          'pixel_cnn_pp': 'PixelCNN++ head'}
+
+
+def picture(models, path):
+  """The curves of every metric, one panel each, mean and range over seeds."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use('Agg')
+  from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
+  figure, axes = pyplot.subplots(1, len(METRICS), figsize=(4 * len(METRICS),
+                                                           3.2))
+  for axis, (metric, title) in zip(axes, METRICS):
+    for model, runs in models.items():
+      steps, mean, low, high, _ = _curves.curve(runs, metric)
+      if not len(steps):
+        continue
+      line, = axis.plot(steps, mean, label=f'{LABELS.get(model, model)} '
+                        f'({len(runs)} seed{"s" * (len(runs) > 1)})')
+      axis.fill_between(steps, low, high, color=line.get_color(), alpha=0.2)
+    axis.set_title(title)
+    axis.set_xlabel('steps')
+  axes[0].legend(fontsize=8)
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  pyplot.close(figure)
+
+
+def page(models, dataset, settings):
+  """The markdown lines of the study's results so far."""
+  lines = [f'# Learning curves on {dataset}', ''] + report.provenance() + [
+      settings, '',
+      '| model | seeds | ' + ' | '.join(
+          f'best {t} (step) | final {t}' for _, t in METRICS) + ' |',
+      '|---|---' + '|---|---' * len(METRICS) + '|']
+  for model, runs in models.items():
+    cells = []
+    for metric, _ in METRICS:
+      steps, mean, _, _, _ = _curves.curve(runs, metric)
+      if not len(steps):
+        cells += ['-', '-']
+        continue
+      sign = -1 if metric == 'inception_score' else 1  # Higher is better.
+      value, step = _curves.best(steps, sign * mean)
+      cells += [f'{sign * value:.3f} ({step})', f'{mean[-1]:.3f}']
+    lines.append(f'| {LABELS.get(model, model)} | '
+                 f'{", ".join(map(str, sorted(runs)))} | ' +
+                 ' | '.join(cells) + ' |')
+  if 'pixel_iqn' in models and 'pixel_cnn' in models:
+    steps, cnn, _, _, _ = _curves.curve(models['pixel_cnn'], 'fid')
+    if len(steps):
+      target, at = _curves.best(steps, cnn)
+      steps, iqn, _, _, _ = _curves.curve(models['pixel_iqn'], 'fid')
+      reached = _curves.first_reaching(steps, iqn, target) if len(steps) else (
+          None)
+      lines += ['', f'PixelCNN\'s best FID (mean over its seeds) is '
+                f'{target:.3f}, at step {at}; PixelIQN first reaches it at '
+                + (f'step {reached}.' if reached else 'no evaluated step.')]
+  return lines
+
+
 def main(argv):
   del argv
   output = FLAGS.output or f'docs/results/curves_{FLAGS.dataset}'
@@ -72,9 +138,25 @@ def main(argv):
                  'eval_every': FLAGS.eval_every,
                  'num_samples': FLAGS.num_samples, 'runs': gathered},
                 f, indent=1, sort_keys=True)
+    models = _curves.by_model(gathered)
+    if models:
+      picture(models, output + '.png')
+      settings = (
+          f'Each dataset\'s preset for every model, {FLAGS.train_steps} steps '
+          f'per run, the Polyak-averaged weights evaluated every '
+          f'{FLAGS.eval_every} steps on {FLAGS.num_samples} samples against '
+          f'as many training images (FID and Inception score with the '
+          f'dataset\'s classifier). Runs finished or under way: '
+          + ', '.join(f'{m} seed {s}' for m, s in runs if gathered[
+              f'{m}_seed{s}']) + '; still missing: ' + (', '.join(
+                  f'{m} seed {s}' for m, s in runs if not _curves.finished(
+                      _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, m, s),
+                      FLAGS.train_steps)) or 'none') + '.')
+      report.write_page(output, page(models, FLAGS.dataset, settings) + [
+          '', f'![Learning curves]({os.path.basename(output)}.png)'])
     if FLAGS.report_only:
       break
-  print(f'Wrote {output}.json')
+  print(f'Wrote {output}.json, .md and .png')
 
 
 if __name__ == '__main__':

@@ -33,12 +33,11 @@ from absl import logging
 import keras
 import tensorflow as tf
 
-from aiqn_tf.core import grids
-from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
 from aiqn_tf.training import optimizers
+from aiqn_tf.training import periodic
 from aiqn_tf.training import polyak
 from aiqn_tf.training import preemption
 from aiqn_tf.training import run_lock
@@ -150,9 +149,12 @@ class Trainer:
     self._skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
     self._part_names = []  # The model's loss parts, set when tracing.
     self._trained_variables = []  # Those with gradients, set when tracing.
-    self._classifier = None  # Loaded at the first evaluation.
     self._train_step = tf.function(self._train_step_fn)
-    self._sample = tf.function(self._sample_fn, jit_compile=True)
+    self._grids = periodic.SampleGrids(config, self.average_model, model_dir,
+                                       self.writer, self.is_chief)
+    self._evaluations = periodic.Evaluations(
+        config, self.average_model, model_dir, self.writer, self.is_chief,
+        data_dir, raw_dir)
 
   @property
   def step(self):
@@ -278,21 +280,9 @@ class Trainer:
     names = self._part_names + ['loss', 'gradients']
     raise NonFiniteLossError(message, step, [names[i] for i in flagged])
 
-  def _sample_fn(self, noise, labels):
-    labels = labels if self.config.num_classes else None
-    return image_lib.to_uint8(self.average_model.sample(noise, labels=labels))
-
   def sample_grid(self):
     """Samples `num_samples` images with the averaged weights (fixed noise)."""
-    num_samples, num_classes = self.config.loop.num_samples, (
-        self.config.num_classes)
-    shape = (num_samples,) + tuple(self.model.noise_shape)
-    noise = tf.random.stateless_uniform(shape, [self.config.loop.seed, 7])
-    labels = tf.range(num_samples) % (num_classes or 1)
-    samples = self._sample(noise, labels).numpy()
-    scale = max(1, 64 // self.model.image_shape[0])
-    num_cols = num_classes or None
-    return grids.image_grid(samples, num_cols=num_cols, scale=scale)
+    return self._grids.grid()
 
   def save(self):
     """Checkpoints the current step (once) and returns the path.
@@ -389,7 +379,7 @@ class Trainer:
       if step % config.checkpoint_every == 0:
         self.save()
       if config.sample_every and step % config.sample_every == 0:
-        self._write_samples(step)
+        self._grids.write(step)
       if (self.config.evaluation.eval_every and
           step % self.config.evaluation.eval_every == 0):
         self.evaluate()
@@ -399,29 +389,12 @@ class Trainer:
         self._stop_preempted()
     self.save()
     if config.sample_every and step % config.sample_every:
-      self._write_samples(step)
+      self._grids.write(step)
     return float(loss)
 
   def evaluate(self):
     """Sample quality and held-out loss of the averaged weights (evaluation)."""
-    from aiqn_tf.evaluation import classifier_training  # pylint: disable=g-import-not-at-top
-    from aiqn_tf.evaluation import evaluate as evaluation  # pylint: disable=g-import-not-at-top
-    settings, spec = self.config.evaluation, self.config.data.spec()
-    if self._classifier is None and settings.eval_classifier != 'none':
-      self._classifier, _ = classifier_training.resolve(
-          settings.eval_classifier, settings.eval_classifier_path, spec,
-          self._data_dir, self._raw_dir)
-    load_split = datasets.split_loader(spec, data_dir=self._data_dir,
-                                       raw_dir=self._raw_dir)
-    results = evaluation.evaluate_model(
-        self.average_model, self._classifier, settings.eval_num_samples,
-        load_split, seed=self.config.loop.seed)
-    results['classifier'] = settings.eval_classifier
-    if self.is_chief:
-      evaluation.write_results(self.model_dir, self.step, results,
-                               self.writer)
-    logging.info('step %d: %s', self.step, evaluation.summary(results))
-    return results
+    return self._evaluations.run(self.step)
 
   def _summarize(self, step, loss, parts, steps_per_s):
     config = self.config.loop
@@ -444,17 +417,6 @@ class Trainer:
       tf.summary.scalar('images_per_second', steps_per_s * config.batch_size)
       if self.skip_nonfinite:
         tf.summary.scalar('skipped_batches', skipped)
-
-  def _write_samples(self, step):
-    grid = self.sample_grid()
-    if not self.is_chief:
-      return
-    with self.writer.as_default(step=step):
-      tf.summary.image('samples', grid[None], max_outputs=1)
-    grids.write_png(os.path.join(self.model_dir, run_dir.SAMPLES_PNG), grid)
-    grids.write_png(os.path.join(self.model_dir, run_dir.SAMPLES_DIR,
-                                 f'step_{step:08d}.png'), grid)
-
 
 def _join(words):
   """'a', 'a and b', 'a, b and c'."""
