@@ -122,6 +122,23 @@ class GenerativeModel(keras.Model):
     """
     raise NotImplementedError
 
+  def log_prob(self, images, labels=None, num_samples=1):
+    """log P(x) in nats [B] of 8-bit images under the model.
+
+    Args:
+      images: float32 [B, H, W, C] in [-1, 1] on 8-bit levels (as
+        images.to_float gives them).
+      labels: int32 [B] for a class-conditional model.
+      num_samples: draws of an estimate, for models whose likelihood is
+        estimated (PixelIQN); exact ones ignore it.
+
+    Raises:
+      NotImplementedError: for a model without a likelihood of 8-bit images.
+    """
+    del images, labels, num_samples
+    raise NotImplementedError(f'{type(self).__name__} gives no likelihood of '
+                              '8-bit images.')
+
   def averaged_layer(self):
     """The layer whose weights the Polyak average covers (None: nothing).
 

@@ -33,6 +33,15 @@ class PixelCNN(pixel_model.PixelModel):
     """-log P(levels) in nats, [...], from `call` outputs [..., P]."""
     return losses.softmax_cross_entropy(levels, outputs)
 
+  def log_prob(self, images, labels=None, num_samples=1):
+    """Exact log P(x) in nats [B] (see base.GenerativeModel.log_prob)."""
+    del num_samples
+    levels = image_lib.to_uint8(images)
+    self.check_conditioning(labels)
+    outputs = self(self.model_inputs({'images': levels, 'labels': labels}))
+    return -tf.reduce_sum(self.negative_log_likelihood(levels, outputs),
+                          axis=[1, 2, 3])
+
   def level_log_probs(self, outputs):
     """Unnormalized log-probabilities [..., 256] of the levels from [..., P]."""
     return outputs

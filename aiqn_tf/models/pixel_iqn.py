@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.models import backbone
+from aiqn_tf.models import likelihood
 from aiqn_tf.models import losses
 from aiqn_tf.models import pixel_model
 from aiqn_tf.models import registry
@@ -65,6 +66,22 @@ class PixelIQN(pixel_model.PixelModel):
     elementwise = losses.quantile_huber_loss(inputs['images'], self(inputs),
                                              tau, self.kappa)
     return tf.reduce_sum(elementwise, axis=[1, 2, 3]), {}
+
+  def invert(self, images, labels=None):
+    """tau whose sample gives `images` back (likelihood.invert).
+
+    Returns:
+      (tau float32 [B, H, W, C] in [0, 1], reachable bool [B, H, W, C]).
+    """
+    return likelihood.invert(self, images, labels)
+
+  def log_prob(self, images, labels=None, num_samples=1):
+    """log P(x) in nats [B]: the sampler's importance-sampled inverse.
+
+    A lower bound in expectation, tightening with num_samples
+    (likelihood.log_prob).
+    """
+    return likelihood.log_prob(self, images, labels, num_samples)[0]
 
   def sample_values(self, outputs, noise):
     """Sample values from backbone outputs: the quantiles, clipped to [-1, 1].

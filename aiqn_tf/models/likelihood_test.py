@@ -1,0 +1,155 @@
+"""PixelIQN's likelihood: the sampler's inverse, and P(x) against Monte Carlo."""
+
+from absl.testing import parameterized
+import keras
+import numpy as np
+import tensorflow as tf
+
+import aiqn_tf
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import likelihood
+from aiqn_tf.models import losses
+from aiqn_tf.models import noise
+from aiqn_tf.testing import test_util
+
+# A coarser search than the default keeps the tests quick: set ends to
+# 1 / (16 * 8**4), about 1.5e-5.
+SEARCH = dict(grid=16, rounds=4)
+
+
+def _fit_binary_patterns(steps=150, seed=0):
+  """A 2x2 grey PixelIQN fit to four black-and-white patterns.
+
+  Its samples concentrate on a few images (the clip at 0 and 255 gives
+  atoms), so their frequencies can be measured.
+  """
+  keras.utils.set_random_seed(seed)
+  model = aiqn_tf.PixelIQN((2, 2, 1), num_layers=2, filters=8, kernel_size=3,
+                           output_filters=16)
+  patterns = np.array([[0, 255, 255, 0], [255, 0, 0, 255], [0, 0, 255, 255],
+                       [255, 255, 255, 255]], np.uint8).reshape(4, 2, 2, 1)
+  optimizer = keras.optimizers.Adam(1e-2)
+  rng = np.random.default_rng(seed)
+  for _ in range(steps):
+    images = image_lib.to_float(patterns[rng.integers(0, 4, 32)])
+    tau = rng.uniform(size=(32, 2, 2, 1)).astype(np.float32)
+    with tf.GradientTape() as tape:
+      loss = tf.reduce_mean(losses.quantile_huber_loss(
+          images, model({'images': images, 'tau': tau}), tau))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+  return model
+
+
+class InvertTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.named_parameters(
+      ('grey', (3, 3, 1), None),
+      ('rgb', (2, 2, 3), None),
+      ('grey_classes', (3, 3, 1), 3),
+  )
+  def test_sampling_the_inverse_gives_the_images_back(self, shape,
+                                                      num_classes):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, shape, num_classes,
+                                    steps=20)
+    labels = (tf.constant([0, 1, 2, 0, 1, 2]) if num_classes else None)
+    tau = noise.draw_noise((6,) + shape, seed=3)
+    samples = image_lib.to_uint8(model.sample(tau, 'fast', labels))
+    inverse, reachable = likelihood.invert(
+        model, image_lib.to_float(samples), labels, **SEARCH)
+    self.assertTrue(np.all(reachable))
+    self.assertAllInRange(inverse, 0.0, 1.0)
+    again = image_lib.to_uint8(model.sample(inverse, 'fast', labels))
+    self.assertAllEqual(again, samples)
+    # Images the model was not sampled from (its samples, each sub-pixel
+    # moved up to 3 levels): equal wherever it can reach them (up to the
+    # first unreachable sub-pixel, after which the past differs).
+    moved = samples.numpy().astype(int) + np.random.default_rng(1).integers(
+        -3, 4, (6,) + shape)
+    data = np.clip(moved, 0, 255).astype(np.uint8)
+    inverse, reachable = likelihood.invert(model, image_lib.to_float(data),
+                                           labels, **SEARCH)
+    again = image_lib.to_uint8(model.sample(inverse, 'fast', labels)).numpy()
+    flat_ok = reachable.numpy().reshape(6, -1)
+    prefix = np.cumprod(flat_ok, axis=1).astype(bool)
+    self.assertGreater(prefix.mean(), 0.5)
+    self.assertAllEqual(again.reshape(6, -1)[prefix],
+                        data.reshape(6, -1)[prefix])
+
+  def test_bad_input_is_refused(self):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), steps=1)
+    good = tf.zeros((2, 2, 2, 1))
+    with self.assertRaisesRegex(ValueError, r'in \[-1, 1\]'):
+      likelihood.invert(model, good + 2.0)
+    with self.assertRaisesRegex(ValueError, 'shape'):
+      likelihood.invert(model, tf.zeros((2, 3, 2, 1)))
+    with self.assertRaisesRegex(TypeError, 'float'):
+      likelihood.invert(model, tf.zeros((2, 2, 2, 1), tf.uint8))
+    conditional = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), 3,
+                                          steps=1)
+    with self.assertRaisesRegex(ValueError, 'labels'):
+      likelihood.log_prob(conditional, good)
+    cnn = test_util.trained_model(aiqn_tf.PixelCNN, (2, 2, 1), steps=1)
+    with self.assertRaisesRegex(ValueError, 'no tau'):
+      likelihood.log_prob(cnn, good)
+
+
+class LogProbTest(tf.test.TestCase):
+
+  def test_one_sub_pixel_sums_to_one(self):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, (1, 1, 1), steps=20)
+    levels = np.arange(256, dtype=np.uint8).reshape(256, 1, 1, 1)
+    log_p, crossing = likelihood.log_prob(model, image_lib.to_float(levels),
+                                          **SEARCH)
+    self.assertAllClose(np.exp(log_p.numpy()).sum(), 1.0, atol=1e-3)
+    self.assertEqual(float(tf.reduce_max(crossing)), 0.0)
+
+  def test_matches_the_frequencies_of_the_models_own_samples(self):
+    model = _fit_binary_patterns()
+    num = 100_000
+    tau = noise.draw_noise((num, 2, 2, 1), seed=11)
+    sample = tf.function(lambda t: image_lib.to_uint8(model.sample(t, 'fast')),
+                         jit_compile=True)
+    samples = np.concatenate([sample(tau[i:i + 50_000]).numpy()
+                              for i in range(0, num, 50_000)])
+    images, counts = np.unique(samples.reshape(num, -1), axis=0,
+                               return_counts=True)
+    top = np.argsort(counts)[::-1][:6]
+    frequency = counts[top] / num
+    self.assertGreater(frequency[0], 0.01)  # Concentrated enough to test.
+    # The estimate is unbiased but random: 6 independent estimates of 32
+    # draws each give its mean and standard error.
+    estimates = np.stack([np.exp(likelihood.log_prob(
+        model, image_lib.to_float(images[top].reshape(-1, 2, 2, 1)),
+        num_samples=32, seed=seed, **SEARCH)[0].numpy()) for seed in range(6)])
+    estimate = estimates.mean(0)
+    variance = (frequency * (1 - frequency) / num +
+                estimates.var(0, ddof=1) / len(estimates))
+    # Within 4 standard errors (and the search's resolution).
+    self.assertAllLessEqual(
+        np.abs(estimate - frequency) - 4 * np.sqrt(variance) - 1e-4, 0.0)
+
+  def test_every_head_through_one_call(self):
+    images = image_lib.to_float(np.random.default_rng(2).integers(
+        0, 256, (3, 2, 2, 1), np.uint8))
+    for cls in (aiqn_tf.PixelCNN, aiqn_tf.PixelCNNPP):
+      model = test_util.trained_model(cls, (2, 2, 1), steps=2)
+      levels = image_lib.to_uint8(images)
+      loss, _ = model.per_example_loss({'images': levels}, {})
+      self.assertAllClose(model.log_prob(images), -loss, rtol=1e-5)
+    iqn = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), steps=2)
+    self.assertAllClose(
+        iqn.log_prob(images, num_samples=2),
+        likelihood.log_prob(iqn, images, num_samples=2)[0])
+    vae = aiqn_tf.AIQNVAE((8, 8, 1), latent_dim=2, hidden_units=(8,))
+    with self.assertRaisesRegex(NotImplementedError, 'no likelihood'):
+      vae.log_prob(tf.zeros((1, 8, 8, 1)))
+
+  def test_bits_per_dim(self):
+    self.assertAllClose(
+        likelihood.bits_per_dim(tf.constant([-np.log(2.0) * 12]), (2, 2, 3)),
+        [1.0])
+
+
+if __name__ == '__main__':
+  tf.test.main()
