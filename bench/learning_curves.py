@@ -148,7 +148,7 @@ def main(argv):
           f'as many training images (FID and Inception score with the '
           f'dataset\'s classifier). Runs finished or under way: '
           + ', '.join(f'{m} seed {s}' for m, s in runs if gathered[
-              f'{m}_seed{s}']) + '; still missing: ' + (', '.join(
+              f'{m}_seed{s}']) + '; not finished: ' + (', '.join(
                   f'{m} seed {s}' for m, s in runs if not _curves.finished(
                       _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, m, s),
                       FLAGS.train_steps)) or 'none') + '.')
