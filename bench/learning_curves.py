@@ -72,13 +72,14 @@ def picture(models, path):
   figure, axes = pyplot.subplots(1, len(METRICS), figsize=(4 * len(METRICS),
                                                            3.2))
   for axis, (metric, title) in zip(axes, METRICS):
-    for model, runs in models.items():
+    for index, (model, runs) in enumerate(models.items()):
       steps, mean, low, high, _ = _curves.curve(runs, metric)
       if not len(steps):
         continue
-      line, = axis.plot(steps, mean, label=f'{LABELS.get(model, model)} '
-                        f'({len(runs)} seed{"s" * (len(runs) > 1)})')
-      axis.fill_between(steps, low, high, color=line.get_color(), alpha=0.2)
+      color = f'C{index}'  # One colour a model in every panel.
+      axis.plot(steps, mean, color=color, label=f'{LABELS.get(model, model)} '
+                f'({len(runs)} seed{"s" * (len(runs) > 1)})')
+      axis.fill_between(steps, low, high, color=color, alpha=0.2)
     axis.set_title(title)
     axis.set_xlabel('steps')
   axes[0].legend(fontsize=8)
