@@ -32,6 +32,19 @@ def finished(model_dir, train_steps):
   return bool(done) and done[-1]['step'] >= train_steps
 
 
+def kept_points(path, dataset, train_steps, eval_every, num_samples):
+  """{'<model>_seed<s>': points} of a results file of the same settings."""
+  try:
+    with open(path) as f:
+      kept = json.load(f)
+  except (OSError, ValueError):
+    return {}
+  same = (kept.get('dataset'), kept.get('train_steps'), kept.get(
+      'eval_every'), kept.get('num_samples')) == (dataset, train_steps,
+                                                  eval_every, num_samples)
+  return kept.get('runs', {}) if same else {}
+
+
 def by_model(gathered):
   """{'<model>_seed<s>': points} -> {model: {seed: points}} (non-empty runs)."""
   models = {}

@@ -56,6 +56,19 @@ class LearningCurvesTest(absltest.TestCase):
     self.assertEqual(_curves.first_reaching(steps, mean, 10.0), 2000)
     self.assertIsNone(_curves.first_reaching(steps, mean, 5.0))
 
+  def test_points_kept_from_a_results_file_of_the_same_settings(self):
+    root = self.enter_context(tempfile.TemporaryDirectory())
+    path = os.path.join(root, 'curves.json')
+    runs = {'pixel_iqn_seed0': [{'step': 1000, 'fid': 9.0}]}
+    with open(path, 'w') as f:
+      json.dump({'dataset': 'digits', 'train_steps': 1000, 'eval_every': 1000,
+                 'num_samples': 300, 'runs': runs}, f)
+    self.assertEqual(
+        _curves.kept_points(path, 'digits', 1000, 1000, 300), runs)
+    self.assertEqual(_curves.kept_points(path, 'digits', 2000, 1000, 300), {})
+    self.assertEqual(_curves.kept_points(path + 'x', 'digits', 1000, 1000,
+                                         300), {})
+
 
 if __name__ == '__main__':
   absltest.main()

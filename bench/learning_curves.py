@@ -125,14 +125,21 @@ def main(argv):
   del argv
   output = FLAGS.output or f'docs/results/curves_{FLAGS.dataset}'
   runs = [(model, int(seed)) for seed in FLAGS.seeds for model in FLAGS.models]
+  # Points kept in the results file from earlier sittings (run directories
+  # are not kept between machines): a run finished there is not retrained.
+  kept = _curves.kept_points(output + '.json', FLAGS.dataset,
+                             FLAGS.train_steps, FLAGS.eval_every,
+                             FLAGS.num_samples)
+  points = lambda m, s: _curves.points(_curves.run_dir(
+      FLAGS.work_dir, FLAGS.dataset, m, s)) or kept.get(f'{m}_seed{s}', [])
+  done = lambda m, s: bool(points(m, s)) and (
+      points(m, s)[-1]['step'] >= FLAGS.train_steps)
   for model, seed in runs:
     model_dir = _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, model, seed)
-    if not FLAGS.report_only and not _curves.finished(model_dir,
-                                                      FLAGS.train_steps):
+    if not FLAGS.report_only and not done(model, seed):
       train(model_dir, FLAGS.dataset, model, seed, FLAGS.train_steps,
             FLAGS.eval_every, FLAGS.num_samples)
-    gathered = {f'{m}_seed{s}': _curves.points(_curves.run_dir(
-        FLAGS.work_dir, FLAGS.dataset, m, s)) for m, s in runs}
+    gathered = {f'{m}_seed{s}': points(m, s) for m, s in runs}
     os.makedirs(os.path.dirname(output) or '.', exist_ok=True)
     with open(output + '.json', 'w') as f:
       json.dump({'dataset': FLAGS.dataset, 'train_steps': FLAGS.train_steps,
@@ -150,9 +157,8 @@ def main(argv):
           f'dataset\'s classifier). Runs finished or under way: '
           + ', '.join(f'{m} seed {s}' for m, s in runs if gathered[
               f'{m}_seed{s}']) + '; not finished: ' + (', '.join(
-                  f'{m} seed {s}' for m, s in runs if not _curves.finished(
-                      _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, m, s),
-                      FLAGS.train_steps)) or 'none') + '.')
+                  f'{m} seed {s}' for m, s in runs if not done(m, s))
+                  or 'none') + '.')
       report.write_page(output, page(models, FLAGS.dataset, settings) + [
           '', f'![Learning curves]({os.path.basename(output)}.png)'])
     if FLAGS.report_only:
