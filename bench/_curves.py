@@ -26,10 +26,9 @@ def points(model_dir):
   return sorted(found, key=lambda p: p['step'])
 
 
-def finished(model_dir, train_steps):
-  """Whether a run has its evaluation point at train_steps (or later)."""
-  done = points(model_dir)
-  return bool(done) and done[-1]['step'] >= train_steps
+def finished(found, train_steps):
+  """Whether a run's points (`points`) reach train_steps."""
+  return bool(found) and found[-1]['step'] >= train_steps
 
 
 def kept_points(path, dataset, train_steps, eval_every, num_samples):

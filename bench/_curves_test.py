@@ -29,12 +29,12 @@ class LearningCurvesTest(absltest.TestCase):
 
   def test_a_run_is_finished_only_at_its_last_point(self):
     model_dir = self.enter_context(tempfile.TemporaryDirectory())
-    self.assertFalse(_curves.finished(model_dir, 3000))
+    self.assertFalse(_curves.finished(_curves.points(model_dir), 3000))
     _write_point(model_dir, 2000, 9.0)
-    self.assertFalse(_curves.finished(model_dir, 3000))
+    self.assertFalse(_curves.finished(_curves.points(model_dir), 3000))
     _write_point(model_dir, 3000, 8.0)
-    self.assertTrue(_curves.finished(model_dir, 3000))
-    self.assertFalse(_curves.finished(model_dir, 4000))
+    self.assertTrue(_curves.finished(_curves.points(model_dir), 3000))
+    self.assertFalse(_curves.finished(_curves.points(model_dir), 4000))
 
   def test_curve_over_seeds_and_the_step_a_target_is_reached(self):
     root = self.enter_context(tempfile.TemporaryDirectory())

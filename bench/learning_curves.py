@@ -132,8 +132,7 @@ def main(argv):
                              FLAGS.num_samples)
   points = lambda m, s: _curves.points(_curves.run_dir(
       FLAGS.work_dir, FLAGS.dataset, m, s)) or kept.get(f'{m}_seed{s}', [])
-  done = lambda m, s: bool(points(m, s)) and (
-      points(m, s)[-1]['step'] >= FLAGS.train_steps)
+  done = lambda m, s: _curves.finished(points(m, s), FLAGS.train_steps)
   for model, seed in runs:
     model_dir = _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, model, seed)
     if not FLAGS.report_only and not done(model, seed):
