@@ -67,6 +67,10 @@ flags.DEFINE_integer('cas_per_class', 0, 'Class-conditional models: the '
                      'trained on this many samples per class and scored on '
                      'the test split, beside the same on as many real '
                      'training images per class (0: skip).', lower_bound=0)
+flags.DEFINE_integer('likelihood_images', 300, 'Models that estimate their '
+                     'likelihood (PixelIQN): the test and training images '
+                     'whose bits/dim the inverted sampler estimates (0: '
+                     'skip).', lower_bound=0)
 flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: sample codes '
                     'from the latent AIQN (aiqn) or the prior (prior); the '
                     'same as --method.')
@@ -118,7 +122,8 @@ def main(argv):
                                      raw_dir=FLAGS.raw_dir)
   results = evaluation.evaluate_model(
       model, classifier, FLAGS.num_samples, load_split, FLAGS.batch_size,
-      method, FLAGS.seed, _progress, FLAGS.cas_per_class, strategy=strategy)
+      method, FLAGS.seed, _progress, FLAGS.cas_per_class, strategy=strategy,
+      likelihood_images=FLAGS.likelihood_images)
   results['classifier'] = FLAGS.classifier
   accuracy = classifiers.info(path).get('test_accuracy') if path else None
   if accuracy is not None:

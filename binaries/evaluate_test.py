@@ -5,6 +5,7 @@ import os
 import shutil
 import tempfile
 
+import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.testing import test_util
@@ -53,7 +54,15 @@ class EvaluateBinaryTest(tf.test.TestCase):
         tags.update(v.tag for v in event.summary.value)
     self.assertContainsSubset({'eval/fid', 'eval/inception_score', 'eval/swd',
                                'eval/swd_floor', 'eval/test_loss',
-                               'eval/train_loss'}, tags)
+                               'eval/train_loss', 'eval/test_bits_per_dim',
+                               'eval/train_bits_per_dim',
+                               'eval/test_unreachable'}, tags)
+    # PixelIQN's likelihood (smoothed): finite bits/dim on the 8-bit scale,
+    # at most the uniform level's log2(256 / epsilon).
+    for prefix in ('test', 'train'):
+      self.assertBetween(results[f'{prefix}_bits_per_dim'], 0.0,
+                         np.log2(256 / results['likelihood_epsilon']))
+      self.assertBetween(results[f'{prefix}_unreachable'], 0.0, 1.0)
     # Digits are 8x8: one pyramid level; the loss is PixelIQN's, positive.
     self.assertGreater(results['swd'], 0)
     self.assertIn('swd_8', results)

@@ -16,9 +16,18 @@ AIQN-VAE and VAE: tau [N, latent_dim] -> latent AIQN (or the Gaussian prior)
   python -m binaries.sample --model_dir=runs/digits_aiqn_vae --reconstruct \
       --output=reconstructions.png
 
+PixelIQN's sampler inverted: the tau of test images (sampling it gives each
+image back wherever the model can reach its levels), and images between
+pairs of them in tau:
+
+  python -m binaries.sample --model_dir=runs/digits_iqn --invert \
+      --num_samples=8 --interpolate=6 --output=between.png,between.npz
+
 The same --seed gives the same images. The .npz holds `images` uint8
 [N,H,W,C], the `tau` (noise) used, `labels`, when inpainting or
-reconstructing the `originals`, and for AIQN-VAE / VAE the latent `codes`.
+reconstructing or inverting the `originals`, for AIQN-VAE / VAE the latent
+`codes`, and with --invert `reachable` (bool, per sub-pixel of the originals:
+False where the model cannot produce its level, its tau then clamped).
 """
 
 import sys
@@ -59,8 +68,15 @@ flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: codes from the '
                     'same as --method.')
 flags.DEFINE_bool('reconstruct', False, 'AIQN-VAE / VAE: reconstruct test '
                   'images (decoded posterior means) instead of sampling.')
+flags.DEFINE_bool('invert', False, 'PixelIQN: the tau of --num_samples test '
+                  'images (likelihood.invert), and the images sampled back '
+                  'from it below them.')
+flags.DEFINE_integer('interpolate', 0, 'With --invert: this many images '
+                     'between each consecutive pair of test images, sampled '
+                     'from tau interpolated through the Gaussian\'s quantiles '
+                     '(noise.interpolate); one row a pair.', lower_bound=0)
 flags.DEFINE_string('data_dir', None, 'tfds data directory (--inpaint, '
-                    '--reconstruct).')
+                    '--reconstruct, --invert).')
 flags.DEFINE_string('raw_dir', None, 'Raw downloads (--inpaint, '
                     '--reconstruct).')
 flags.DEFINE_bool('xla', True, 'Compile the sampler with XLA (jit_compile): '
@@ -123,6 +139,11 @@ def main(argv):
         model.can_reconstruct else '.'))
   if FLAGS.reconstruct and not model.can_reconstruct:
     raise app.UsageError(f'{config.model_name} cannot --reconstruct.')
+  if FLAGS.interpolate and not FLAGS.invert:
+    raise app.UsageError('--interpolate goes with --invert.')
+  if FLAGS.invert and not hasattr(model, 'invert'):
+    raise app.UsageError(f'{config.model_name} has no tau to --invert (a '
+                         'PixelIQN has).')
   method = _method(model)
   height, width, channels = model.image_shape
   num = FLAGS.num_samples
@@ -133,6 +154,9 @@ def main(argv):
     reconstructions = _reconstruct(model, originals, FLAGS.batch_size)
     _write(FLAGS.output, reconstructions, originals, None, None, None, step,
            height)
+    return
+  if FLAGS.invert:
+    _invert(model, config, method, num, step, height)
     return
   if FLAGS.inpaint:
     fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
@@ -166,6 +190,59 @@ def main(argv):
   _write(FLAGS.output, samples, originals, noise, labels, codes, step, height)
 
 
+def _invert(model, config, method, num, step, height):
+  """--invert (and --interpolate): test images' tau, sampled back."""
+  originals, labels = _originals(config.data, num)
+  if not model.num_classes:
+    labels = None
+  taus, reachable = [], []
+  for i in range(0, len(originals), FLAGS.batch_size):
+    try:
+      tau, ok = model.invert(
+          image_lib.to_float(originals[i:i + FLAGS.batch_size]),
+          None if labels is None else labels[i:i + FLAGS.batch_size])
+    except NotImplementedError as e:
+      raise app.UsageError(str(e)) from e
+    taus.append(tau.numpy())
+    reachable.append(ok.numpy())
+  tau, reachable = np.concatenate(taus), np.concatenate(reachable)
+  print(f'{reachable.mean():.1%} of the sub-pixels reachable; '
+        f'{np.all(reachable.reshape(len(tau), -1), 1).mean():.1%} of the '
+        'images wholly')
+  if not FLAGS.interpolate:
+    samples = evaluation.sample_images(model, tau, method, labels, None, 0,
+                                       FLAGS.batch_size, FLAGS.xla)
+    _write(FLAGS.output, samples, originals, tau, labels, None, step, height,
+           reachable)
+    return
+  if len(tau) < 2:
+    raise app.UsageError('--interpolate needs --num_samples >= 2.')
+  # Each pair's path, start and end included; a class-conditional model
+  # keeps the first image's label along it.
+  pairs = range(0, len(tau) - 1, 2)
+  steps = FLAGS.interpolate + 2
+  noise = np.concatenate([noise_lib.interpolate(tau[p], tau[p + 1],
+                                                steps).numpy() for p in pairs])
+  path_labels = None if labels is None else np.repeat(labels[::2][:len(pairs)],
+                                                      steps)
+  samples = evaluation.sample_images(model, noise, method, path_labels, None,
+                                     0, FLAGS.batch_size, FLAGS.xla)
+  rows = [np.concatenate([originals[p:p + 1], samples[r * steps:(r + 1) *
+                                                      steps],
+                          originals[p + 1:p + 2]]) for r, p in enumerate(pairs)]
+  for path in FLAGS.output:
+    if path.endswith('.npz'):
+      np.savez_compressed(path, images=samples, tau=noise, step=step,
+                          originals=originals, reachable=reachable,
+                          inverted_tau=tau,
+                          **({} if labels is None else dict(labels=labels)))
+    else:
+      grids.write_png(path, grids.image_grid(
+          np.concatenate(rows), num_cols=steps + 2,
+          scale=max(1, 64 // height)))
+    print(f'Wrote {path}')
+
+
 def _reconstruct(model, originals, batch_size):
   reconstruct = tf.function(lambda x: image_lib.to_uint8(
       model.reconstruct(image_lib.to_float(x))))
@@ -173,7 +250,8 @@ def _reconstruct(model, originals, batch_size):
                          for i in range(0, len(originals), batch_size)])
 
 
-def _write(paths, samples, originals, noise, labels, codes, step, height):
+def _write(paths, samples, originals, noise, labels, codes, step, height,
+           reachable=None):
   """Writes each .npz / .png of `paths`; originals go above their results."""
   num = len(samples)
   scale = max(1, 64 // height)
@@ -181,7 +259,8 @@ def _write(paths, samples, originals, noise, labels, codes, step, height):
     if path.endswith('.npz'):
       arrays = dict(images=samples, step=step)
       for name, value in (('tau', noise), ('labels', labels),
-                          ('originals', originals), ('codes', codes)):
+                          ('originals', originals), ('codes', codes),
+                          ('reachable', reachable)):
         if value is not None:
           arrays[name] = value[:num]
       np.savez_compressed(path, **arrays)

@@ -7,6 +7,8 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.runs import run_dir
 from aiqn_tf.testing import test_util
 
 
@@ -72,6 +74,43 @@ class SampleBinaryTest(tf.test.TestCase):
     inpainted = self._sample('i', '--inpaint', '--fixed_rows=3')
     self.assertAllEqual(inpainted['images'][:, :3],
                         inpainted['originals'][:, :3])
+
+  def test_invert_gives_test_images_back_and_interpolates(self):
+    npz = os.path.join(self.root, 'inverted.npz')
+    png = os.path.join(self.root, 'inverted.png')
+    code, output = test_util.run_binary(
+        'sample', f'--model_dir={self.model_dir}', '--invert',
+        '--num_samples=4', '--interpolate=2', f'--output={npz},{png}')
+    self.assertEqual(code, 0, output)
+    self.assertIn('of the sub-pixels reachable', output)
+    self.assertTrue(os.path.exists(png))
+    with np.load(npz) as f:
+      result = dict(f)
+    # Two pairs, each path 2 + 2 images from the first image's tau to the
+    # second's (under the first image's label).
+    self.assertEqual(result['images'].shape, (8, 8, 8, 1))
+    self.assertEqual(result['reachable'].shape, (4, 8, 8, 1))
+    self.assertAllClose(result['tau'][[0, 3, 4, 7]],
+                        np.clip(result['inverted_tau'], 1e-6, 1 - 1e-6),
+                        atol=1e-4)
+    # The paths' first images are the inverted tau sampled back, which equal
+    # the test images up to their first unreachable sub-pixel.
+    _, model, _ = run_dir.restore_average_model(self.model_dir)
+    first = result['inverted_tau'][[0, 2]]
+    back = image_lib.to_uint8(model.sample(
+        first, 'fast', result['labels'][[0, 2]])).numpy()
+    self.assertLessEqual(np.mean(result['images'][[0, 4]] != back), 1e-3)
+    prefix = np.cumprod(result['reachable'][[0, 2]].reshape(2, -1), 1) > 0
+    self.assertAllEqual(back.reshape(2, -1)[prefix],
+                        result['originals'][[0, 2]].reshape(2, -1)[prefix])
+    for flags, message in ((('--interpolate=2',), 'goes with --invert'),
+                           (('--invert', '--num_samples=1', '--interpolate=1'),
+                            'num_samples >= 2')):
+      code, output = test_util.run_binary(
+          'sample', f'--model_dir={self.model_dir}', *flags,
+          f'--output={png}')
+      self.assertNotEqual(code, 0)
+      self.assertIn(message, output)
 
   def test_bad_flags(self):
     for flag, message in (('--truncation=0', 'truncation must be in'),

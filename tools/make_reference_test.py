@@ -88,7 +88,8 @@ class MakeReferenceTest(parameterized.TestCase):
         config.resumable_fields(),
         {'train_steps', 'checkpoint_every', 'summary_every', 'sample_every',
          'num_samples', 'eval_every', 'eval_num_samples', 'eval_classifier',
-         'eval_classifier_path', 'skip_nonfinite'})
+         'eval_classifier_path', 'eval_likelihood_images',
+         'skip_nonfinite'})
 
 
 if __name__ == '__main__':

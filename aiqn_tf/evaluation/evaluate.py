@@ -3,6 +3,7 @@
 import json
 import os
 
+from absl import logging
 import numpy as np
 import tensorflow as tf
 
@@ -10,6 +11,7 @@ from aiqn_tf.core import images as image_lib
 from aiqn_tf.evaluation import cas
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.evaluation import replicas as replicas_lib
+from aiqn_tf.models import likelihood
 from aiqn_tf.models import noise as noise_lib
 
 EVAL_DIR = 'eval'
@@ -195,9 +197,59 @@ def held_out_loss(model, examples, batch_size=64, seed=0, prefix='test'):
   return {f'{prefix}_{name}': value / count for name, value in total.items()}
 
 
+def estimated_likelihood(model, examples, batch_size=64, seed=0,
+                         prefix='test', epsilon=likelihood.EPSILON,
+                         num_samples=1):
+  """Bits/dim of a model that estimates its likelihood (PixelIQN).
+
+  The estimate of likelihood.log_prob with the smoothing `epsilon` (so
+  that images whose levels the quantile function cannot reach count, at
+  log2(256 / epsilon) bits a sub-pixel, instead of making the mean
+  infinite), in the PixelCNN family's unit, -log2 P(x) / (H W C) on the
+  8-bit scale; and how often the model itself (epsilon = 0) gives the
+  sub-pixels no probability. Batches are padded to `batch_size`, so the
+  XLA-compiled walk is traced once.
+
+  Args:
+    model: with estimates_likelihood (a PixelIQN).
+    examples: {"images": uint8 [N, H, W, C] (, "labels")}, N >= 1.
+    batch_size, seed: of the estimate.
+    prefix: names the results.
+    epsilon: in [0, 1), the smoothing.
+    num_samples: importance draws per image.
+
+  Returns:
+    {<prefix>_bits_per_dim: the mean, <prefix>_unreachable: the share of
+     sub-pixels whose level Q cannot reach given the past,
+     <prefix>_reachable_images: the share of images with none,
+     <prefix>_crossing: the share where Q decreased on the search grid,
+     likelihood_epsilon}.
+  """
+  count = len(examples['images'])
+  bits, unreachable, crossing = [], [], []
+  for start in range(0, count, batch_size):
+    batch = {k: v[start:start + batch_size] for k, v in examples.items()}
+    size = len(batch['images'])
+    padded = {k: np.concatenate([v, np.repeat(v[-1:], batch_size - size, 0)])
+              for k, v in batch.items()}
+    log_p, parts = likelihood.log_prob(
+        model, image_lib.to_float(padded['images']), padded.get('labels'),
+        num_samples, seed=seed + start, epsilon=epsilon)
+    bits.append(likelihood.bits_per_dim(log_p.numpy(),
+                                        model.image_shape)[:size])
+    unreachable.append(parts['unreachable'].numpy()[:size])
+    crossing.append(parts['crossing'].numpy()[:size])
+  unreachable = np.concatenate(unreachable)
+  return {f'{prefix}_bits_per_dim': float(np.concatenate(bits).mean()),
+          f'{prefix}_unreachable': float(unreachable.mean()),
+          f'{prefix}_reachable_images': float(np.mean(unreachable == 0)),
+          f'{prefix}_crossing': float(np.concatenate(crossing).mean()),
+          'likelihood_epsilon': float(epsilon)}
+
+
 def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
                    method=None, seed=0, progress=None, cas_per_class=0,
-                   truncation=1.0, strategy=None):
+                   truncation=1.0, strategy=None, likelihood_images=300):
   """Sample quality of `num_samples` samples, and the held-out loss.
 
   - FID and Inception score with a classifier (see metrics.evaluate): FID
@@ -209,7 +261,9 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
   - How the samples' values sit against the training images' levels, and
     the same for the test images (metrics.value_statistics; *_data).
   - The training loss on as many test images and, to compare, training
-    images (`held_out_loss`).
+    images (`held_out_loss`); for a model whose likelihood the loss does
+    not give (PixelIQN), its estimated bits/dim on up to
+    `likelihood_images` of each (`estimated_likelihood`).
   - With cas_per_class = N, class-conditional models get the
     Classification Accuracy Score of N samples per class (cas.py).
   - Models with latent_methods also get `latent_distances` on up to
@@ -227,6 +281,7 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
     strategy: optional tf.distribute.Strategy: samples and classifier
       features are computed on its replicas, each on its slice of every
       batch, and gathered (the figures equal one device's).
+    likelihood_images: see above (0: none).
 
   Returns:
     dict of figures, plus 'method' (the sampler used).
@@ -248,6 +303,13 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
       test['images'], train['images']).items()})
   for prefix, examples in (('test', test), ('train', train)):
     results.update(held_out_loss(model, examples, batch_size, seed, prefix))
+    if model.estimates_likelihood and likelihood_images:
+      try:
+        results.update(estimated_likelihood(
+            model, {k: v[:likelihood_images] for k, v in examples.items()},
+            batch_size, seed, prefix))
+      except NotImplementedError as e:  # The snail backbone's.
+        logging.warning('No %s bits/dim: %s', prefix, e)
   if cas_per_class and model.num_classes:
     sample_fn = lambda labels: draw_samples(
         model, len(labels), batch_size, method, seed + 1, labels=labels,
@@ -301,6 +363,11 @@ def describe(results):
             for name in sorted(k[5:] for k in results
                                if k.startswith('test_') and
                                f'train_{k[5:]}' in results)]
+  if 'likelihood_epsilon' in results:
+    lines.append('bits/dim estimated by the inverted sampler, each '
+                 'sub-pixel\'s law smoothed with a uniform level of weight '
+                 f'{results["likelihood_epsilon"]:g}; unreachable: the '
+                 'share of sub-pixels the model itself gives no probability')
   lines += [f'{name} {results[name]:.4f}' for name in sorted(results)
             if name.startswith(('latent_w1_', 'latent_fd_'))]
   return lines

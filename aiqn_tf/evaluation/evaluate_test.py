@@ -5,10 +5,13 @@ import numpy as np
 import scipy.special
 import tensorflow as tf
 
+from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import aiqn_vae
+from aiqn_tf.models import likelihood
 from aiqn_tf.models import pixel_cnn
 from aiqn_tf.models import pixel_iqn
 from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.testing import test_util
 
 
 class LatentDistancesTest(tf.test.TestCase):
@@ -92,6 +95,31 @@ class HeldOutLossTest(tf.test.TestCase):
       optimizer.apply_gradients(zip(grads, model.trainable_variables))
     self.assertLess(evaluation.held_out_loss(model, constant)['test_loss'],
                     0.2 * before)
+
+
+class EstimatedLikelihoodTest(tf.test.TestCase):
+
+  def test_is_the_smoothed_log_prob_in_bits_per_dim(self):
+    model = test_util.trained_model(pixel_iqn.PixelIQN, (3, 3, 1), steps=20)
+    images = np.random.default_rng(3).integers(0, 256, (5, 3, 3, 1),
+                                               np.uint8)
+    results = evaluation.estimated_likelihood(
+        model, {'images': images}, batch_size=5, epsilon=0.05)
+    log_p, parts = likelihood.log_prob(model, image_lib.to_float(images),
+                                       epsilon=0.05)
+    self.assertAllClose(results['test_bits_per_dim'],
+                        np.mean(-log_p.numpy()) / (9 * np.log(2)), rtol=1e-5)
+    self.assertAllClose(results['test_unreachable'],
+                        np.mean(parts['unreachable']), rtol=1e-6)
+    self.assertEqual(results['likelihood_epsilon'], 0.05)
+    # Random images: a small model cannot reach most of their levels.
+    self.assertGreater(results['test_unreachable'], 0.0)
+    # A last batch padded to the batch size gives figures of its images
+    # only: finite, and in the range of the unpadded ones.
+    padded = evaluation.estimated_likelihood(
+        model, {'images': images}, batch_size=4, epsilon=0.05)
+    self.assertAllClose(padded['test_bits_per_dim'],
+                        results['test_bits_per_dim'], rtol=0.2)
 
 
 if __name__ == '__main__':

@@ -136,6 +136,28 @@ class PixelBackbone(keras.layers.Layer):
     return tf.reshape(features, tf.concat(
         [tf.shape(tau)[:-1], [tau.shape[-1] * TAU_COSINES]], 0))
 
+  # What the likelihood (likelihood.py) adds to the sampler core's cache
+  # protocol: each sub-pixel's tau is chosen while sampling, so it is set
+  # into the context then, after the candidates were tried.
+
+  def sampling_with_tau(self, context, i, j, tau_pixel):
+    """The context with pixel (i, j)'s tau set to tau_pixel [B, C] in [0, 1].
+
+    Both backbones keep tau's features first in their context.
+    """
+    features = self.tau_features(tau_pixel[:, None, None])
+    row = slicing.put(slicing.take(context[0], 1, i), 2, j, features)
+    return (slicing.put(context[0], 1, i, row),) + tuple(context[1:])
+
+  def sampling_candidates(self, cache, context, x_row, i, j, c, candidates):
+    """Outputs [B, M, out_channels / C] of sub-pixel (i, j, c) at M values
+    [B, M] of its own tau, the past shared (see GatedPixelCNN's)."""
+    raise NotImplementedError(
+        f'The {type(self).__name__} backbone has no cached likelihood: '
+        'trying many tau at one sub-pixel would repeat its attention over '
+        'every earlier position once per candidate. Use '
+        "method='sequential' (whole-image passes; small images only).")
+
   def get_config(self):
     return dict(super().get_config(), **self.arguments)
 

@@ -46,6 +46,9 @@ class GenerativeModel(keras.Model):
   can_inpaint = False
   can_reconstruct = False
   latent_methods = ()
+  # True where log_prob is an estimate the loss does not give (PixelIQN):
+  # evaluations then estimate bits/dim separately (evaluate.py).
+  estimates_likelihood = False
 
   def __init__(self, image_shape, num_classes=None, **kwargs):
     super().__init__(**kwargs)

@@ -334,7 +334,29 @@ class GatedPixelCNN(backbone.PixelBackbone):
                                j, g) for g in range(self.image_shape[-1])]
     return steps[0]() if len(steps) == 1 else tf.switch_case(c, steps)
 
-  def _channel_step(self, cache, context, x_row, i, j, group):
+  def sampling_candidates(self, cache, context, x_row, i, j, c, candidates):
+    """Outputs of sub-pixel (i, j, c) at M candidate values of its own tau.
+
+    The past (the cache, x_row, and tau of the sub-pixels before (i, j, c)
+    in the context) is shared; each candidate costs one single-pixel pass
+    of the horizontal stack and the output path, as a sampling step does.
+
+    Args:
+      cache, context: as in `sampling_pixel`.
+      x_row: float32 [B, 1, W, C], row i as sampled so far.
+      i, j, c: int scalars.
+      candidates: float32 [B, M] in [0, 1], values of tau at (i, j, c).
+
+    Returns:
+      float32 [B, M, out_channels / C]: channel c's outputs at each.
+    """
+    steps = [functools.partial(self._channel_step, cache, context, x_row, i,
+                               j, g, candidates)
+             for g in range(self.image_shape[-1])]
+    return steps[0]() if len(steps) == 1 else tf.switch_case(c, steps)
+
+  def _channel_step(self, cache, context, x_row, i, j, group,
+                    candidates=None):
     v_rows, v_pre, h_rows = cache
     tau, _, weights = context
     block_weights, (w_hidden, b_hidden, w_final, b_final) = weights[group]
@@ -343,17 +365,32 @@ class GatedPixelCNN(backbone.PixelBackbone):
     flat = lambda x: tf.reshape(x, [batch, x.shape[2] * x.shape[3]])
     pixel = lambda x: flat(slicing.take(x, 2, j))
     channels = self.image_shape[-1]
-    last = group == channels - 1
+    last = group == channels - 1 and candidates is None
     # The image's columns from x_row itself: a pixel's last channel is
     # written after its step, so a cached copy would miss it.
     earlier = flat(slicing.take(slicing.pad_left(x_row, n), 2, j, n))
     current = pixel(x_row)[:, :group]
     tau_pixel = None if tau is None else pixel(slicing.take(tau, 1, i))[
         :, :masks.prefix_size(tau.shape[-1], channels, group)]
+    v_above = [pixel(v) for v in v_pre]
+    copies = lambda x: x
+    if candidates is not None:
+      # Every candidate is a row of its own: the pixel's inputs repeated,
+      # channel `group`'s tau features (the last of the prefix) replaced.
+      m = candidates.shape[1]
+      copies = lambda x: tf.repeat(x, m, axis=0)
+      own = tf.reshape(self.tau_features(tf.reshape(candidates, [-1, 1])),
+                       [batch * m, -1])
+      tau_pixel = tf.concat([copies(tau_pixel[:, :-own.shape[1]]), own], 1)
+      earlier, current = copies(earlier), copies(current)
+      v_above = [copies(v) for v in v_above]
+      # A class-conditional block's bias is per example.
+      block_weights = [dict(w, b_in=copies(w['b_in'])) if w['b_in'].shape.rank
+                       == 2 else w for w in block_weights]
     skip, new_rows = 0.0, []
     for l, block in enumerate(self.blocks):
-      h, s = block.step(block_weights[l], earlier, current,
-                        pixel(v_pre[l]), tau_pixel)
+      h, s = block.step(block_weights[l], earlier, current, v_above[l],
+                        tau_pixel)
       skip += s
       if h is None:
         break
@@ -361,9 +398,11 @@ class GatedPixelCNN(backbone.PixelBackbone):
       if last:
         row = slicing.put(row, 2, j + n, h[:, None, None])
         new_rows.append(row)
-      earlier, current = flat(slicing.take(row, 2, j, n)), h
+      earlier, current = copies(flat(slicing.take(row, 2, j, n))), h
     hidden = tf.nn.relu(tf.matmul(tf.nn.relu(skip), w_hidden) + b_hidden)
     out = tf.matmul(hidden, w_final) + b_final
+    if candidates is not None:
+      return tf.reshape(out, [batch, candidates.shape[1], out.shape[-1]])
     size = out.shape[-1]
     out = tf.pad(out, [[0, 0], [group * size,
                                 (channels - 1 - group) * size]])

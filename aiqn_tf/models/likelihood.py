@@ -17,19 +17,31 @@ to x_k form a set (`level_set`): one interval wherever Q increases in tau_k
   P(x); the log of its mean over `num_samples` draws is a lower bound on
   log P(x) in expectation (Jensen), tightening as they grow, as IWAE's.
 
-The set is found cell by cell on a grid of `grid` cells of [0, 1], its ends
-refined to 1 / (grid * SUB**rounds); Q is taken as monotone within a cell. This module evaluates Q with one full network pass per search
-round for all candidates at once (exact, simple, quadratic in the number of
-sub-pixels: for small images and tests); the fast sampler's caches are the
-way to make it linear.
+Both walk the sub-pixels in the sampler core's loop (sampling.cached),
+choosing each tau_k before the sampler's step uses it; the candidates of
+tau_k are tried on the backbone's caches (`sampling_candidates`: one
+single-pixel pass each), so the cost is linear in the number of sub-pixels,
+like sampling's, times the search's evaluations. method='sequential' is the
+reference: one whole-image pass per search round (quadratic; small images,
+and the snail backbone, whose attention makes candidates costly).
 """
+
+import weakref
 
 import numpy as np
 import tensorflow as tf
 
-GRID = 32  # Cells of [0, 1] per sub-pixel.
-SUB = 8  # Points per refinement round of a cell's switch.
-ROUNDS = 6  # Refinement rounds: switches to 1 / (GRID * SUB**ROUNDS) ~ 1e-7.
+from aiqn_tf.models import sampling
+from aiqn_tf.models import slicing
+
+GRID = 32  # Cells of [0, 1] per sub-pixel: Q is taken as monotone in each.
+SUB = 8  # A refinement round cuts a switch's bracket into SUB parts.
+ROUNDS = 5  # Refinement rounds: switches to 1 / (GRID * SUB**ROUNDS) ~ 1e-6.
+SLOTS = 4  # Switches refined per sub-pixel (a monotone Q has at most 2).
+METHODS = ('fast', 'sequential')
+# The smoothing of the bits/dim evaluations report (log_prob's epsilon): an
+# unreachable level costs log2(256 / EPSILON), about 18 bits.
+EPSILON = 1e-3
 
 
 def _levels(quantiles):
@@ -37,13 +49,15 @@ def _levels(quantiles):
   return tf.clip_by_value(tf.round((quantiles + 1.0) * 127.5), 0.0, 255.0)
 
 
-def _check(model, images, labels):
-  """images as float32 [B, H, W, C] in [-1, 1] on 8-bit levels; labels."""
+def _check(model, images, labels, method):
+  """images float32 [B, H, W, C] in [-1, 1]; labels; the method."""
   if not getattr(getattr(model, 'backbone', None), 'use_tau', False):
     raise ValueError(
         f'{type(model).__name__} has no tau to invert: PixelIQN does; '
         'PixelCNN and the PixelCNN++ head give their exact log-likelihood '
-        '(negative_log_likelihood).')
+        '(log_prob).')
+  if method not in (None,) + METHODS:
+    raise ValueError(f'method must be one of {METHODS}, got {method!r}.')
   images = tf.convert_to_tensor(images)
   if not images.dtype.is_floating:
     raise TypeError(f'images must be float (images.to_float of uint8), got '
@@ -59,51 +73,27 @@ def _check(model, images, labels):
   if model.num_classes and labels is None:
     raise ValueError(f'{type(model).__name__} is class-conditional: give '
                      'labels.')
-  return images, None if labels is None else tf.convert_to_tensor(
-      labels, tf.int32)
+  return (images, None if labels is None else tf.convert_to_tensor(
+      labels, tf.int32), method or 'fast')
 
 
-def _quantiles_at(model, values, tau, labels, k, candidates):
-  """Q_k at each candidate tau_k: [N, M], the past fixed.
-
-  Args:
-    values: float32 [N, H, W, C], the sampled values so far.
-    tau: float32 [N, H, W, C], tau so far (sub-pixels before k set).
-    k: flat sub-pixel index.
-    candidates: float32 [N, M] values of tau_k.
-  """
-  n, m = candidates.shape
-  shape = tau.shape[1:]
-  flat = tf.reshape(tf.repeat(tau, m, axis=0), [n * m, -1])
-  column = tf.one_hot(k, flat.shape[1], dtype=tf.float32)
-  flat = flat * (1.0 - column) + tf.reshape(candidates, [-1, 1]) * column
-  inputs = {'images': tf.repeat(values, m, axis=0),
-            'tau': tf.reshape(flat, [n * m] + list(shape))}
-  if labels is not None:
-    inputs['labels'] = tf.repeat(labels, m)
-  out = tf.reshape(model(inputs), [n * m, -1])[:, k]
-  return tf.reshape(out, [n, m])
-
-
-def level_set(model, values, tau, labels, k, targets, grid=GRID,
-              rounds=ROUNDS):
+def level_set(quantiles, targets, grid=GRID, rounds=ROUNDS, slots=SLOTS):
   """Where tau_k's quantile rounds to each target level: segments per cell.
 
-  [0, 1] is cut into `grid` cells. In each, Q is taken as monotone, so the
-  predicates level >= x_k and level <= x_k each switch at most once; their
-  switches are found by `rounds` rounds of a SUB-point search (to 1 / (grid
-  * SUB**rounds)) and the set's part in the cell is where both hold: a bin
-  narrower than a cell is found too. Where Q is not increasing (quantile
-  crossing) the set has several segments and the measure and the draws see
-  all of them, as long as Q turns at most once a cell.
+  [0, 1] is cut into `grid` cells and Q evaluated at their ends. In each
+  cell Q is taken as monotone, so the predicates level >= x_k and level <=
+  x_k each switch at most once there; a predicate that differs at a cell's
+  ends switches inside it. The first `slots` such switches are refined by
+  `rounds` rounds of SUB - 1 points each (to 1 / (grid * SUB**rounds));
+  further ones (only where Q turns more than once, quantile crossing) are
+  put at their cell's middle. The set's part in a cell is where both
+  predicates hold, so a bin narrower than a cell is found too.
 
   Args:
-    model: a PixelIQN.
-    values, tau: float32 [N, H, W, C], the past (sub-pixels before k).
-    labels: int32 [N] or None.
-    k: the flat sub-pixel index (raster order, channels innermost).
-    targets: float32 [N], the levels (0..255) wanted at k.
-    grid, rounds: cells, and refinement rounds of a cell's switch.
+    quantiles: f(candidates float32 [N, M] in [0, 1]) -> Q float32 [N, M],
+      the sub-pixel's quantile at each candidate tau_k, the past fixed.
+    targets: float32 [N], the levels (0..255) wanted.
+    grid, rounds, slots: the search (see above).
 
   Returns:
     (starts [N, grid], lengths [N, grid]: the in-set segment of each cell;
@@ -111,43 +101,56 @@ def level_set(model, values, tau, labels, k, targets, grid=GRID,
      levels no tau reaches; crossing [N] bool: Q decreased somewhere on the
      grid).
   """
-  n = values.shape[0]
+  n = targets.shape[0]
   targets = targets[:, None]
   points = tf.tile(tf.linspace(0.0, 1.0, grid + 1)[None], [n, 1])
-  q = _quantiles_at(model, values, tau, labels, k, points)
+  q = quantiles(points)
   levels = _levels(q)
   crossing = tf.reduce_any(q[:, 1:] < q[:, :-1], axis=1)
   nearest = tf.gather(points, tf.argmin(tf.abs(levels - targets), axis=1),
                       batch_dims=1)
-  # Two predicates, each switching at most once in a cell where Q is
-  # monotone: level >= x and level <= x. [N, grid, 2] at the cells' ends.
-  tests = lambda lv, t: tf.stack([lv >= t, lv <= t], -1)
-  ends = tests(levels, targets)
-  lo, hi = points[:, :-1, None], points[:, 1:, None]
+  # The two predicates at the cells' ends: [N, grid + 1, 2].
+  ends = tf.stack([levels >= targets, levels <= targets], -1)
   at_lo, at_hi = ends[:, :-1], ends[:, 1:]
-  lo, hi = tf.broadcast_to(lo, at_lo.shape), tf.broadcast_to(hi, at_lo.shape)
-  a, b = lo, hi  # Each predicate's switch lies in [a, b].
-  steps = tf.linspace(0.0, 1.0, SUB + 1)
+  switches = tf.reshape(tf.not_equal(at_lo, at_hi), [n, 2 * grid])
+  # The first `slots` switches (cell-major, then predicate).
+  order = tf.range(2 * grid, 0, -1)
+  _, index = tf.math.top_k(tf.where(switches, order, 0), slots)
+  valid = tf.gather(switches, index, batch_dims=1)
+  cell = tf.cast(index // 2, tf.float32)
+  upper = tf.equal(index % 2, 1)  # The predicate level <= x.
+  holds_at_a = tf.gather(tf.reshape(at_lo, [n, 2 * grid]), index,
+                         batch_dims=1)
+  a, b = cell / grid, (cell + 1) / grid
+  inner = tf.linspace(0.0, 1.0, SUB + 1)[1:-1]
   for _ in range(rounds):
-    sub = a[..., None] + (b - a)[..., None] * steps  # [N, grid, 2, SUB + 1]
-    sub_levels = tf.reshape(_levels(_quantiles_at(
-        model, values, tau, labels, k, tf.reshape(sub, [n, -1]))), sub.shape)
-    sub_tests = tf.stack([sub_levels[:, :, 0] >= targets[..., None],
-                          sub_levels[:, :, 1] <= targets[..., None]], 2)
-    changed = tf.not_equal(sub_tests, at_lo[..., None])
-    first = tf.argmax(tf.cast(changed, tf.int32), axis=3,
-                      output_type=tf.int32)
-    first = tf.where(tf.reduce_any(changed, 3), first, SUB)
-    a = tf.gather(sub, tf.maximum(first - 1, 0), batch_dims=3)
-    b = tf.gather(sub, tf.maximum(first, 1), batch_dims=3)
-  switch = (a + b) / 2
-  # Where each predicate holds in the cell: [start, end] (empty if neither
-  # end holds).
+    tried = a[..., None] + (b - a)[..., None] * inner  # [N, slots, SUB - 1]
+    tried_levels = tf.reshape(_levels(quantiles(
+        tf.reshape(tried, [n, -1]))), tried.shape)
+    holds = tf.where(upper[..., None], tried_levels <= targets[..., None],
+                     tried_levels >= targets[..., None])
+    flipped = tf.not_equal(holds, holds_at_a[..., None])
+    # In [a, tried..., b], the first point where the predicate has flipped
+    # (b if none of the tried ones has).
+    first = tf.where(tf.reduce_any(flipped, -1),
+                     tf.argmax(tf.cast(flipped, tf.int32), -1,
+                               output_type=tf.int32) + 1, SUB)
+    bracket = tf.concat([a[..., None], tried, b[..., None]], -1)
+    a = tf.gather(bracket, first - 1, batch_dims=2)
+    b = tf.gather(bracket, first, batch_dims=2)
+  # Every switch at its refined place, or at its cell's middle.
+  lo = tf.broadcast_to(points[:, :-1, None], at_lo.shape)
+  hi = tf.broadcast_to(points[:, 1:, None], at_lo.shape)
+  placed = tf.one_hot(index, 2 * grid) * tf.cast(valid, tf.float32)[..., None]
+  refined = tf.reshape(tf.reduce_max(placed, 1) > 0, at_lo.shape)
+  switch = tf.where(refined, tf.reshape(tf.reduce_sum(
+      placed * ((a + b) / 2)[..., None], 1), at_lo.shape), (lo + hi) / 2)
+  # Where each predicate holds in each cell: [start, end] (nowhere if it
+  # holds at neither end), and the set where both do.
   start = tf.where(at_lo, lo, switch)
   end = tf.where(at_hi, hi, switch)
-  holds = at_lo | at_hi
   starts = tf.reduce_max(start, -1)
-  lengths = tf.where(tf.reduce_all(holds, -1),
+  lengths = tf.where(tf.reduce_all(at_lo | at_hi, -1),
                      tf.maximum(tf.reduce_min(end, -1) - starts, 0.0), 0.0)
   return starts, lengths, nearest, crossing
 
@@ -165,15 +168,149 @@ def _choose(starts, lengths, u=None):
   cell = tf.minimum(tf.reduce_sum(tf.cast(mass <= target[:, None], tf.int32),
                                   1), lengths.shape[1] - 1)
   before = tf.gather(mass - lengths, cell, batch_dims=1)
-  return tf.gather(starts, cell, batch_dims=1) + (target - before)
+  return tf.clip_by_value(
+      tf.gather(starts, cell, batch_dims=1) + (target - before), 0.0, 1.0)
 
 
-def _raster(model):
+def _decide(quantiles, targets, draws, search, epsilon):
+  """One sub-pixel of the walk.
+
+  Args:
+    quantiles, targets, search: as in `level_set`.
+    draws: None (invert: the middle of the set's longest segment) or
+      float32 [N, 2] uniform: where in the set, and which branch of the
+      epsilon-smoothed model.
+    epsilon: weight of the uniform level in each sub-pixel's law (0: the
+      model itself).
+
+  Returns:
+    (tau_k [N]; log of the level's probability given the past [N] (-inf
+    where epsilon = 0 and Q cannot reach the level); reachable [N];
+    crossing [N]; exact [N] bool: the uniform branch was taken, so the
+    level itself is fed back and tau_k is a plain uniform draw).
+  """
+  starts, lengths, nearest, crossing = level_set(quantiles, targets, **search)
+  measure = tf.reduce_sum(lengths, 1)
+  reachable = measure > 0
+  if draws is None:
+    chosen = tf.where(reachable, _choose(starts, lengths), nearest)
+    return chosen, tf.math.log(measure), reachable, crossing, tf.zeros_like(
+        reachable)
+  probability = (1.0 - epsilon) * measure + epsilon / 256.0
+  exact = draws[:, 1] * probability >= (1.0 - epsilon) * measure
+  exact &= probability > 0
+  chosen = tf.where(reachable, _choose(starts, lengths, draws[:, 0]), nearest)
+  chosen = tf.where(exact, draws[:, 0], chosen)
+  return chosen, tf.math.log(probability), reachable, crossing, exact
+
+
+def _initial_state(targets):
+  n, size = targets.shape
+  return (tf.fill([n, size], 0.5), tf.zeros([n]), tf.zeros([n]),
+          tf.ones([n, size], tf.bool))
+
+
+def _record(state, k, chosen, log_probability, reachable, crossing):
+  tau, log_weight, crossings, all_reachable = state
+  this = tf.equal(tf.range(tau.shape[1]), k)[None]
+  return (tf.where(this, chosen[:, None], tau), log_weight + log_probability,
+          crossings + tf.cast(crossing, tf.float32),
+          tf.where(this, reachable[:, None], all_reachable))
+
+
+def _fed_back(values, exact, targets):
+  """The values fed back [N, ...]: the level itself where `exact`."""
+  exact = tf.reshape(exact, [-1] + [1] * (len(values.shape) - 1))
+  level = tf.reshape(targets / 127.5 - 1.0, exact.shape)
+  return tf.where(exact, level, values)
+
+
+def _fast_walk(model, targets, labels, draws, search, epsilon):
+  """The sampler core's loop, each tau_k chosen on the caches first."""
+  backbone = model.backbone
   height, width, channels = model.image_shape
-  return height * width * channels
+  shape = [targets.shape[0], height, width, channels]
+
+  def pixel_fn(cache, context, x_row, i, j, c, state):
+    k = (i * width + j) * channels + c
+    quantiles = lambda candidates: backbone.sampling_candidates(
+        cache, context, x_row, i, j, c, candidates)[..., 0]
+    target = tf.gather(targets, k, axis=1)
+    *decided, exact = _decide(quantiles, target, None if draws is None else
+                              tf.gather(draws, k, axis=1), search, epsilon)
+    state = _record(state, k, *decided)
+    pixel = tf.reshape(slicing.take(state[0], 1, k - c, channels),
+                       [shape[0], channels])
+    context = backbone.sampling_with_tau(context, i, j, pixel)
+    outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j, c)
+    values = _fed_back(model.sample_values(outputs, None), exact, target)
+    return values, cache, context, state
+
+  start = tf.fill(shape, 0.5)
+  _, state = sampling.cached(backbone, model.sample_values, start, start,
+                             labels, pixel_fn=pixel_fn,
+                             state=_initial_state(targets))
+  return state
 
 
-def invert(model, images, labels=None, grid=GRID, rounds=ROUNDS):
+def _sequential_walk(model, targets, labels, draws, search, epsilon):
+  """The reference: one whole-image pass per search round."""
+  shape = [targets.shape[0]] + list(model.image_shape)
+  state = _initial_state(targets)
+  values = tf.zeros([shape[0], targets.shape[1]])
+
+  def quantiles_at(tau, k, candidates):
+    n, m = candidates.shape
+    this = tf.equal(tf.range(tau.shape[1]), k)[None]
+    tried = tf.where(this, tf.reshape(candidates, [n * m, 1]),
+                     tf.repeat(tau, m, axis=0))
+    inputs = {'images': tf.reshape(tf.repeat(values, m, axis=0),
+                                   [n * m] + shape[1:]),
+              'tau': tf.reshape(tried, [n * m] + shape[1:])}
+    if labels is not None:
+      inputs['labels'] = tf.repeat(labels, m)
+    return tf.reshape(tf.reshape(model(inputs), [n * m, -1])[:, k], [n, m])
+
+  for k in range(targets.shape[1]):
+    *decided, exact = _decide(
+        lambda candidates: quantiles_at(state[0], k, candidates),
+        targets[:, k], None if draws is None else draws[:, k], search,
+        epsilon)
+    state = _record(state, k, *decided)
+    q = quantiles_at(state[0], k, state[0][:, k:k + 1])[:, 0]
+    value = _fed_back(tf.clip_by_value(q, -1.0, 1.0), exact, targets[:, k])
+    this = tf.equal(tf.range(values.shape[1]), k)[None]
+    values = tf.where(this, value[:, None], values)
+  return state
+
+
+_COMPILED = weakref.WeakKeyDictionary()  # model -> {search: tf.function}
+
+
+def _walk(model, targets, labels, draws, method, search, epsilon=0.0):
+  """(tau [N, H W C], log weight [N], crossings [N], reachable [N, H W C])."""
+  if method == 'sequential':
+    return _sequential_walk(model, targets, labels, draws, search, epsilon)
+  key = (draws is None, float(epsilon)) + tuple(sorted(search.items()))
+  functions = _COMPILED.setdefault(model, {})
+  if key not in functions:
+    # XLA-compiled as the sampler is; one function per setting, its traces
+    # per batch shape kept by tf.function.
+    functions[key] = tf.function(
+        lambda t, l, d: _fast_walk(model, t, l, d, search, epsilon),
+        jit_compile=True)
+  return functions[key](targets, labels, draws)
+
+
+def _search(grid, rounds, slots):
+  for name, value in (('grid', grid), ('rounds', rounds), ('slots', slots)):
+    if int(value) < 1:
+      raise ValueError(f'{name} must be >= 1, got {value}.')
+  return dict(grid=int(grid), rounds=int(rounds), slots=int(slots))
+
+
+def invert(model, images, labels=None, method=None, grid=GRID, rounds=ROUNDS,
+           slots=SLOTS):
   """tau [B, H, W, C] in [0, 1] whose sample rounds to `images`.
 
   Args:
@@ -181,87 +318,82 @@ def invert(model, images, labels=None, grid=GRID, rounds=ROUNDS):
     images: float32 [B, H, W, C] in [-1, 1] on 8-bit levels (images.to_float
       of uint8, data or samples).
     labels: int32 [B] for a class-conditional model.
-    grid, rounds: the interval search (ends to 1 / grid**rounds).
+    method: 'fast' (the default: on the sampler's caches, XLA-compiled) or
+      'sequential' (whole-image passes).
+    grid, rounds, slots: the search (level_set): each set's ends to 1 /
+      (grid * SUB**rounds); tau_k is the middle of the set's longest
+      segment.
 
   Returns:
     (tau float32 [B, H, W, C], reachable bool [B, H, W, C]): where a level
-    is outside the range of Q given the past, tau is clamped to the end of
-    [0, 1] nearest to it and reachable is False there.
+    is outside the range of Q given the past, tau is the grid tau whose
+    level is nearest it and reachable is False there.
   """
-  images, labels = _check(model, images, labels)
+  images, labels, method = _check(model, images, labels, method)
   shape = [-1] + list(model.image_shape)
   targets = tf.reshape(_levels(images), [images.shape[0], -1])
-  values = tf.zeros_like(images)
-  tau = tf.fill(tf.shape(images), 0.5)
-  reachable = []
-  for k in range(_raster(model)):
-    starts, lengths, nearest, _ = level_set(model, values, tau, labels, k,
-                                            targets[:, k], grid, rounds)
-    ok = tf.reduce_sum(lengths, 1) > 0
-    # Unreachable levels: the grid tau whose level is nearest.
-    chosen = tf.where(ok, _choose(starts, lengths), nearest)
-    tau = _set(tau, k, chosen)
-    q = _quantiles_at(model, values, tau, labels, k, chosen[:, None])[:, 0]
-    values = _set(values, k, tf.clip_by_value(q, -1.0, 1.0))
-    reachable.append(ok)
-  return tf.reshape(tau, shape), tf.reshape(tf.stack(reachable, 1), shape)
+  tau, _, _, reachable = _walk(model, targets, labels, None, method,
+                               _search(grid, rounds, slots))
+  return tf.reshape(tau, shape), tf.reshape(reachable, shape)
 
 
-def log_prob(model, images, labels=None, num_samples=1, seed=0, grid=GRID,
-             rounds=ROUNDS):
+def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
+             method=None, grid=GRID, rounds=ROUNDS, slots=SLOTS):
   """log P(x) in nats of 8-bit images under PixelIQN's discretised model.
 
   Sequential importance sampling: for each of `num_samples` draws, tau_k ~
-  U[a_k, b_k] given the draw's past, weight prod_k (b_k - a_k); returns the
-  log of the mean weight (an unbiased estimate of P(x) inside the log, so a
-  lower bound on log P(x) in expectation that tightens as num_samples
-  grows). Where Q is not increasing in tau_k the search finds one crossing
-  of each end, so the interval misses or adds the tau of the other
-  crossings: the estimate is no longer unbiased there; `crossing` reports
-  the share of such sub-pixels.
+  U(set of tau_k that rounds to x_k | the draw's past), weight prod_k
+  |set_k|; returns the log of the mean weight. The mean weight is an
+  unbiased estimate of P(x) (up to the search's resolution), so its log is
+  a lower bound on log P(x) in expectation that tightens as num_samples
+  grows. Where Q is not increasing in tau_k (quantile crossing) the set is
+  measured over all its segments as long as Q turns at most once a cell
+  and at most `slots` switches need refining (the others are put at their
+  cell's middle); `crossing` reports the share of sub-pixels where the grid
+  saw Q decrease.
+
+  A level outside the range of Q given the past has probability 0, and so
+  has the image: log P(x) = -inf. `epsilon` > 0 gives instead the
+  likelihood of the smoothed sampler that, at each sub-pixel, with
+  probability epsilon feeds back a uniformly drawn level instead of the
+  quantile (its tau still drawn): P(x_k | past) = (1 - epsilon) |set_k| +
+  epsilon / 256 > 0, estimated the same way with the branch drawn in
+  proportion. It costs the model's own likelihood at most -log(1 -
+  epsilon) nats per sub-pixel and an unreachable level log(256 / epsilon).
 
   Args:
     model: a PixelIQN.
     images: float32 [B, H, W, C] in [-1, 1] on 8-bit levels.
     labels: int32 [B] for a class-conditional model.
-    num_samples: importance draws per image.
+    num_samples: importance draws per image, >= 1.
     seed: of the draws.
-    grid, rounds: the interval search.
+    epsilon: in [0, 1), the smoothing (0: the model itself).
+    method, grid, rounds, slots: as in `invert`.
 
   Returns:
-    (log_prob float32 [B] nats, crossing float32 [B]: the share of searched
-    sub-pixels where the first grid saw Q decrease).
+    (log_prob float32 [B] nats, diagnostics: {'crossing': float32 [B], the
+    share of sub-pixels where Q decreased on the grid; 'unreachable':
+    float32 [B], the share of sub-pixels whose level Q cannot reach given
+    the draw's past, averaged over the draws}).
   """
-  images, labels = _check(model, images, labels)
+  images, labels, method = _check(model, images, labels, method)
+  if num_samples < 1:
+    raise ValueError(f'num_samples must be >= 1, got {num_samples}.')
+  if not 0.0 <= epsilon < 1.0:
+    raise ValueError(f'epsilon must be in [0, 1), got {epsilon}.')
   batch = images.shape[0]
   reps = lambda x: None if x is None else tf.repeat(x, num_samples, axis=0)
   targets = tf.reshape(_levels(reps(images)), [batch * num_samples, -1])
-  labels = reps(labels)
-  values = tf.zeros_like(reps(images))
-  tau = tf.fill(tf.shape(values), 0.5)
-  log_weight = tf.zeros([batch * num_samples])
-  crossings = tf.zeros([batch * num_samples])
-  for k in range(_raster(model)):
-    starts, lengths, _, crossing = level_set(model, values, tau, labels, k,
-                                             targets[:, k], grid, rounds)
-    u = tf.random.stateless_uniform(crossing.shape, [seed, k])
-    chosen = tf.clip_by_value(_choose(starts, lengths, u), 0.0, 1.0)
-    log_weight += tf.math.log(tf.reduce_sum(lengths, 1))
-    crossings += tf.cast(crossing, tf.float32)
-    tau = _set(tau, k, chosen)
-    q = _quantiles_at(model, values, tau, labels, k, chosen[:, None])[:, 0]
-    values = _set(values, k, tf.clip_by_value(q, -1.0, 1.0))
+  draws = tf.random.stateless_uniform(targets.shape + [2], [seed, 0])
+  _, log_weight, crossings, reachable = _walk(
+      model, targets, reps(labels), draws, method,
+      _search(grid, rounds, slots), epsilon)
+  per_image = lambda x: tf.reduce_mean(tf.reshape(x, [batch, -1]), 1)
   log_weight = tf.reshape(log_weight, [batch, num_samples])
   result = tf.reduce_logsumexp(log_weight, 1) - np.log(num_samples)
-  return result, tf.reduce_mean(tf.reshape(crossings, [batch, num_samples]),
-                                 1) / _raster(model)
-
-
-def _set(x, k, value):
-  """x [N, H, W, C] with flat sub-pixel k set to value [N]."""
-  flat = tf.reshape(x, [x.shape[0], -1])
-  column = tf.one_hot(k, flat.shape[1], dtype=x.dtype)
-  return tf.reshape(flat * (1 - column) + value[:, None] * column, x.shape)
+  return result, {
+      'crossing': per_image(crossings) / targets.shape[1],
+      'unreachable': per_image(1.0 - tf.cast(reachable, tf.float32))}
 
 
 def bits_per_dim(log_prob_nats, image_shape):

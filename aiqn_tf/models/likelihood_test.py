@@ -76,6 +76,42 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(again.reshape(6, -1)[prefix],
                         data.reshape(6, -1)[prefix])
 
+  @parameterized.named_parameters(
+      ('rgb', (2, 2, 3), None),
+      ('grey_classes', (3, 3, 1), 3),
+  )
+  def test_the_cached_walk_equals_whole_image_passes(self, shape,
+                                                     num_classes):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, shape, num_classes,
+                                    steps=20)
+    labels = (tf.constant([0, 1, 2, 0]) if num_classes else None)
+    data = image_lib.to_float(np.random.default_rng(4).integers(
+        0, 256, (4,) + shape, np.uint8))
+    fast, _ = likelihood.invert(model, data, labels, **SEARCH)
+    reference, _ = likelihood.invert(model, data, labels, 'sequential',
+                                     **SEARCH)
+    self.assertAllClose(fast, reference, atol=1e-4)
+    # Smoothed, so that both branches of every sub-pixel's law are walked.
+    fast, parts = likelihood.log_prob(model, data, labels, 2, epsilon=0.05,
+                                      **SEARCH)
+    reference, reference_parts = likelihood.log_prob(
+        model, data, labels, 2, epsilon=0.05, method='sequential', **SEARCH)
+    self.assertAllClose(fast, reference, rtol=1e-3)
+    self.assertAllClose(parts['unreachable'], reference_parts['unreachable'])
+
+  def test_snail_backbone_inverts_by_whole_image_passes_only(self):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, (3, 3, 1), steps=20,
+                                    backbone='snail')
+    tau = noise.draw_noise((3, 3, 3, 1), seed=5)
+    samples = image_lib.to_uint8(model.sample(tau, 'fast'))
+    with self.assertRaisesRegex(NotImplementedError, 'sequential'):
+      likelihood.invert(model, image_lib.to_float(samples))
+    inverse, reachable = likelihood.invert(
+        model, image_lib.to_float(samples), method='sequential', **SEARCH)
+    self.assertTrue(np.all(reachable))
+    self.assertAllEqual(image_lib.to_uint8(model.sample(inverse, 'fast')),
+                        samples)
+
   def test_bad_input_is_refused(self):
     model = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), steps=1)
     good = tf.zeros((2, 2, 2, 1))
@@ -89,20 +125,66 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
                                           steps=1)
     with self.assertRaisesRegex(ValueError, 'labels'):
       likelihood.log_prob(conditional, good)
+    with self.assertRaisesRegex(ValueError, 'epsilon'):
+      likelihood.log_prob(model, good, epsilon=1.0)
+    with self.assertRaisesRegex(ValueError, 'num_samples'):
+      likelihood.log_prob(model, good, num_samples=0)
+    with self.assertRaisesRegex(ValueError, 'method'):
+      likelihood.invert(model, good, method='exact')
+    with self.assertRaisesRegex(ValueError, 'rounds'):
+      likelihood.invert(model, good, rounds=0)
     cnn = test_util.trained_model(aiqn_tf.PixelCNN, (2, 2, 1), steps=1)
     with self.assertRaisesRegex(ValueError, 'no tau'):
       likelihood.log_prob(cnn, good)
+
+
+class LevelSetTest(tf.test.TestCase):
+
+  def _measure_on_a_dense_grid(self, quantile, target):
+    tau = np.linspace(0.0, 1.0, 2_000_001)
+    levels = np.clip(np.round((quantile(tau) + 1.0) * 127.5), 0, 255)
+    return np.mean(levels == target)
+
+  def test_measures_the_set_of_monotone_and_turning_quantiles(self):
+    functions = {
+        'increasing': lambda t: 2.0 * t ** 3 - 1.0,
+        # Turns once in [0, 1]: the set has two segments for most levels.
+        'turning': lambda t: 0.8 * np.sin(np.pi * 1.5 * t),
+        # Steep: a level's set narrower than a cell of the grid.
+        'steep': lambda t: 40.0 * (t - 0.5),
+    }
+    targets = np.array([0.0, 3.0, 64.0, 127.0, 128.0, 200.0, 230.0, 255.0],
+                       np.float32)
+    for name, quantile in functions.items():
+      q = lambda candidates, f=quantile: tf.cast(f(tf.cast(
+          candidates, tf.float64)), tf.float32)
+      _, lengths, _, crossing = likelihood.level_set(
+          q, tf.constant(targets), grid=32, rounds=5)
+      for target, measure in zip(targets, tf.reduce_sum(lengths, 1).numpy()):
+        self.assertAllClose(
+            measure, self._measure_on_a_dense_grid(quantile, target),
+            atol=2e-5, msg=f'{name}, level {target}')
+      self.assertEqual(bool(np.any(crossing)), name == 'turning')
 
 
 class LogProbTest(tf.test.TestCase):
 
   def test_one_sub_pixel_sums_to_one(self):
     model = test_util.trained_model(aiqn_tf.PixelIQN, (1, 1, 1), steps=20)
-    levels = np.arange(256, dtype=np.uint8).reshape(256, 1, 1, 1)
-    log_p, crossing = likelihood.log_prob(model, image_lib.to_float(levels),
-                                          **SEARCH)
-    self.assertAllClose(np.exp(log_p.numpy()).sum(), 1.0, atol=1e-3)
-    self.assertEqual(float(tf.reduce_max(crossing)), 0.0)
+    levels = image_lib.to_float(
+        np.arange(256, dtype=np.uint8).reshape(256, 1, 1, 1))
+    log_p, parts = likelihood.log_prob(model, levels, **SEARCH)
+    probability = np.exp(log_p.numpy())
+    self.assertAllClose(probability.sum(), 1.0, atol=1e-3)
+    self.assertEqual(float(tf.reduce_max(parts['crossing'])), 0.0)
+    # Levels out of the quantile's range have no probability, and say so.
+    self.assertAllEqual(probability == 0, parts['unreachable'].numpy() == 1)
+    self.assertGreater(float(np.mean(probability == 0)), 0.5)
+    # Smoothed: (1 - epsilon) P(x) + epsilon / 256, exactly, on one
+    # sub-pixel (no past for the branch draws to change).
+    smoothed, _ = likelihood.log_prob(model, levels, epsilon=0.1, **SEARCH)
+    self.assertAllClose(np.exp(smoothed.numpy()),
+                        0.9 * probability + 0.1 / 256, rtol=1e-4, atol=1e-9)
 
   def test_matches_the_frequencies_of_the_models_own_samples(self):
     model = _fit_binary_patterns()

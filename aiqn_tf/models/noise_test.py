@@ -1,5 +1,6 @@
 """The sampling noise: seeded, in range, truncated."""
 
+import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.models import noise
@@ -19,6 +20,21 @@ class NoiseTest(tf.test.TestCase):
     for bad in (0.0, 1.5):
       with self.assertRaisesRegex(ValueError, 'truncation'):
         noise.draw_noise((2, 3), 0, bad)
+
+  def test_interpolants_of_uniform_noise_are_uniform(self):
+    start = noise.draw_noise((20_000,), seed=1)
+    end = noise.draw_noise((20_000,), seed=2)
+    path = noise.interpolate(start, end, 5).numpy()
+    self.assertAllClose(path[0], start, atol=1e-5)
+    self.assertAllClose(path[-1], end, atol=1e-5)
+    for values in path:  # Each interpolant's histogram is flat.
+      counts = np.histogram(values, bins=10, range=(0, 1))[0] / len(values)
+      self.assertAllClose(counts, np.full(10, 0.1), atol=0.012)
+    # A plain mix piles up at 0.5: the test above would see it.
+    middle = np.histogram(0.5 * (start + end), bins=10, range=(0, 1))[0]
+    self.assertGreater(middle.max() / len(start), 0.15)
+    with self.assertRaisesRegex(ValueError, 'num'):
+      noise.interpolate(start, end, 1)
 
   def test_sampling_keeps_the_first_releases_name(self):
     self.assertIs(sampling.draw_noise, noise.draw_noise)

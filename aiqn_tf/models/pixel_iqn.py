@@ -44,6 +44,7 @@ class PixelIQN(pixel_model.PixelModel):
 
   Config = PixelIQNConfig
   uses_tau = True
+  estimates_likelihood = True
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, kappa=0.002,
@@ -67,21 +68,23 @@ class PixelIQN(pixel_model.PixelModel):
                                              tau, self.kappa)
     return tf.reduce_sum(elementwise, axis=[1, 2, 3]), {}
 
-  def invert(self, images, labels=None):
+  def invert(self, images, labels=None, method=None):
     """tau whose sample gives `images` back (likelihood.invert).
 
     Returns:
       (tau float32 [B, H, W, C] in [0, 1], reachable bool [B, H, W, C]).
     """
-    return likelihood.invert(self, images, labels)
+    return likelihood.invert(self, images, labels, method)
 
-  def log_prob(self, images, labels=None, num_samples=1):
+  def log_prob(self, images, labels=None, num_samples=1, epsilon=0.0):
     """log P(x) in nats [B]: the sampler's importance-sampled inverse.
 
-    A lower bound in expectation, tightening with num_samples
-    (likelihood.log_prob).
+    A lower bound in expectation, tightening with num_samples; -inf where a
+    level is out of Q's reach, unless epsilon > 0 smooths each sub-pixel's
+    law with a uniform level (likelihood.log_prob).
     """
-    return likelihood.log_prob(self, images, labels, num_samples)[0]
+    return likelihood.log_prob(self, images, labels, num_samples,
+                               epsilon=epsilon)[0]
 
   def sample_values(self, outputs, noise):
     """Sample values from backbone outputs: the quantiles, clipped to [-1, 1].

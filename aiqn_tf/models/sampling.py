@@ -85,7 +85,7 @@ def sequential(step_fn, noise, images=None, num_fixed=0, stop=None):
 
 @_graph_loops
 def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
-           num_fixed=0):
+           num_fixed=0, pixel_fn=None, state=()):
   """Exact fast sampler over a backbone's caches (see the module docstring).
 
   Args:
@@ -101,10 +101,16 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
     tau: the backbone's tau input (PixelIQN: the noise) or None.
     labels: int32 [B] for a class-conditional backbone, else None.
     images, num_fixed: as in `sequential`.
+    pixel_fn: optional f(cache, context, x_row, i, j, c, state) -> (values
+      [B, 1, 1, C], cache, context, state) in place of each sub-pixel's step
+      (`sampling_pixel` then values_fn): the likelihood (likelihood.py)
+      chooses the sub-pixel's tau there first. `state` is a nested
+      structure of tensors of fixed shapes, carried through.
 
   Returns:
     float32 [B, H, W, C] in [-1, 1]: the same sample as `sequential` with the
-    matching step function, up to float rounding.
+    matching step function, up to float rounding; with pixel_fn, the pair
+    (sample, final state).
   """
   noise = tf.convert_to_tensor(noise, tf.float32)
   _, height, width, channels = noise.shape
@@ -115,23 +121,49 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
   num_fixed = tf.cast(num_fixed, tf.int32)
   i = num_fixed // row_size
   cache, context = backbone.sampling_start(images, tau, labels, i)
+  # A context that pixel_fn changes is carried through the loops as its
+  # tensors only: a while loop cannot carry the Nones (no labels, no tau).
+  template = context
+  context = _tensors(template)
   while i < height:
     x_row = slicing.take(images, 1, i)
-    cache = backbone.sampling_start_row(cache, context, x_row, i)
+    cache = backbone.sampling_start_row(cache, _rebuild(template, context),
+                                        x_row, i)
     k = tf.maximum(num_fixed - i * row_size, 0)
     while k < row_size:
       j = k // channels
-      outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j,
-                                               k % channels)
-      values = values_fn(outputs, slicing.take(slicing.take(noise, 1, i), 2, j))
+      if pixel_fn is None:
+        outputs, cache = backbone.sampling_pixel(
+            cache, _rebuild(template, context), x_row, i, j, k % channels)
+        values = values_fn(outputs,
+                           slicing.take(slicing.take(noise, 1, i), 2, j))
+      else:
+        values, cache, changed, state = pixel_fn(
+            cache, _rebuild(template, context), x_row, i, j, k % channels,
+            state)
+        context = _tensors(changed)
       this = tf.reshape(tf.equal(tf.range(row_size), k),
                         [1, 1, width, channels])
       x_row = tf.where(this, values, x_row)
       k += 1
     images = slicing.set_row(images, i, x_row)
-    cache = backbone.sampling_finish_row(cache, context, x_row, i)
+    cache = backbone.sampling_finish_row(cache, _rebuild(template, context),
+                                         x_row, i)
     i += 1
-  return images
+  if pixel_fn is None:
+    return images
+  return images, state
+
+
+def _tensors(structure):
+  return [x for x in tf.nest.flatten(structure) if x is not None]
+
+
+def _rebuild(template, tensors):
+  """`template`'s structure with its non-None leaves from `tensors`."""
+  leaves = iter(tensors)
+  return tf.nest.pack_sequence_as(template, [
+      None if x is None else next(leaves) for x in tf.nest.flatten(template)])
 
 
 def sample(model, noise, method=None, labels=None, images=None, num_fixed=0):

@@ -152,6 +152,11 @@ class EvalConfig:
   eval_classifier_path: str = _setting(
       '', 'The classifier\'s SavedModel (inception: a local '
       'tfgan/eval/inception/1).', resumable=True)
+  eval_likelihood_images: int = _setting(
+      300, 'Test and training images whose likelihood an evaluation '
+      'estimates, for models that estimate it (PixelIQN; the likelihood '
+      'heads\' bits/dim come with their loss); 0: none.', minimum=0,
+      resumable=True)
 
   def __post_init__(self):
     config_fields.check(self)

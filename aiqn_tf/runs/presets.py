@@ -155,7 +155,9 @@ PRESETS = {
                        output_filters=96),
             optimizer=dict(learning_rate=5e-4, ema_decay=0.999),
             loop=dict(batch_size=16, train_steps=3000, checkpoint_every=500,
-                      summary_every=50, sample_every=1500, num_samples=8)),
+                      summary_every=50, sample_every=1500, num_samples=8),
+            # PixelIQN's likelihood walks 3,072 sub-pixels an image.
+            evaluation=dict(eval_likelihood_images=50)),
         models={'pixel_iqn': {}, 'pixel_cnn': _CPU_CNN, 'pixel_cnn_pp': {}}),
     'celeba': Preset(
         source='The paper\'s appendix and LynnHo/VAE-Tensorflow: CelebA '

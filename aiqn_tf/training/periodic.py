@@ -97,7 +97,8 @@ class Evaluations:
                                        raw_dir=self._raw_dir)
     results = evaluation.evaluate_model(
         self.model, self._classifier, settings.eval_num_samples, load_split,
-        seed=self.config.loop.seed)
+        seed=self.config.loop.seed,
+        likelihood_images=settings.eval_likelihood_images)
     results['classifier'] = settings.eval_classifier
     if self.is_chief:
       evaluation.write_results(self.model_dir, step, results, self.writer)
