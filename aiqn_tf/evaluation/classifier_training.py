@@ -22,8 +22,13 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
                      raw_dir=None):
   """Trains the CNN on a dataset's train split; exports it; returns accuracy.
 
+  Without class labels the CNN learns the rotation task instead
+  (dataset_classifier.rotations: four quarter turns of every image, test
+  accuracy on the turned test images), so data without labels gets a
+  feature space for FID too.
+
   Args:
-    spec: a datasets.DatasetSpec (or dataset string) with labels.
+    spec: a datasets.DatasetSpec (or dataset string).
     output_dir: where the SavedModel goes (see classifiers.load), with
       classifier.json (dataset, image_shape, test accuracy) beside it.
     epochs: passes over the training images (None: `default_epochs`).
@@ -34,18 +39,19 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
     float, accuracy on the dataset's test split.
 
   Raises:
-    ValueError: if the dataset has no labels.
+    ValueError: for images without labels that are not square.
   """
   spec = datasets.get_spec(spec)
-  if not spec.num_classes:
-    raise ValueError(f'{spec.name} has no class labels: no classifier to '
-                     'train; use the Inception network.')
   load = lambda split: datasets.as_arrays(spec, split, data_dir=data_dir,
                                           raw_dir=raw_dir)
   train, test = load('train'), load('test')
+  task, num_classes = 'classes', spec.num_classes
+  if not num_classes:
+    task, num_classes = 'rotation', dataset_classifier.ROTATIONS
+    train, test = (dataset_classifier.rotations(x) for x in (train, test))
   epochs = epochs or dataset_classifier.default_epochs(len(train['images']))
-  model, accuracy = dataset_classifier.fit(train, test, spec.num_classes,
-                                           epochs, seed)
+  model, accuracy = dataset_classifier.fit(train, test, num_classes, epochs,
+                                           seed)
   archive = keras.export.ExportArchive()
   archive.track(model)
   archive.add_endpoint(
@@ -56,7 +62,7 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
   archive.write_out(output_dir, verbose=False)
   with open(os.path.join(output_dir, classifiers.INFO_FILE), 'w') as f:
     json.dump(dict(dataset=spec.name, image_shape=list(spec.image_shape),
-                   num_classes=spec.num_classes, epochs=epochs,
+                   task=task, num_classes=num_classes, epochs=epochs,
                    num_train=len(train['images']),
                    num_test=len(test['images']),
                    test_accuracy=float(accuracy)), f, indent=2)
@@ -98,9 +104,10 @@ def resolve(kind, path, spec, data_dir=None, raw_dir=None):
 def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   """The path of `kind`'s classifier for a run, trained first if need be.
 
-  For the dataset classifier of a bundled labelled dataset (digits, mnist)
-  with nothing at the path, trains it there on first use and says so in the
-  log; the next call reuses it.
+  For the dataset classifier of a bundled dataset (digits, mnist: their
+  classes; photos, faces: the rotation task) with nothing at the path,
+  trains it there on first use and says so in the log; the next call reuses
+  it.
 
   Args:
     kind: 'inception', 'dataset', 'digits' or 'none' (classifiers.KINDS).
@@ -115,7 +122,7 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   if kind in ('inception', 'none'):
     return path
   path = path or classifiers.default_path(spec.name, spec.image_shape)
-  if not os.path.isdir(path) and spec.kind == 'bundled' and spec.num_classes:
+  if not os.path.isdir(path) and spec.kind == 'bundled':
     logging.info('No classifier for %s at %s: training it now (first use; '
                  'cached there for later).', spec.name, path)
     start = time.time()

@@ -42,6 +42,9 @@ class SavedModelClassifier:
   def __init__(self, path, image_size=None):
     self.loaded = tf.saved_model.load(path)
     self.image_size = image_size
+    # 'rotation' for a dataset classifier of data without labels: its
+    # logits tell an image's turn, not its class, so no Inception score.
+    self.task = info(path).get('task', 'classes')
     self._call = (self.loaded if callable(self.loaded) else
                   self.loaded.signatures['serving_default'])
 

@@ -1,9 +1,13 @@
-"""The dataset classifier: a small CNN for datasets with labels.
+"""The dataset classifier: a small CNN trained on a dataset's own images.
 
 It stands in for the Inception network where the bundled data and users'
-labelled folders have no download (FID and Inception score, its penultimate
-layer playing pool_3), and it is the classifier of the Classification
-Accuracy Score (cas.py). classifier_training.py trains and exports
+folders have no download (FID and Inception score, its penultimate layer
+playing pool_3), and it is the classifier of the Classification Accuracy
+Score (cas.py). With labels it learns the classes; without them (photos, a
+folder without class sub-folders) it learns which way each image was turned
+(`rotations`, the self-supervised task of Gidaris et al. 2018), whose
+features see what orients an image (edges, horizons, textures and their
+direction, colour above and below) but not what it depicts. classifier_training.py trains and exports
 it for a dataset.
 """
 
@@ -33,6 +37,32 @@ def classifier_model(image_shape, num_classes):
   logits = keras.layers.Dense(num_classes, name='logits')(
       keras.layers.Dropout(0.3)(pool))
   return keras.Model(images, {'pool_3': pool, 'logits': logits})
+
+
+ROTATIONS = 4  # Quarter turns: the classes of the self-supervised task.
+
+
+def rotations(examples):
+  """Every image at 0, 90, 180 and 270 degrees, labelled by its turn.
+
+  Args:
+    examples: {"images": uint8 [N, H, H, C]} (square images).
+
+  Returns:
+    {"images": uint8 [4 N, H, H, C], "labels": int32 [4 N] in [0, 4)}.
+
+  Raises:
+    ValueError: for images that are not square.
+  """
+  images = np.asarray(examples['images'])
+  if images.shape[1] != images.shape[2]:
+    raise ValueError(f'The rotation task needs square images, got '
+                     f'{images.shape[1]}x{images.shape[2]}: give '
+                     '--image_size.')
+  turned = [np.rot90(images, k, axes=(1, 2)) for k in range(ROTATIONS)]
+  return {'images': np.concatenate(turned),
+          'labels': np.repeat(np.arange(ROTATIONS, dtype=np.int32),
+                              len(images))}
 
 
 def default_epochs(num_train):

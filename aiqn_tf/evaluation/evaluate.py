@@ -337,8 +337,9 @@ def describe(results):
       f'  (floor: {what} {results[name]:{fmt}})')
   lines = []
   if 'fid' in results:
-    lines += [f'FID {results["fid"]:.3f}' + floor('fid_floor', '.3f'),
-              f'Inception score {results["inception_score"]:.3f}' + (
+    lines.append(f'FID {results["fid"]:.3f}' + floor('fid_floor', '.3f'))
+  if 'inception_score' in results:
+    lines += [f'Inception score {results["inception_score"]:.3f}' + (
                   f'  (10 splits: {results["inception_score_mean"]:.3f} +- '
                   f'{results["inception_score_std"]:.3f}; test images '
                   f'{results["test_inception_score"]:.3f})'

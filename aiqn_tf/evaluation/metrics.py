@@ -101,21 +101,27 @@ def evaluate(classifier, samples, train_images, test_images=None,
   Returns:
     dict of floats: fid, inception_score, inception_score_mean,
     inception_score_std, num_samples, num_train, and fid_floor,
-    test_inception_score when test_images is given.
+    test_inception_score when test_images is given (no Inception scores
+    with a classifier of the rotation task).
   """
   outputs = lambda images: classifier_outputs(classifier, images, batch_size,
                                               strategy)
   sample_act, sample_logits = outputs(samples)
   train_act, _ = outputs(train_images)
-  score, mean, std = inception_score(sample_logits)
   results = dict(fid=frechet_distance(sample_act, train_act),
-                 inception_score=score, inception_score_mean=mean,
-                 inception_score_std=std, num_samples=len(samples),
-                 num_train=len(train_images))
+                 num_samples=len(samples), num_train=len(train_images))
+  # A classifier of the rotation task (data without labels) has no classes
+  # whose spread an Inception score could measure.
+  classes = getattr(classifier, 'task', 'classes') == 'classes'
+  if classes:
+    score, mean, std = inception_score(sample_logits)
+    results.update(inception_score=score, inception_score_mean=mean,
+                   inception_score_std=std)
   if test_images is not None:
     test_act, test_logits = outputs(test_images)
     results['fid_floor'] = frechet_distance(test_act, train_act)
-    results['test_inception_score'] = inception_score(test_logits)[0]
+    if classes:
+      results['test_inception_score'] = inception_score(test_logits)[0]
   return results
 
 

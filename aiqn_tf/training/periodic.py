@@ -18,6 +18,7 @@ from aiqn_tf.core import grids
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
 from aiqn_tf.runs import run_dir
+from aiqn_tf.training import hparams
 
 
 class SampleGrids:
@@ -102,5 +103,6 @@ class Evaluations:
     results['classifier'] = settings.eval_classifier
     if self.is_chief:
       evaluation.write_results(self.model_dir, step, results, self.writer)
+      hparams.write_best(self.writer, self.model_dir, step)
     logging.info('step %d: %s', step, evaluation.summary(results))
     return results

@@ -36,6 +36,7 @@ import tensorflow as tf
 from aiqn_tf.data import datasets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
+from aiqn_tf.training import hparams
 from aiqn_tf.training import optimizers
 from aiqn_tf.training import periodic
 from aiqn_tf.training import polyak
@@ -135,6 +136,9 @@ class Trainer:
     except BaseException:
       self.close()
       raise
+    if self.is_chief:  # TensorBoard's HParams dashboard lists the run.
+      hparams.write_settings(self.writer, config,
+                             os.path.basename(os.path.normpath(model_dir)))
     if restored:
       logging.info('Restored %s at step %d.', restored, self.step)
     self._saved_step, self._saved_path = (
