@@ -7,8 +7,9 @@ and steps; each model's preset optimizer, as the papers), optionally
 `tfp.distributions.PixelCNN` (PixelCNN++, logistic mixture) for as long as
 the first model trained, and scores every model the same way (evaluation/):
 FID and Inception score with the dataset's classifier where it has one,
-sliced Wasserstein distance everywhere, the held-out loss (PixelCNN: test
-bits/dim), and how the samples' values sit against the data's levels
+sliced Wasserstein distance everywhere, the held-out loss, test bits/dim
+(PixelIQN's: its likelihood, smoothed at likelihood.EPSILON, with the share
+of test sub-pixels its quantiles cannot reach), and how the samples' values sit against the data's levels
 (between levels, at 0 and 255, spread across samples). Ablations change one
 factor of PixelIQN at a time (--ablations, --ablation_dataset).
 
@@ -86,6 +87,7 @@ CLASSIFIED = ('digits', 'mnist')  # Datasets with a classifier for FID / IS.
 COLUMNS = (('fid', 'FID', 2), ('inception_score', 'IS', 2),
            ('swd', 'SWD x1e3', 1), ('test_loss', 'test loss', 3),
            ('test_bits_per_dim', 'test bits/dim', 3),
+           ('test_unreachable', 'unreachable', 3),
            ('values_between_levels', 'between levels', 3),
            ('values_at_0', 'at 0', 3), ('values_at_255', 'at 255', 3),
            ('values_spread', 'spread', 1), ('train_minutes', 'train min', 1))
@@ -102,7 +104,8 @@ def _evaluate(trainer, config, seed, truncation=1.0):
   return evaluation.evaluate_model(
       trainer.average_model, classifier, FLAGS.num_samples,
       datasets.split_loader(config.data.spec()), seed=seed,
-      truncation=truncation)
+      truncation=truncation,
+      likelihood_images=config.evaluation.eval_likelihood_images)
 
 
 _TRAINED = {}  # Runs trained in this process, by what they were trained with.

@@ -216,7 +216,7 @@ def estimated_likelihood(model, examples, batch_size=64, seed=0,
     batch_size, seed: of the estimate.
     prefix: names the results.
     epsilon: in [0, 1), the smoothing.
-    num_samples: importance draws per image.
+    num_samples: particles per image (likelihood.log_prob).
 
   Returns:
     {<prefix>_bits_per_dim: the mean, <prefix>_unreachable: the share of

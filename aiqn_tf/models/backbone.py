@@ -149,6 +149,23 @@ class PixelBackbone(keras.layers.Layer):
     row = slicing.put(slicing.take(context[0], 1, i), 2, j, features)
     return (slicing.put(context[0], 1, i, row),) + tuple(context[1:])
 
+  def sampling_reorder(self, cache, context, order):
+    """The cache and context with element b taking element order[b]'s.
+
+    Particle filters (likelihood.py) resample their particles so. The
+    cache's tensors are batch-first, and tau's features lead the context;
+    the rest of the context is kept, so `order` must move elements only
+    among those of one label.
+
+    Args:
+      cache, context: as in `sampling_pixel`.
+      order: int32 [B] in [0, B).
+    """
+    gather = lambda x: tf.gather(x, order)
+    return tf.nest.map_structure(gather, cache), (
+        None if context[0] is None else gather(context[0]),) + tuple(
+            context[1:])
+
   def sampling_candidates(self, cache, context, x_row, i, j, c, candidates):
     """Outputs [B, M, out_channels / C] of sub-pixel (i, j, c) at M values
     [B, M] of its own tau, the past shared (see GatedPixelCNN's)."""

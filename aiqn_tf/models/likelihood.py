@@ -9,13 +9,22 @@ to x_k form a set (`level_set`): one interval wherever Q increases in tau_k
 (almost everywhere for a trained model), several where it does not
 (quantile crossing, reported as `crossing`).
 
-- `invert`: tau with sample(tau) == x: tau_k the middle of the set's longest
-  segment, the past the values so reached.
-- `log_prob`: sequential importance sampling (a particle filter with one
-  particle per draw): tau_k drawn uniformly from the set given the draw's
-  past, and the product of the sets' measures is an unbiased estimate of
-  P(x); the log of its mean over `num_samples` draws is a lower bound on
-  log P(x) in expectation (Jensen), tightening as they grow, as IWAE's.
+Both are particle filters: each image's particles walk the sub-pixels
+together; at each one every particle chooses a tau_k of the set given its
+own past, verified to round to x_k (a trained Q can turn inside the grid's
+cells, so the set found is checked), and the particles are resampled in
+proportion to the probability each gives x_k, so a particle whose past
+puts x_k out of reach is replaced by a copy of one that reaches it (Q
+depends on the past tau as well as the past values, so the tau chosen for
+one sub-pixel changes the reach of the next).
+
+- `invert`: tau with sample(tau) == x, the first particle's path.
+- `log_prob`: the particle filter's estimate of P(x), the product over
+  sub-pixels of the particles' mean probability of x_k (the set's
+  measure): unbiased (up to the search's resolution), so its log is a
+  lower bound on log P(x) in expectation (Jensen) that tightens as the
+  particles grow, as IWAE's; with one particle, sequential importance
+  sampling.
 
 Both walk the sub-pixels in the sampler core's loop (sampling.cached),
 choosing each tau_k before the sampler's step uses it; the candidates of
@@ -38,6 +47,8 @@ GRID = 32  # Cells of [0, 1] per sub-pixel: Q is taken as monotone in each.
 SUB = 8  # A refinement round cuts a switch's bracket into SUB parts.
 ROUNDS = 5  # Refinement rounds: switches to 1 / (GRID * SUB**ROUNDS) ~ 1e-6.
 SLOTS = 4  # Switches refined per sub-pixel (a monotone Q has at most 2).
+TRIES = 8  # Points of the set evaluated to verify the tau_k chosen.
+PARTICLES = 8  # invert's walks per image.
 METHODS = ('fast', 'sequential')
 # The smoothing of the bits/dim evaluations report (log_prob's epsilon): an
 # unreachable level costs log2(256 / EPSILON), about 18 bits.
@@ -155,67 +166,120 @@ def level_set(quantiles, targets, grid=GRID, rounds=ROUNDS, slots=SLOTS):
   return starts, lengths, nearest, crossing
 
 
-def _choose(starts, lengths, u=None):
-  """A tau in the set: the middle of its longest segment, or, given u [N]
-  in [0, 1), the point at u of the set's measure (a uniform draw)."""
-  if u is None:
-    longest = tf.argmax(lengths, axis=1, output_type=tf.int32)
-    return (tf.gather(starts, longest, batch_dims=1) +
-            tf.gather(lengths, longest, batch_dims=1) / 2)
-  total = tf.reduce_sum(lengths, 1)
+def _at_measure(starts, lengths, u):
+  """The points [N, M] at fractions u [N, M] in [0, 1) of the set's measure."""
   mass = tf.cumsum(lengths, axis=1)
-  target = u * total
-  cell = tf.minimum(tf.reduce_sum(tf.cast(mass <= target[:, None], tf.int32),
-                                  1), lengths.shape[1] - 1)
+  target = u * tf.reduce_sum(lengths, 1, keepdims=True)
+  cell = tf.minimum(tf.reduce_sum(tf.cast(
+      mass[:, None, :] <= target[..., None], tf.int32), -1),
+                    lengths.shape[1] - 1)
   before = tf.gather(mass - lengths, cell, batch_dims=1)
   return tf.clip_by_value(
       tf.gather(starts, cell, batch_dims=1) + (target - before), 0.0, 1.0)
 
 
-def _decide(quantiles, targets, draws, search, epsilon):
-  """One sub-pixel of the walk.
+def _decide(quantiles, targets, draws, search, epsilon, invert,
+            first_particle):
+  """One sub-pixel of the walk, for every particle.
+
+  The set is found on a grid on which Q is taken as monotone in each cell;
+  a trained Q can turn inside a cell (quantile crossing), so the tau_k
+  chosen is verified: TRIES points of the set are evaluated and only one
+  whose level is the target is taken: uniform draws from the set, the
+  first verified one taken (a uniform draw from the verified part of the
+  set; invert tries the middle of the set's longest segment first on each
+  image's first particle). For log_prob, the set's measure times the share
+  verified is the level's probability: an unbiased estimate of the measure
+  of the set's verified part, so the walk's estimate stays unbiased for a
+  lower bound on P(x); for invert, a particle's weight is whether it
+  reaches the level.
 
   Args:
     quantiles, targets, search: as in `level_set`.
-    draws: None (invert: the middle of the set's longest segment) or
-      float32 [N, 2] uniform: where in the set, and which branch of the
-      epsilon-smoothed model.
+    draws: float32 [N, TRIES + 2] uniform: where in the set, which branch
+      of the epsilon-smoothed model (and the resampling, not read here).
     epsilon: weight of the uniform level in each sub-pixel's law (0: the
       model itself).
+    invert: bool, weigh particles by whether they reach the level (and no
+      smoothing).
+    first_particle: bool [N], each image's first particle.
 
   Returns:
     (tau_k [N]; log of the level's probability given the past [N] (-inf
-    where epsilon = 0 and Q cannot reach the level); reachable [N];
-    crossing [N]; exact [N] bool: the uniform branch was taken, so the
+    where epsilon = 0 and Q cannot reach the level; invert: 0 or -inf,
+    whether a tau reaches it); reachable [N]: a tau was verified to reach
+    it; crossing [N]; exact [N] bool: the uniform branch was taken, so the
     level itself is fed back and tau_k is a plain uniform draw).
   """
   starts, lengths, nearest, crossing = level_set(quantiles, targets, **search)
-  measure = tf.reduce_sum(lengths, 1)
-  reachable = measure > 0
-  if draws is None:
-    chosen = tf.where(reachable, _choose(starts, lengths), nearest)
-    return chosen, tf.math.log(measure), reachable, crossing, tf.zeros_like(
-        reachable)
+  tried = _at_measure(starts, lengths, draws[:, :TRIES])
+  if invert:
+    longest = tf.argmax(lengths, axis=1, output_type=tf.int32)
+    middle = (tf.gather(starts, longest, batch_dims=1) +
+              tf.gather(lengths, longest, batch_dims=1) / 2)
+    tried = tf.concat([tf.where(first_particle, middle, tried[:, 0])[:, None],
+                       tried[:, 1:]], 1)
+  hits = tf.equal(_levels(quantiles(tried)), targets[:, None])
+  hits &= (tf.reduce_sum(lengths, 1) > 0)[:, None]
+  reachable = tf.reduce_any(hits, 1)
+  first = tf.argmax(tf.cast(hits, tf.int32), 1, output_type=tf.int32)
+  chosen = tf.where(reachable, tf.gather(tried, first, batch_dims=1),
+                    nearest)
+  if invert:
+    return chosen, tf.math.log(tf.cast(reachable, tf.float32)), reachable, \
+        crossing, tf.zeros_like(reachable)
+  measure = tf.reduce_sum(lengths, 1) * tf.reduce_mean(
+      tf.cast(hits, tf.float32), 1)
   probability = (1.0 - epsilon) * measure + epsilon / 256.0
-  exact = draws[:, 1] * probability >= (1.0 - epsilon) * measure
+  exact = draws[:, TRIES] * probability >= (1.0 - epsilon) * measure
   exact &= probability > 0
-  chosen = tf.where(reachable, _choose(starts, lengths, draws[:, 0]), nearest)
   chosen = tf.where(exact, draws[:, 0], chosen)
   return chosen, tf.math.log(probability), reachable, crossing, exact
 
 
 def _initial_state(targets):
+  """(tau [N, size], log of the image's estimate [N] (the same for its
+  particles), crossings [N], reachable [N, size])."""
   n, size = targets.shape
   return (tf.fill([n, size], 0.5), tf.zeros([n]), tf.zeros([n]),
           tf.ones([n, size], tf.bool))
 
 
-def _record(state, k, chosen, log_probability, reachable, crossing):
-  tau, log_weight, crossings, all_reachable = state
+def _record(state, k, particles, chosen, log_probability, reachable,
+            crossing, offsets):
+  """Records sub-pixel k's decision and resamples the particles.
+
+  The image's estimate gains the log of its particles' mean probability,
+  and the particles are resampled in proportion to their probabilities
+  (systematic resampling at `offsets` [N / particles] in [0, 1)): the
+  particle filter's estimate of P(x), unbiased, a product of these means.
+  With one particle it is plain sequential importance sampling. Where every
+  particle of an image has probability 0, the order is kept.
+
+  Returns:
+    (state, order int32 [N]: particle b continues particle order[b]).
+  """
+  tau, log_estimate, crossings, all_reachable = state
   this = tf.equal(tf.range(tau.shape[1]), k)[None]
-  return (tf.where(this, chosen[:, None], tau), log_weight + log_probability,
-          crossings + tf.cast(crossing, tf.float32),
-          tf.where(this, reachable[:, None], all_reachable))
+  state = (tf.where(this, chosen[:, None], tau), log_estimate,
+           crossings + tf.cast(crossing, tf.float32),
+           tf.where(this, reachable[:, None], all_reachable))
+  log_p = tf.reshape(log_probability, [-1, particles])
+  log_mean = tf.reduce_logsumexp(log_p, 1) - np.log(particles)
+  alive = tf.math.is_finite(log_mean)
+  weights = tf.where(alive[:, None], tf.exp(
+      log_p - tf.reduce_logsumexp(log_p, 1, keepdims=True)), 1.0 / particles)
+  edges = tf.cumsum(weights, axis=1)
+  positions = (tf.range(particles, dtype=tf.float32)[None] +
+               offsets[:, None]) / particles
+  ancestor = tf.minimum(tf.reduce_sum(tf.cast(
+      edges[:, None, :] <= positions[..., None], tf.int32), -1),
+                        particles - 1)
+  order = tf.reshape(ancestor + particles * tf.range(
+      tf.shape(log_p)[0])[:, None], [-1])
+  state = tf.nest.map_structure(lambda x: tf.gather(x, order), state)
+  log_estimate = state[1] + tf.repeat(log_mean, particles)
+  return (state[0], log_estimate) + state[2:], order
 
 
 def _fed_back(values, exact, targets):
@@ -225,26 +289,32 @@ def _fed_back(values, exact, targets):
   return tf.where(exact, level, values)
 
 
-def _fast_walk(model, targets, labels, draws, search, epsilon):
+def _fast_walk(model, targets, labels, draws, search, epsilon, particles,
+               invert):
   """The sampler core's loop, each tau_k chosen on the caches first."""
   backbone = model.backbone
   height, width, channels = model.image_shape
   shape = [targets.shape[0], height, width, channels]
+  first_particle = tf.equal(tf.range(shape[0]) % particles, 0)
 
   def pixel_fn(cache, context, x_row, i, j, c, state):
     k = (i * width + j) * channels + c
     quantiles = lambda candidates: backbone.sampling_candidates(
         cache, context, x_row, i, j, c, candidates)[..., 0]
     target = tf.gather(targets, k, axis=1)
-    *decided, exact = _decide(quantiles, target, None if draws is None else
-                              tf.gather(draws, k, axis=1), search, epsilon)
-    state = _record(state, k, *decided)
+    draw = tf.gather(draws, k, axis=1)
+    *decided, exact = _decide(quantiles, target, draw, search, epsilon,
+                              invert, first_particle)
+    offsets = tf.reshape(draw[:, TRIES + 1], [-1, particles])[:, 0]
+    state, order = _record(state, k, particles, *decided, offsets)
+    cache, context = backbone.sampling_reorder(cache, context, order)
+    x_row, exact = tf.gather(x_row, order), tf.gather(exact, order)
     pixel = tf.reshape(slicing.take(state[0], 1, k - c, channels),
                        [shape[0], channels])
     context = backbone.sampling_with_tau(context, i, j, pixel)
     outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j, c)
     values = _fed_back(model.sample_values(outputs, None), exact, target)
-    return values, cache, context, state
+    return values, cache, context, state, order
 
   start = tf.fill(shape, 0.5)
   _, state = sampling.cached(backbone, model.sample_values, start, start,
@@ -253,13 +323,15 @@ def _fast_walk(model, targets, labels, draws, search, epsilon):
   return state
 
 
-def _sequential_walk(model, targets, labels, draws, search, epsilon):
+def _sequential_walk(model, targets, labels, draws, search, epsilon,
+                     particles, invert):
   """The reference: one whole-image pass per search round."""
   shape = [targets.shape[0]] + list(model.image_shape)
   state = _initial_state(targets)
   values = tf.zeros([shape[0], targets.shape[1]])
+  first_particle = tf.equal(tf.range(shape[0]) % particles, 0)
 
-  def quantiles_at(tau, k, candidates):
+  def quantiles_at(tau, values, k, candidates):
     n, m = candidates.shape
     this = tf.equal(tf.range(tau.shape[1]), k)[None]
     tried = tf.where(this, tf.reshape(candidates, [n * m, 1]),
@@ -272,12 +344,14 @@ def _sequential_walk(model, targets, labels, draws, search, epsilon):
     return tf.reshape(tf.reshape(model(inputs), [n * m, -1])[:, k], [n, m])
 
   for k in range(targets.shape[1]):
+    draw = draws[:, k]
     *decided, exact = _decide(
-        lambda candidates: quantiles_at(state[0], k, candidates),
-        targets[:, k], None if draws is None else draws[:, k], search,
-        epsilon)
-    state = _record(state, k, *decided)
-    q = quantiles_at(state[0], k, state[0][:, k:k + 1])[:, 0]
+        lambda candidates: quantiles_at(state[0], values, k, candidates),
+        targets[:, k], draw, search, epsilon, invert, first_particle)
+    offsets = tf.reshape(draw[:, TRIES + 1], [-1, particles])[:, 0]
+    state, order = _record(state, k, particles, *decided, offsets)
+    values, exact = tf.gather(values, order), tf.gather(exact, order)
+    q = quantiles_at(state[0], values, k, state[0][:, k:k + 1])[:, 0]
     value = _fed_back(tf.clip_by_value(q, -1.0, 1.0), exact, targets[:, k])
     this = tf.equal(tf.range(values.shape[1]), k)[None]
     values = tf.where(this, value[:, None], values)
@@ -287,17 +361,23 @@ def _sequential_walk(model, targets, labels, draws, search, epsilon):
 _COMPILED = weakref.WeakKeyDictionary()  # model -> {search: tf.function}
 
 
-def _walk(model, targets, labels, draws, method, search, epsilon=0.0):
-  """(tau [N, H W C], log weight [N], crossings [N], reachable [N, H W C])."""
+def _walk(model, targets, labels, seed, method, search, epsilon, particles,
+          invert=False):
+  """(tau [N, H W C], log estimate [N], crossings [N], reachable [N, H W C]);
+  N = images x particles, each image's particles consecutive."""
+  draws = tf.random.stateless_uniform(targets.shape + [TRIES + 2],
+                                      [seed, 0])
   if method == 'sequential':
-    return _sequential_walk(model, targets, labels, draws, search, epsilon)
-  key = (draws is None, float(epsilon)) + tuple(sorted(search.items()))
+    return _sequential_walk(model, targets, labels, draws, search, epsilon,
+                            particles, invert)
+  key = (invert, float(epsilon), particles) + tuple(sorted(search.items()))
   functions = _COMPILED.setdefault(model, {})
   if key not in functions:
     # XLA-compiled as the sampler is; one function per setting, its traces
     # per batch shape kept by tf.function.
     functions[key] = tf.function(
-        lambda t, l, d: _fast_walk(model, t, l, d, search, epsilon),
+        lambda t, l, d: _fast_walk(model, t, l, d, search, epsilon,
+                                   particles, invert),
         jit_compile=True)
   return functions[key](targets, labels, draws)
 
@@ -309,9 +389,25 @@ def _search(grid, rounds, slots):
   return dict(grid=int(grid), rounds=int(rounds), slots=int(slots))
 
 
-def invert(model, images, labels=None, method=None, grid=GRID, rounds=ROUNDS,
-           slots=SLOTS):
+def _particles(images, labels, particles):
+  """images and labels repeated per particle, each image's consecutive."""
+  if int(particles) < 1:
+    raise ValueError(f'The particles (num_samples) must be >= 1, got '
+                     f'{particles}.')
+  reps = lambda x: None if x is None else tf.repeat(x, particles, axis=0)
+  return (tf.reshape(_levels(reps(images)), [images.shape[0] * particles,
+                                             -1]), reps(labels))
+
+
+def invert(model, images, labels=None, method=None, particles=PARTICLES,
+           seed=0, grid=GRID, rounds=ROUNDS, slots=SLOTS):
   """tau [B, H, W, C] in [0, 1] whose sample rounds to `images`.
+
+  A particle filter: each image's `particles` walks choose different
+  verified tau_k (see _decide), and a walk whose next level is out of reach
+  given its past is replaced by a copy of one that reaches it, so the
+  inverse fails only where every particle's past fails. The first
+  particle's tau is returned.
 
   Args:
     model: a PixelIQN.
@@ -320,44 +416,50 @@ def invert(model, images, labels=None, method=None, grid=GRID, rounds=ROUNDS,
     labels: int32 [B] for a class-conditional model.
     method: 'fast' (the default: on the sampler's caches, XLA-compiled) or
       'sequential' (whole-image passes).
+    particles: walks per image, >= 1 (the cost grows with them).
+    seed: of the particles' draws.
     grid, rounds, slots: the search (level_set): each set's ends to 1 /
-      (grid * SUB**rounds); tau_k is the middle of the set's longest
-      segment.
+      (grid * SUB**rounds).
 
   Returns:
     (tau float32 [B, H, W, C], reachable bool [B, H, W, C]): where a level
-    is outside the range of Q given the past, tau is the grid tau whose
-    level is nearest it and reachable is False there.
+    is outside the range of Q given every particle's past, tau is the grid
+    tau whose level is nearest it and reachable is False there.
   """
   images, labels, method = _check(model, images, labels, method)
   shape = [-1] + list(model.image_shape)
-  targets = tf.reshape(_levels(images), [images.shape[0], -1])
-  tau, _, _, reachable = _walk(model, targets, labels, None, method,
-                               _search(grid, rounds, slots))
-  return tf.reshape(tau, shape), tf.reshape(reachable, shape)
+  targets, labels = _particles(images, labels, particles)
+  tau, _, _, reachable = _walk(model, targets, labels, seed, method,
+                               _search(grid, rounds, slots), 0.0,
+                               int(particles), invert=True)
+  return (tf.reshape(tau[::particles], shape),
+          tf.reshape(reachable[::particles], shape))
 
 
 def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
              method=None, grid=GRID, rounds=ROUNDS, slots=SLOTS):
   """log P(x) in nats of 8-bit images under PixelIQN's discretised model.
 
-  Sequential importance sampling: for each of `num_samples` draws, tau_k ~
-  U(set of tau_k that rounds to x_k | the draw's past), weight prod_k
-  |set_k|; returns the log of the mean weight. The mean weight is an
-  unbiased estimate of P(x) (up to the search's resolution), so its log is
-  a lower bound on log P(x) in expectation that tightens as num_samples
-  grows. Where Q is not increasing in tau_k (quantile crossing) the set is
-  measured over all its segments as long as Q turns at most once a cell
-  and at most `slots` switches need refining (the others are put at their
-  cell's middle); `crossing` reports the share of sub-pixels where the grid
-  saw Q decrease.
+  A particle filter with `num_samples` particles per image: at each
+  sub-pixel every particle draws tau_k uniformly from the set of tau_k whose
+  quantile rounds to x_k given its own past, the image's estimate is
+  multiplied by the particles' mean probability of x_k (the set's measure),
+  and the particles are resampled in proportion to those probabilities.
+  The estimate is an unbiased estimate of P(x) (up to the search's
+  resolution, and only the verified part of each set counted: see
+  _decide), so its log is a lower bound on log P(x) in expectation that
+  tightens as num_samples grows; with one particle it is sequential
+  importance sampling. Where Q is not increasing in tau_k (quantile
+  crossing) the set is measured over all its segments as long as Q turns at
+  most once a cell and at most `slots` switches need refining; `crossing`
+  reports the share of sub-pixels where the grid saw Q decrease.
 
-  A level outside the range of Q given the past has probability 0, and so
-  has the image: log P(x) = -inf. `epsilon` > 0 gives instead the
-  likelihood of the smoothed sampler that, at each sub-pixel, with
-  probability epsilon feeds back a uniformly drawn level instead of the
-  quantile (its tau still drawn): P(x_k | past) = (1 - epsilon) |set_k| +
-  epsilon / 256 > 0, estimated the same way with the branch drawn in
+  A level outside the range of Q given every particle's past has
+  probability 0, and so has the image: log P(x) = -inf. `epsilon` > 0 gives
+  instead the likelihood of the smoothed sampler that, at each sub-pixel,
+  with probability epsilon feeds back a uniformly drawn level instead of
+  the quantile (its tau still drawn): P(x_k | past) = (1 - epsilon) |set_k|
+  + epsilon / 256 > 0, estimated the same way with the branch drawn in
   proportion. It costs the model's own likelihood at most -log(1 -
   epsilon) nats per sub-pixel and an unreachable level log(256 / epsilon).
 
@@ -365,7 +467,7 @@ def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
     model: a PixelIQN.
     images: float32 [B, H, W, C] in [-1, 1] on 8-bit levels.
     labels: int32 [B] for a class-conditional model.
-    num_samples: importance draws per image, >= 1.
+    num_samples: particles per image, >= 1 (the cost grows with them).
     seed: of the draws.
     epsilon: in [0, 1), the smoothing (0: the model itself).
     method, grid, rounds, slots: as in `invert`.
@@ -374,24 +476,18 @@ def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
     (log_prob float32 [B] nats, diagnostics: {'crossing': float32 [B], the
     share of sub-pixels where Q decreased on the grid; 'unreachable':
     float32 [B], the share of sub-pixels whose level Q cannot reach given
-    the draw's past, averaged over the draws}).
+    the particle's past, averaged over the surviving particles' paths}).
   """
   images, labels, method = _check(model, images, labels, method)
-  if num_samples < 1:
-    raise ValueError(f'num_samples must be >= 1, got {num_samples}.')
   if not 0.0 <= epsilon < 1.0:
     raise ValueError(f'epsilon must be in [0, 1), got {epsilon}.')
   batch = images.shape[0]
-  reps = lambda x: None if x is None else tf.repeat(x, num_samples, axis=0)
-  targets = tf.reshape(_levels(reps(images)), [batch * num_samples, -1])
-  draws = tf.random.stateless_uniform(targets.shape + [2], [seed, 0])
-  _, log_weight, crossings, reachable = _walk(
-      model, targets, reps(labels), draws, method,
-      _search(grid, rounds, slots), epsilon)
+  targets, labels = _particles(images, labels, num_samples)
+  _, log_estimate, crossings, reachable = _walk(
+      model, targets, labels, seed, method, _search(grid, rounds, slots),
+      epsilon, int(num_samples))
   per_image = lambda x: tf.reduce_mean(tf.reshape(x, [batch, -1]), 1)
-  log_weight = tf.reshape(log_weight, [batch, num_samples])
-  result = tf.reduce_logsumexp(log_weight, 1) - np.log(num_samples)
-  return result, {
+  return log_estimate[::num_samples], {
       'crossing': per_image(crossings) / targets.shape[1],
       'unreachable': per_image(1.0 - tf.cast(reachable, tf.float32))}
 

@@ -167,6 +167,65 @@ class LevelSetTest(tf.test.TestCase):
       self.assertEqual(bool(np.any(crossing)), name == 'turning')
 
 
+class DecideTest(tf.test.TestCase):
+
+  def test_a_quantile_turning_inside_a_cell_still_gives_the_level(self):
+    # Flat near the edge of levels 0 and 1 with wiggles shorter than a grid
+    # cell, as a briefly trained PixelIQN's quantiles of a dark background
+    # are: the set's ends cannot all be found, so the tau chosen is checked.
+    def quantile(candidates):
+      t = tf.cast(candidates, tf.float64)
+      return tf.cast(-1.0 + 0.6 / 127.5 + 0.3 / 127.5 * tf.sin(
+          2 * np.pi * 45 * t) + 1.5 / 127.5 * t, tf.float32)
+    targets = tf.constant([1.0, 2.0], tf.float32)
+    search = dict(grid=8, rounds=3, slots=2)
+    level = lambda tau: np.round((quantile(tau).numpy() + 1) * 127.5)
+    # The set the grid finds holds tau of other levels too.
+    starts, lengths, _, _ = likelihood.level_set(quantile, targets, **search)
+    spread = likelihood._at_measure(starts, lengths, tf.tile(
+        tf.linspace(0.0, 0.99, 64)[None], [2, 1]))
+    self.assertTrue(np.all(np.any(level(spread) != targets[:, None], 1)))
+    draws = tf.random.stateless_uniform([2, likelihood.TRIES + 2], [1, 2])
+    t = np.linspace(0.0, 1.0, 200_001)
+    dense = level(t)
+    for invert in (True, False):
+      chosen, log_p, reachable, crossing, exact = likelihood._decide(
+          quantile, targets, draws, search, 0.0, invert,
+          tf.constant([True, True]))
+      self.assertAllEqual(reachable, [True, True])
+      self.assertAllEqual(crossing, [True, True])
+      self.assertFalse(np.any(exact))
+      self.assertAllEqual(level(chosen[:, None])[:, 0], targets)
+      if not invert:  # Not above the set's measure on a dense grid (the
+        # verified part of the set found is counted), but not 0 either.
+        truth = [np.mean(dense == target) for target in targets.numpy()]
+        self.assertAllInRange(np.exp(log_p.numpy()) - truth, -0.4, 0.1)
+        self.assertAllGreater(np.exp(log_p.numpy()), 0.05)
+
+
+class ResampleTest(tf.test.TestCase):
+
+  def test_particles_that_fail_are_replaced_by_ones_that_reach(self):
+    targets = tf.zeros([6, 4])  # Two images, three particles each.
+    state = likelihood._initial_state(targets)
+    tau = tf.constant([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    log_p = tf.math.log(tf.constant([0.0, 0.5, 0.25, 0.0, 0.0, 0.0]))
+    reachable = tf.math.is_finite(log_p)
+    state, order = likelihood._record(
+        state, 1, 3, tau, log_p, reachable, tf.zeros([6], tf.bool),
+        tf.constant([0.5, 0.5]))
+    order = order.numpy()
+    # Image 0: only particles 1 and 2 live, taken in proportion 2 : 1;
+    # image 1: none does, its particles are kept.
+    self.assertAllEqual(order, [1, 1, 2, 3, 4, 5])
+    self.assertAllClose(state[0][:, 1], [0.2, 0.2, 0.3, 0.4, 0.5, 0.6])
+    self.assertAllEqual(state[3][:, 1], [True, True, True, False, False,
+                                         False])
+    # The estimate gains each image's mean probability.
+    self.assertAllClose(np.exp(state[1].numpy()[:3]), [0.25] * 3)
+    self.assertAllEqual(state[1].numpy()[3:], [-np.inf] * 3)
+
+
 class LogProbTest(tf.test.TestCase):
 
   def test_one_sub_pixel_sums_to_one(self):

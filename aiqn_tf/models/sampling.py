@@ -102,10 +102,14 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
     labels: int32 [B] for a class-conditional backbone, else None.
     images, num_fixed: as in `sequential`.
     pixel_fn: optional f(cache, context, x_row, i, j, c, state) -> (values
-      [B, 1, 1, C], cache, context, state) in place of each sub-pixel's step
-      (`sampling_pixel` then values_fn): the likelihood (likelihood.py)
-      chooses the sub-pixel's tau there first. `state` is a nested
-      structure of tensors of fixed shapes, carried through.
+      [B, 1, 1, C], cache, context, state, order) in place of each
+      sub-pixel's step (`sampling_pixel` then values_fn): the likelihood
+      (likelihood.py) chooses the sub-pixel's tau there first. `state` is a
+      nested structure of tensors of fixed shapes, carried through. order:
+      None, or int32 [B]: element b of the batch becomes element order[b]
+      (a particle filter's resampling); pixel_fn has reordered the cache
+      and context (backbone.sampling_reorder) and computed values on the
+      reordered x_row, and the rows sampled so far are reordered here.
 
   Returns:
     float32 [B, H, W, C] in [-1, 1]: the same sample as `sequential` with the
@@ -138,10 +142,12 @@ def cached(backbone, values_fn, noise, tau=None, labels=None, images=None,
         values = values_fn(outputs,
                            slicing.take(slicing.take(noise, 1, i), 2, j))
       else:
-        values, cache, changed, state = pixel_fn(
+        values, cache, changed, state, order = pixel_fn(
             cache, _rebuild(template, context), x_row, i, j, k % channels,
             state)
         context = _tensors(changed)
+        if order is not None:
+          x_row, images = tf.gather(x_row, order), tf.gather(images, order)
       this = tf.reshape(tf.equal(tf.range(row_size), k),
                         [1, 1, width, channels])
       x_row = tf.where(this, values, x_row)
