@@ -16,7 +16,7 @@ page), on `batch` test images (digits: 300, photos: 100):
   and where Q decreased on the grid.
 
   python -m bench.likelihood [--presets=digits,photos] [--batches=300,100] \
-      [--model_dirs=runs/digits_iqn,] [--repeat=digits]
+      [--model_dirs=runs/digits_iqn,] [--particles=8,1] [--repeat=digits]
 """
 
 import time
@@ -42,6 +42,9 @@ flags.DEFINE_list('presets', ['digits', 'photos'], 'Presets (their PixelIQN '
 flags.DEFINE_list('batches', ['300', '100'], 'Test images per preset.')
 flags.DEFINE_list('model_dirs', [], 'A trained PixelIQN run per preset ('
                   'empty: random weights of the preset\'s size).')
+flags.DEFINE_list('particles', [str(likelihood.PARTICLES), '1'],
+                  'invert\'s particles per preset (log_prob: one, as the '
+                  'evaluations).')
 flags.DEFINE_list('repeat', ['digits'], 'Presets timed a second time, '
                   'compiled.')
 flags.DEFINE_string('output', 'docs/results/likelihood', 'Writes <output>.md '
@@ -81,7 +84,7 @@ def _prefix_equal(again, images, reachable):
   return prefix.mean(), bool(same.all()), int((~same).sum())
 
 
-def run(preset, batch, model_dir, repeat):
+def run(preset, batch, model_dir, repeat, particles):
   model, config, weights = _model(preset, model_dir)
   test = datasets.split_loader(config.data.spec())('test', batch)
   images = test['images'][:batch]
@@ -96,8 +99,9 @@ def run(preset, batch, model_dir, repeat):
       repeat)
   exact, _ = likelihood.log_prob(model, x)
   (inverse, reachable), invert_first, invert_again = _timed(
-      lambda: likelihood.invert(model, x), repeat)
-  own, own_reachable = likelihood.invert(model, image_lib.to_float(samples))
+      lambda: likelihood.invert(model, x, particles=particles), repeat)
+  own, own_reachable = likelihood.invert(model, image_lib.to_float(samples),
+                                         particles=particles)
   own_again = sample(own).numpy()
   test_again = sample(inverse).numpy()
   share, same, wrong = _prefix_equal(test_again, images, reachable)
@@ -108,9 +112,10 @@ def run(preset, batch, model_dir, repeat):
   print(f'| {preset} {"x".join(map(str, model.image_shape))} | {weights} | '
         f'{batch} | {seconds(sample_first, sample_again)} | '
         f'{seconds(log_first, log_again)} | '
-        f'{seconds(invert_first, invert_again)} | '
-        f'{np.mean(own_again == samples):.4f} '
-        f'({np.mean(own_reachable):.4f} reachable) | '
+        f'{seconds(invert_first, invert_again)} ({particles}) | '
+        f'{np.mean(own_again == samples):.4f}, '
+        f'{np.mean(np.all((own_again == samples).reshape(batch, -1), 1)):.3f}'
+        ' | '
         f'{share:.3f}, {"all" if same else f"{wrong} differ"} | '
         f'{np.mean(bits):.3f} | {np.mean(exact_bits):.3f} | '
         f'{float(np.mean(parts["unreachable"])):.4f} | '
@@ -120,6 +125,7 @@ def run(preset, batch, model_dir, repeat):
 def main(argv):
   del argv
   batches = [int(b) for b in FLAGS.batches]
+  particles = [int(p) for p in FLAGS.particles]
   model_dirs = FLAGS.model_dirs + [''] * (len(FLAGS.presets) -
                                          len(FLAGS.model_dirs))
   ceiling = report.matmul_gflops()
@@ -132,16 +138,18 @@ def main(argv):
           f'{likelihood.SUB}^{likelihood.ROUNDS}), {likelihood.SLOTS} '
           f'switches refined per sub-pixel. bits/dim smoothed: epsilon = '
           f'{likelihood.EPSILON:g} (what evaluations report); the model '
-          'itself: epsilon = 0. Own samples: sample(invert(sample)) equal '
-          'to the sample, share of sub-pixels. Test images: the share of '
+          'itself: epsilon = 0. invert\'s particles in brackets after its '
+          'time. Own samples: sample(invert(sample)) equal to the sample, '
+          'share of sub-pixels and of whole images. Test images: the share of '
           'sub-pixels before the first unreachable one, and whether they '
           'came back.\n')
     print('| preset | weights | images | sample s | log_prob s | invert s | '
-          'own samples back | test images back (prefix) | bits/dim smoothed | '
+          'own samples back (sub-pixels, images) | test images back (prefix) | bits/dim smoothed | '
           'bits/dim itself | unreachable | crossing |')
     print('|---|---|---|---|---|---|---|---|---|---|---|---|')
-    for preset, batch, model_dir in zip(FLAGS.presets, batches, model_dirs):
-      run(preset, batch, model_dir, preset in FLAGS.repeat)
+    for preset, batch, model_dir, number in zip(FLAGS.presets, batches,
+                                                model_dirs, particles):
+      run(preset, batch, model_dir, preset in FLAGS.repeat, number)
 
 
 if __name__ == '__main__':

@@ -85,6 +85,7 @@ LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
 BACKBONES = ('gated', 'snail')
 CLASSIFIED = ('digits', 'mnist')  # Datasets with a classifier for FID / IS.
 COLUMNS = (('fid', 'FID', 2), ('inception_score', 'IS', 2),
+           ('precision', 'precision', 3), ('recall', 'recall', 3),
            ('swd', 'SWD x1e3', 1), ('test_loss', 'test loss', 3),
            ('test_bits_per_dim', 'test bits/dim', 3),
            ('test_unreachable', 'unreachable', 3),
@@ -282,7 +283,9 @@ def main(argv):
                                 'fid': first.get('fid_floor'),
                                 'inception_score': first.get(
                                     'test_inception_score'),
-                                'swd': first.get('swd_floor')}]
+                                'swd': first.get('swd_floor'),
+                                'precision': first.get('test_precision'),
+                                'recall': first.get('test_recall')}]
     test = datasets.as_arrays(dataset, 'test', limit=len(
         pictures[first_label]))['images']
     pictures['test images'] = test

@@ -344,6 +344,12 @@ def describe(results):
                   f'{results["inception_score_std"]:.3f}; test images '
                   f'{results["test_inception_score"]:.3f})'
                   if 'inception_score_mean' in results else '')]
+  if 'precision' in results:
+    lines.append(f'precision {results["precision"]:.3f}, recall '
+                 f'{results["recall"]:.3f} (k = 3 in the classifier\'s '
+                 'features' + (f'; test images {results["test_precision"]:.3f}'
+                               f', {results["test_recall"]:.3f})'
+                               if 'test_precision' in results else ')'))
   if results.get('classifier_test_accuracy') is not None:
     lines.append('classifier test accuracy '
                  f'{results["classifier_test_accuracy"]:.4f}')

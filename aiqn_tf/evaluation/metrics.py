@@ -87,6 +87,39 @@ def latent_wasserstein(codes, reference):
   return float(distances.mean()), distances
 
 
+def precision_recall(real, fake, k=3):
+  """Improved precision and recall (Kynkaanniemi et al. 2019) of two sets.
+
+  Each set's manifold is the union of balls around its points, of radius
+  the distance to the point's k-th nearest neighbour in its own set.
+  Precision: the share of `fake` inside the real manifold (samples as
+  faithful as data); recall: the share of `real` inside the fake one (how
+  much of the data the samples cover).
+
+  Args:
+    real, fake: float [N, D] and [M, D] features (a classifier's
+      activations), N, M > k.
+    k: the neighbour setting the radii (the paper's 3).
+
+  Returns:
+    (precision, recall), floats in [0, 1].
+  """
+  real, fake = (np.asarray(x, np.float64) for x in (real, fake))
+  if real.ndim != 2 or fake.shape[1:] != real.shape[1:]:
+    raise ValueError(f'real {real.shape} and fake {fake.shape} must both be '
+                     '[N, D] with the same D.')
+  if min(len(real), len(fake)) <= k:
+    raise ValueError(f'Both sets need more than k = {k} points, got '
+                     f'{len(real)} and {len(fake)}.')
+  distances = lambda a, b: np.sqrt(np.maximum(
+      (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T, 0.0))
+  # Row i's k-th neighbour in its own set (column 0 is the point itself).
+  radii = lambda x: np.sort(distances(x, x), axis=1)[:, k]
+  inside = lambda points, centres: np.mean(np.any(
+      distances(points, centres) <= radii(centres)[None], axis=1))
+  return float(inside(fake, real)), float(inside(real, fake))
+
+
 def evaluate(classifier, samples, train_images, test_images=None,
              batch_size=100, strategy=None):
   """FID and Inception score of model samples, and the FID floor.
@@ -100,9 +133,10 @@ def evaluate(classifier, samples, train_images, test_images=None,
 
   Returns:
     dict of floats: fid, inception_score, inception_score_mean,
-    inception_score_std, num_samples, num_train, and fid_floor,
-    test_inception_score when test_images is given (no Inception scores
-    with a classifier of the rotation task).
+    inception_score_std, precision, recall (against the training images, in
+    the classifier's features), num_samples, num_train, and fid_floor,
+    test_inception_score, test_precision, test_recall when test_images is
+    given (no Inception scores with a classifier of the rotation task).
   """
   outputs = lambda images: classifier_outputs(classifier, images, batch_size,
                                               strategy)
@@ -110,6 +144,8 @@ def evaluate(classifier, samples, train_images, test_images=None,
   train_act, _ = outputs(train_images)
   results = dict(fid=frechet_distance(sample_act, train_act),
                  num_samples=len(samples), num_train=len(train_images))
+  results['precision'], results['recall'] = precision_recall(train_act,
+                                                             sample_act)
   # A classifier of the rotation task (data without labels) has no classes
   # whose spread an Inception score could measure.
   classes = getattr(classifier, 'task', 'classes') == 'classes'
@@ -120,6 +156,8 @@ def evaluate(classifier, samples, train_images, test_images=None,
   if test_images is not None:
     test_act, test_logits = outputs(test_images)
     results['fid_floor'] = frechet_distance(test_act, train_act)
+    results['test_precision'], results['test_recall'] = precision_recall(
+        train_act, test_act)
     if classes:
       results['test_inception_score'] = inception_score(test_logits)[0]
   return results

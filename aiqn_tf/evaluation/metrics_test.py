@@ -91,6 +91,35 @@ def _digit_like(rng, n, size=16, channels=1):
   return images
 
 
+class PrecisionRecallTest(tf.test.TestCase):
+
+  def test_matches_the_definition_point_by_point(self):
+    rng = np.random.default_rng(0)
+    real, fake = rng.normal(size=(40, 3)), rng.normal(0.5, 1.2, (30, 3))
+
+    def inside(points, centres, k=3):
+      radius = [sorted(np.linalg.norm(centres - c, axis=1))[k]
+                for c in centres]
+      return np.mean([any(np.linalg.norm(p - c) <= r
+                          for c, r in zip(centres, radius)) for p in points])
+
+    self.assertAllClose(metrics.precision_recall(real, fake),
+                        (inside(fake, real), inside(real, fake)))
+
+  def test_a_collapsed_generator_is_precise_and_covers_little(self):
+    rng = np.random.default_rng(1)
+    real = rng.normal(size=(200, 2))
+    self.assertAllClose(metrics.precision_recall(real, real), (1.0, 1.0))
+    collapsed = real[:1] + 0.01 * rng.normal(size=(100, 2))
+    precision, recall = metrics.precision_recall(real, collapsed)
+    self.assertEqual(precision, 1.0)
+    self.assertLess(recall, 0.05)
+    far = metrics.precision_recall(real, real + 100.0)
+    self.assertAllEqual(far, (0.0, 0.0))
+    with self.assertRaisesRegex(ValueError, 'more than k'):
+      metrics.precision_recall(real, real[:3])
+
+
 class SlicedWassersteinTest(tf.test.TestCase):
 
   def test_orders_samples_by_how_far_they_are(self):

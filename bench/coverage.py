@@ -1,0 +1,165 @@
+r"""Does PixelIQN cover less of the data than PixelCNN, and is its quantile's
+range the cause? (issue: where PixelIQN loses to PixelCNN.)
+
+For trained runs of one dataset (--runs, label=run directory, the seeds of
+one model sharing a label), draws --num_samples samples of each from its
+Polyak-averaged weights and measures, against as many training images:
+
+- FID, and the improved precision and recall of Kynkaanniemi et al. (2019,
+  k = 3) in the dataset classifier's features: precision, the share of
+  samples inside the data's manifold; recall, the share of data inside the
+  samples'; the test images' figures are the floor;
+- nearest-neighbour distances in pixels (root mean square over sub-pixels,
+  0-255 scale) from samples to the training images, beside the test
+  images' (a model that memorises sits nearer; one that covers little does
+  not move them much);
+- for PixelIQN runs, the same with each sub-pixel's quantile widened about
+  its median while sampling, y = Q(1/2) + s (Q(tau) - Q(1/2)), for every s
+  of --spreads: if PixelIQN's quantiles are too narrow (its samples cover
+  too little of the data), widening them (s > 1) raises its recall and
+  lowers its FID; if not, it does not.
+
+  python -m bench.coverage --dataset=digits \
+      --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
+      [--spreads=0.9,1.1,1.25,1.5]
+"""
+
+import collections
+
+from absl import app
+from absl import flags
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
+from aiqn_tf.evaluation import metrics
+from aiqn_tf.models import noise as noise_lib
+from aiqn_tf.models import sampling
+from aiqn_tf.runs import run_dir
+from bench import report
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string('dataset', 'digits', 'Bundled dataset of the runs.')
+flags.DEFINE_list('runs', [], 'label=run directory, one per run; runs with '
+                  'one label are its seeds.')
+flags.DEFINE_list('spreads', ['0.9', '1.1', '1.25', '1.5'], 'Widenings s of '
+                  'PixelIQN\'s quantiles about their median (1: as trained).')
+flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
+flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
+flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
+                    'docs/results/coverage_<dataset>).')
+
+
+def widened_sample(model, tau, spread):
+  """PixelIQN's fast sample with every quantile widened about its median.
+
+  Args:
+    model: a PixelIQN on the gated backbone.
+    tau: float32 [B, H, W, C] in [0, 1].
+    spread: float32 scalar s: y = clip(Q(1/2) + s (Q(tau) - Q(1/2))).
+
+  Returns:
+    float32 [B, H, W, C] in [-1, 1].
+  """
+  backbone = model.backbone
+  half = tf.fill([tau.shape[0], 1], 0.5)
+
+  def pixel_fn(cache, context, x_row, i, j, c, state):
+    median = backbone.sampling_candidates(cache, context, x_row, i, j, c,
+                                          half)[:, 0, 0]
+    outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j, c)
+    median = tf.reshape(median, [-1, 1, 1, 1])
+    values = tf.clip_by_value(median + spread * (outputs - median), -1.0, 1.0)
+    return values, cache, context, state, None
+
+  images, _ = sampling.cached(backbone, model.sample_values, tau, tau,
+                              pixel_fn=pixel_fn)
+  return images
+
+
+def nearest_distances(images, reference):
+  """RMS pixel distance (0-255) of each image to its nearest in reference."""
+  a = images.reshape(len(images), -1).astype(np.float64)
+  b = reference.reshape(len(reference), -1).astype(np.float64)
+  squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
+  return np.sqrt(np.maximum(squared.min(1), 0.0) / a.shape[1])
+
+
+def scores(classifier, samples, train, test):
+  results = metrics.evaluate(classifier, samples, train, test)
+  results['nn'] = float(np.mean(nearest_distances(samples, train)))
+  results['nn_test'] = float(np.mean(nearest_distances(test, train)))
+  return results
+
+
+def _cell(values, digits):
+  if len(values) == 1:
+    return f'{values[0]:.{digits}f}'
+  return f'{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}'
+
+
+def main(argv):
+  del argv
+  if not FLAGS.runs:
+    raise app.UsageError('Give --runs=label=run_directory,...')
+  runs = collections.OrderedDict()
+  for item in FLAGS.runs:
+    label, _, directory = item.partition('=')
+    if not directory:
+      raise app.UsageError(f'--runs items are label=run_directory, got '
+                           f'{item!r}.')
+    runs.setdefault(label, []).append(directory)
+  spec = datasets.get_spec(FLAGS.dataset)
+  load = datasets.split_loader(spec)
+  train = load('train', FLAGS.num_samples)['images']
+  test = load('test', FLAGS.num_samples)['images']
+  classifier = classifier_training.resolve('dataset', None, spec)[0]
+  rows = collections.OrderedDict()
+  spreads = [float(s) for s in FLAGS.spreads]
+  columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
+             ('recall', 'recall', 3), ('nn', 'NN distance', 2))
+  output = FLAGS.output or f'docs/results/coverage_{FLAGS.dataset}'
+  with report.recording(output, f'Coverage on {FLAGS.dataset}: precision, '
+                        'recall and the quantile\'s range', markdown=True):
+    for label, directories in runs.items():
+      for directory in directories:
+        _, model, step = run_dir.restore_average_model(directory)
+        tau = noise_lib.draw_noise((FLAGS.num_samples,) + model.image_shape,
+                                   seed=FLAGS.seed)
+        settings = [('', None)]
+        if getattr(model.backbone, 'use_tau', False):
+          sample = tf.function(lambda t, s, m=model: widened_sample(m, t, s),
+                               jit_compile=True)
+          settings += [(f', s = {s:g}', s) for s in spreads]
+        for suffix, spread in settings:
+          images = image_lib.to_uint8(
+              model.sample(tau, 'fast') if spread is None else
+              sample(tau, tf.constant(spread))).numpy()
+          result = scores(classifier, images, train, test)
+          rows.setdefault(label + suffix, []).append(result)
+          print(f'- {label}{suffix}, {directory} (step {step}): FID '
+                f'{result["fid"]:.2f}, precision {result["precision"]:.3f}, '
+                f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}',
+                flush=True)
+    first = next(iter(rows.values()))[0]
+    rows['test images'] = [dict(fid=first['fid_floor'],
+                                precision=first['test_precision'],
+                                recall=first['test_recall'],
+                                nn=first['nn_test'])]
+    print(f'\n{FLAGS.num_samples} samples against as many training images; '
+          'mean +- standard deviation over the runs of a label. NN distance: '
+          'root mean square pixel distance (0-255) to the nearest training '
+          'image. s: the quantiles widened about their median while '
+          'sampling.\n')
+    print('| model | ' + ' | '.join(c[1] for c in columns) + ' |')
+    print('|---' * (len(columns) + 1) + '|')
+    for label, results in rows.items():
+      print(f'| {label} | ' + ' | '.join(
+          _cell([r[key] for r in results], digits)
+          for key, _, digits in columns) + ' |')
+
+
+if __name__ == '__main__':
+  app.run(main)
