@@ -56,7 +56,8 @@ flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
 flags.DEFINE_list('ablations', [], 'PixelIQN ablations, on --ablation_dataset'
                   ': kappa_0.02, kappa_0.1, tau_cosine, tau_linear, lr_5e-4, rmsprop, '
                   'polyak_0.99, '
-                  'polyak_0.9999, steps_x3, truncation_0.9, truncation_0.8.')
+                  'polyak_0.9999, steps_x3, truncation_0.9, truncation_0.8, '
+                  'tau_draws_4, tau_draws_4_equal_compute, output_filters_x4.')
 flags.DEFINE_list('ablation_dataset', ['digits'],
                   'Datasets of the ablations (each gets every ablation).')
 flags.DEFINE_list('tfp', ['digits'], 'Datasets (of digits, mnist) on '
@@ -79,6 +80,14 @@ ABLATIONS = {
     'steps_x3': dict(steps_factor=3),
     'truncation_0.9': dict(truncation=0.9),
     'truncation_0.8': dict(truncation=0.8),
+    # Information per step (PixelCNN's cross-entropy scores all 256 levels
+    # of a sub-pixel, the quantile loss one tau): 4 tau draws an image, at
+    # the preset's images per step (4x the compute) and at its compute (a
+    # quarter of the images).
+    'tau_draws_4': dict(tau_draws=4),
+    'tau_draws_4_equal_compute': dict(tau_draws=4, scale=dict(batch_size=0.25)),
+    # The output path's capacity.
+    'output_filters_x4': dict(scale=dict(output_filters=4)),
 }
 LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
           'pixel_cnn_pp': 'PixelCNN++ head'}
@@ -117,9 +126,13 @@ def _run(dataset, model, seed, name=None, **changes):
   changes = dict(changes)
   truncation = changes.pop('truncation', 1.0)  # Sampling only.
   steps = _steps().get(dataset)
+  preset = presets.preset(dataset, model)
+  for field, factor in changes.pop('scale', {}).items():  # Of the preset's.
+    section = next(part for part in (preset.loop, preset.model)
+                   if hasattr(part, field))
+    changes[field] = max(1, int(round(factor * getattr(section, field))))
   if 'steps_factor' in changes:
-    steps = changes.pop('steps_factor') * (steps or presets.preset(
-        dataset, model).loop.train_steps)
+    steps = changes.pop('steps_factor') * (steps or preset.loop.train_steps)
   key = (dataset, model, seed, steps, tuple(sorted(changes.items())))
   if key not in _TRAINED:
     model_dir = os.path.join(FLAGS.work_dir, dataset,

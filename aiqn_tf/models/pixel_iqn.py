@@ -21,6 +21,10 @@ class PixelIQNConfig(pixel_model.PixelConfig):
   tau_embedding: str = config_fields.setting(
       'linear', 'PixelIQN: how tau enters the blocks: linear (the paper) or '
       'cosine (IQN).', choices=backbone.TAU_EMBEDDINGS)
+  tau_draws: int = config_fields.setting(
+      1, 'PixelIQN: tau drawn per training image and step, its loss the mean '
+      'over them (1: the paper; PixelCNN\'s cross-entropy scores all 256 '
+      'levels of a sub-pixel, the quantile loss one tau).', minimum=1)
 
 
 @registry.register('pixel_iqn')
@@ -40,6 +44,9 @@ class PixelIQN(pixel_model.PixelModel):
     kappa: Huber threshold of the training loss (the paper: 0.002), > 0.
     tau_embedding: 'linear' (the paper) or 'cosine' (IQN's), see
       gated_pixelcnn.GatedPixelCNN.
+    tau_draws: tau maps drawn per training image and step, >= 1 (the
+      paper: 1); each image's loss is the mean over its draws, so the cost
+      of a step grows with them.
   """
 
   Config = PixelIQNConfig
@@ -48,9 +55,11 @@ class PixelIQN(pixel_model.PixelModel):
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, kappa=0.002,
-               tau_embedding='linear', **kwargs):
+               tau_embedding='linear', tau_draws=1, **kwargs):
     if not kappa > 0:
       raise ValueError(f'kappa must be > 0, got {kappa}.')
+    if int(tau_draws) < 1:
+      raise ValueError(f'tau_draws must be >= 1, got {tau_draws}.')
     super().__init__(image_shape, num_layers, filters, kernel_size,
                      output_filters, num_classes,
                      backbone_options=dict(tau_embedding=tau_embedding),
@@ -58,15 +67,31 @@ class PixelIQN(pixel_model.PixelModel):
     self.kappa = kappa
     self.hyperparameters['kappa'] = kappa
     self.hyperparameters['tau_embedding'] = tau_embedding
+    self.tau_draws = int(tau_draws)
+    if self.tau_draws > 1:  # Runs of the paper's single draw keep their keys.
+      self.hyperparameters['tau_draws'] = self.tau_draws
+
+  def training_noise(self, batch_size, seed):
+    """tau [batch_size, H, W, C], or [batch_size, tau_draws, H, W, C]."""
+    if self.tau_draws == 1:
+      return super().training_noise(batch_size, seed)
+    return {'tau': tf.random.stateless_uniform(
+        (batch_size, self.tau_draws) + tuple(self.noise_shape), seed)}
 
   def per_example_loss(self, batch, noise, training=True):
-    """The Huber quantile loss summed over sub-pixels (the paper)."""
+    """The Huber quantile loss summed over sub-pixels (the paper), the mean
+    over an image's tau draws."""
     del training
     tau = noise['tau']
+    if self.tau_draws > 1:
+      tau = tf.reshape(tau, [-1] + list(self.image_shape))
+      batch = {k: tf.repeat(v, self.tau_draws, axis=0)
+               for k, v in batch.items() if v is not None}
     inputs = self.model_inputs(batch, tau)
     elementwise = losses.quantile_huber_loss(inputs['images'], self(inputs),
                                              tau, self.kappa)
-    return tf.reduce_sum(elementwise, axis=[1, 2, 3]), {}
+    loss = tf.reduce_sum(elementwise, axis=[1, 2, 3])
+    return tf.reduce_mean(tf.reshape(loss, [-1, self.tau_draws]), 1), {}
 
   def invert(self, images, labels=None, method=None):
     """tau whose sample gives `images` back (likelihood.invert).

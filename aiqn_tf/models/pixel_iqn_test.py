@@ -32,6 +32,23 @@ class PixelIQNTest(tf.test.TestCase):
     self.assertTrue(np.all(changed[:, -1, -1, -1]))
     self.assertEqual(int(tf.reduce_sum(tf.cast(changed, tf.int32))), 2)
 
+  def test_several_tau_draws_average_the_loss_over_them(self):
+    model = aiqn_tf.PixelIQN((3, 3, 1), num_layers=2, filters=6,
+                             kernel_size=3, output_filters=12, tau_draws=3)
+    images = np.random.default_rng(1).integers(0, 256, (2, 3, 3, 1),
+                                               np.uint8)
+    noise = model.training_noise(2, tf.constant([4, 5]))
+    self.assertEqual(noise['tau'].shape, (2, 3, 3, 3, 1))
+    loss, _ = model.per_example_loss({'images': images}, noise)
+    self.assertEqual(model.get_config()['tau_draws'], 3)
+    model.tau_draws = 1  # The same weights, one draw at a time.
+    each = [model.per_example_loss({'images': images},
+                                   {'tau': noise['tau'][:, d]})[0]
+            for d in range(3)]
+    self.assertAllClose(loss, np.mean(each, axis=0), rtol=1e-5)
+    with self.assertRaisesRegex(ValueError, 'tau_draws'):
+      aiqn_tf.PixelIQN((3, 3, 1), tau_draws=0)
+
   def test_class_conditional(self):
     model = aiqn_tf.PixelIQN((4, 4, 1), num_layers=1, filters=4,
                              kernel_size=3, output_filters=4, num_classes=10)
