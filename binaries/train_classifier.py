@@ -4,13 +4,16 @@ r"""Trains a dataset's classifier, for FID and Inception score without Inception
   python -m binaries.train_classifier --dataset=mnist
   python -m binaries.train_classifier --dataset=folder:~/pets --image_size=32
 
-A small CNN on the dataset's train split (it needs class labels: a folder's
-class sub-folders, a tfds label feature, an array's `labels`); prints its
-accuracy on the test split. Its penultimate layer gives the activations for
-FID, its logits the Inception score (binaries/evaluate.py
---classifier=dataset, or --eval_classifier=dataset during training). By
-default it goes to the user's cache, where evaluate looks for it; evaluate
-and train train it there themselves on first use for digits and mnist.
+A small CNN on the dataset's train split, of its class labels (a folder's
+class sub-folders, a tfds label feature, an array's `labels`) or, for data
+without labels, of the rotation task (which quarter turn each image was
+given: FID, no Inception score; it fails on the bundled photos,
+docs/results/feature_spaces.md); prints its accuracy on the test split. Its
+penultimate layer gives the activations for FID, its logits the Inception
+score (binaries/evaluate.py --classifier=dataset, or
+--eval_classifier=dataset during training). By default it goes to the
+user's cache, where evaluate looks for it; evaluate and train train it
+there themselves on first use for the bundled sets.
 Give --image_size and --channels as the model's run has them.
 """
 
@@ -24,8 +27,9 @@ from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import classifiers
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string('dataset', 'digits', 'Dataset with labels: a bundled or '
-                    'tfds name, folder:PATH, tfds:NAME or array:FILE.')
+flags.DEFINE_string('dataset', 'digits', 'Dataset: a bundled or tfds name, '
+                    'folder:PATH, tfds:NAME or array:FILE (without labels: '
+                    'the rotation task).')
 flags.DEFINE_integer('image_size', 0, 'Resize to this square size (0: as '
                      'stored).', lower_bound=0)
 flags.DEFINE_integer('channels', 0, 'Convert to 1 or 3 channels (0: as '
