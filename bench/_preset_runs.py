@@ -5,6 +5,7 @@ import os
 import shutil
 import time
 
+from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import presets
 from aiqn_tf.training import trainer as training
 
@@ -44,7 +45,11 @@ def train_preset(preset, model, model_dir, seed, train_steps=None,
   if finished:
     with open(timing) as f:
       recorded = json.load(f)
-    finished = recorded['config'] == json.loads(json.dumps(config.to_dict()))
+    # Read back through Config, so that a setting added since (at its
+    # default) does not count as a change.
+    plain = lambda c: json.loads(json.dumps(c.to_dict()))
+    finished = plain(config_lib.Config.from_dict(recorded['config'])) == plain(
+        config)
   if not finished and os.path.isdir(model_dir):
     shutil.rmtree(model_dir)
   config.save(model_dir)

@@ -33,6 +33,24 @@ class TrainPresetTest(tf.test.TestCase):
     self.assertFalse(all(np.array_equal(a, b) for a, b in
                          zip(_weights(first), _weights(other))))
 
+  def test_a_run_recorded_before_a_setting_existed_is_still_finished(self):
+    model_dir = os.path.join(self.get_temp_dir(), 'older')
+    _, _, seconds = _preset_runs.train_preset('digits', 'pixel_iqn',
+                                              model_dir, 0, 2)
+    timing = os.path.join(model_dir, 'train_seconds.json')
+    with open(timing) as f:
+      recorded = json.load(f)
+    del recorded['config']['model']['tau_draws']  # Added at its default.
+    with open(timing, 'w') as f:
+      json.dump(recorded, f)
+    _, again, again_seconds = _preset_runs.train_preset(
+        'digits', 'pixel_iqn', model_dir, 0, 2)
+    self.assertEqual(again_seconds, seconds)
+    # A changed setting is still a change.
+    _, _, other_seconds = _preset_runs.train_preset(
+        'digits', 'pixel_iqn', model_dir, 0, 2, tau_draws=2)
+    self.assertNotEqual(other_seconds, seconds)
+
   def test_an_unfinished_run_starts_afresh(self):
     model_dir = os.path.join(self.get_temp_dir(), 'cut')
     _, whole, _ = _preset_runs.train_preset('digits', 'pixel_cnn', model_dir,
