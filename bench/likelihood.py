@@ -13,10 +13,13 @@ page), on `batch` test images (digits: 300, photos: 100):
 - the estimate's figures: bits/dim with the smoothing epsilon the
   evaluations use and with the model itself (epsilon = 0: infinite as soon
   as one sub-pixel is out of reach), the share of sub-pixels out of reach
-  and where Q decreased on the grid.
+  and where Q decreased on the grid;
+- with --particle_counts, on the first preset: how the particles tighten
+  log_prob's estimate and complete invert's round trip.
 
   python -m bench.likelihood [--presets=digits,photos] [--batches=300,100] \
-      [--model_dirs=runs/digits_iqn,] [--particles=8,1] [--repeat=digits]
+      [--model_dirs=runs/digits_iqn,] [--particles=8,1] [--repeat=digits] \
+      [--particle_counts=1,8,32]
 """
 
 import time
@@ -45,6 +48,10 @@ flags.DEFINE_list('model_dirs', [], 'A trained PixelIQN run per preset ('
 flags.DEFINE_list('particles', [str(likelihood.PARTICLES), '1'],
                   'invert\'s particles per preset (log_prob: one, as the '
                   'evaluations).')
+flags.DEFINE_list('particle_counts', [], 'Particle counts for a second '
+                  'table on the first preset: bits/dim and the unreachable '
+                  'share of log_prob, and the own samples invert gives back, '
+                  'at each (empty: none).')
 flags.DEFINE_list('repeat', ['digits'], 'Presets timed a second time, '
                   'compiled.')
 flags.DEFINE_string('output', 'docs/results/likelihood', 'Writes <output>.md '
@@ -122,6 +129,32 @@ def run(preset, batch, model_dir, repeat, particles):
         f'{float(np.mean(parts["crossing"])):.4f} |', flush=True)
 
 
+def particle_table(preset, batch, model_dir, counts):
+  """How the particles tighten log_prob and complete invert."""
+  model, config, weights = _model(preset, model_dir)
+  images = datasets.split_loader(config.data.spec())('test', batch)['images']
+  x = image_lib.to_float(images[:batch])
+  tau = noise_lib.draw_noise((len(x),) + model.image_shape, seed=0)
+  samples = image_lib.to_uint8(model.sample(tau, 'fast'))
+  print(f'\n{preset}, {weights}, {len(x)} test images and as many samples: '
+        'the particles of log_prob (smoothed as the evaluations) and of '
+        'invert.\n')
+  print('| particles | bits/dim smoothed | unreachable | own samples back '
+        '(sub-pixels, images) |')
+  print('|---|---|---|---|')
+  for count in counts:
+    log_p, parts = likelihood.log_prob(model, x, num_samples=count,
+                                       epsilon=likelihood.EPSILON)
+    own, _ = likelihood.invert(model, image_lib.to_float(samples),
+                               particles=count)
+    back = image_lib.to_uint8(model.sample(own, 'fast')).numpy() == samples
+    print(f'| {count} | '
+          f'{np.mean(likelihood.bits_per_dim(log_p, model.image_shape)):.3f}'
+          f' | {float(np.mean(parts["unreachable"])):.4f} | '
+          f'{np.mean(back):.4f}, '
+          f'{np.mean(np.all(back.reshape(len(x), -1), 1)):.3f} |', flush=True)
+
+
 def main(argv):
   del argv
   batches = [int(b) for b in FLAGS.batches]
@@ -150,6 +183,9 @@ def main(argv):
     for preset, batch, model_dir, number in zip(FLAGS.presets, batches,
                                                 model_dirs, particles):
       run(preset, batch, model_dir, preset in FLAGS.repeat, number)
+    if FLAGS.particle_counts:
+      particle_table(FLAGS.presets[0], batches[0], model_dirs[0],
+                     [int(c) for c in FLAGS.particle_counts])
 
 
 if __name__ == '__main__':
