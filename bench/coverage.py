@@ -36,8 +36,8 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.models import noise as noise_lib
-from aiqn_tf.models import sampling
 from aiqn_tf.runs import run_dir
+from bench import _widened
 from bench import report
 
 FLAGS = flags.FLAGS
@@ -52,45 +52,10 @@ flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
                     'docs/results/coverage_<dataset>).')
 
 
-def widened_sample(model, tau, spread):
-  """PixelIQN's fast sample with every quantile widened about its median.
-
-  Args:
-    model: a PixelIQN on the gated backbone.
-    tau: float32 [B, H, W, C] in [0, 1].
-    spread: float32 scalar s: y = clip(Q(1/2) + s (Q(tau) - Q(1/2))).
-
-  Returns:
-    float32 [B, H, W, C] in [-1, 1].
-  """
-  backbone = model.backbone
-  half = tf.fill([tau.shape[0], 1], 0.5)
-
-  def pixel_fn(cache, context, x_row, i, j, c, state):
-    median = backbone.sampling_candidates(cache, context, x_row, i, j, c,
-                                          half)[:, 0, 0]
-    outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j, c)
-    median = tf.reshape(median, [-1, 1, 1, 1])
-    values = tf.clip_by_value(median + spread * (outputs - median), -1.0, 1.0)
-    return values, cache, context, state, None
-
-  images, _ = sampling.cached(backbone, model.sample_values, tau, tau,
-                              pixel_fn=pixel_fn)
-  return images
-
-
-def nearest_distances(images, reference):
-  """RMS pixel distance (0-255) of each image to its nearest in reference."""
-  a = images.reshape(len(images), -1).astype(np.float64)
-  b = reference.reshape(len(reference), -1).astype(np.float64)
-  squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
-  return np.sqrt(np.maximum(squared.min(1), 0.0) / a.shape[1])
-
-
 def scores(classifier, samples, train, test):
   results = metrics.evaluate(classifier, samples, train, test)
-  results['nn'] = float(np.mean(nearest_distances(samples, train)))
-  results['nn_test'] = float(np.mean(nearest_distances(test, train)))
+  results['nn'] = float(np.mean(metrics.nearest_distances(samples, train)))
+  results['nn_test'] = float(np.mean(metrics.nearest_distances(test, train)))
   return results
 
 
@@ -130,8 +95,9 @@ def main(argv):
                                    seed=FLAGS.seed)
         settings = [('', None)]
         if getattr(model.backbone, 'use_tau', False):
-          sample = tf.function(lambda t, s, m=model: widened_sample(m, t, s),
-                               jit_compile=True)
+          sample = tf.function(
+              lambda t, s, m=model: _widened.widened_sample(m, t, s),
+              jit_compile=True)
           settings += [(f', s = {s:g}', s) for s in spreads]
         for suffix, spread in settings:
           images = image_lib.to_uint8(

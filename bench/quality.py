@@ -95,6 +95,7 @@ BACKBONES = ('gated', 'snail')
 CLASSIFIED = ('digits', 'mnist')  # Datasets with a classifier for FID / IS.
 COLUMNS = (('fid', 'FID', 2), ('inception_score', 'IS', 2),
            ('precision', 'precision', 3), ('recall', 'recall', 3),
+           ('diversity', 'MS-SSIM', 3), ('nn_distance', 'NN distance', 1),
            ('swd', 'SWD x1e3', 1), ('test_loss', 'test loss', 3),
            ('test_bits_per_dim', 'test bits/dim', 3),
            ('test_unreachable', 'unreachable', 3),

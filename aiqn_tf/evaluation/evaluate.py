@@ -260,6 +260,10 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
     images' as its floor (metrics.sliced_wasserstein), for any dataset.
   - How the samples' values sit against the training images' levels, and
     the same for the test images (metrics.value_statistics; *_data).
+  - Diversity, the mean MS-SSIM of random pairs of samples
+    (metrics.sample_diversity), and memorisation, the mean distance from a
+    sample to its nearest training image (metrics.nearest_distances), each
+    beside the test images' (diversity_data, nn_distance_data).
   - The training loss on as many test images and, to compare, training
     images (`held_out_loss`); for a model whose likelihood the loss does
     not give (PixelIQN), its estimated bits/dim on up to
@@ -301,6 +305,12 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
   results.update(metrics.value_statistics(samples, train['images']))
   results.update({f'{k}_data': v for k, v in metrics.value_statistics(
       test['images'], train['images']).items()})
+  # Diversity and memorisation, each beside the test images' own.
+  for suffix, images in (('', samples), ('_data', test['images'])):
+    results['diversity' + suffix] = metrics.sample_diversity(images,
+                                                             seed=seed)
+    results['nn_distance' + suffix] = float(np.mean(
+        metrics.nearest_distances(images, train['images'])))
   for prefix, examples in (('test', test), ('train', train)):
     results.update(held_out_loss(model, examples, batch_size, seed, prefix))
     if model.estimates_likelihood and likelihood_images:
@@ -350,6 +360,13 @@ def describe(results):
                  'features' + (f'; test images {results["test_precision"]:.3f}'
                                f', {results["test_recall"]:.3f})'
                                if 'test_precision' in results else ')'))
+  if 'diversity' in results:
+    lines.append(f'diversity (mean MS-SSIM of pairs, lower is more diverse) '
+                 f'{results["diversity"]:.4f}  (test images '
+                 f'{results["diversity_data"]:.4f})')
+    lines.append('distance to the nearest training image (RMS, 0-255) '
+                 f'{results["nn_distance"]:.2f}  (test images '
+                 f'{results["nn_distance_data"]:.2f})')
   if results.get('classifier_test_accuracy') is not None:
     lines.append('classifier test accuracy '
                  f'{results["classifier_test_accuracy"]:.4f}')

@@ -134,7 +134,8 @@ def evaluate(classifier, samples, train_images, test_images=None,
   Returns:
     dict of floats: fid, inception_score, inception_score_mean,
     inception_score_std, precision, recall (against the training images, in
-    the classifier's features), num_samples, num_train, and fid_floor,
+    the classifier's features; where both sets have more than 3 images),
+    num_samples, num_train, and fid_floor,
     test_inception_score, test_precision, test_recall when test_images is
     given (no Inception scores with a classifier of the rotation task).
   """
@@ -144,8 +145,12 @@ def evaluate(classifier, samples, train_images, test_images=None,
   train_act, _ = outputs(train_images)
   results = dict(fid=frechet_distance(sample_act, train_act),
                  num_samples=len(samples), num_train=len(train_images))
-  results['precision'], results['recall'] = precision_recall(train_act,
-                                                             sample_act)
+  # k-NN radii need more than k = 3 images a set (tiny test folders have
+  # fewer).
+  enough = lambda *sets: min(len(x) for x in sets) > 3
+  if enough(train_act, sample_act):
+    results['precision'], results['recall'] = precision_recall(train_act,
+                                                               sample_act)
   # A classifier of the rotation task (data without labels) has no classes
   # whose spread an Inception score could measure.
   classes = getattr(classifier, 'task', 'classes') == 'classes'
@@ -156,8 +161,9 @@ def evaluate(classifier, samples, train_images, test_images=None,
   if test_images is not None:
     test_act, test_logits = outputs(test_images)
     results['fid_floor'] = frechet_distance(test_act, train_act)
-    results['test_precision'], results['test_recall'] = precision_recall(
-        train_act, test_act)
+    if enough(train_act, test_act):
+      results['test_precision'], results['test_recall'] = precision_recall(
+          train_act, test_act)
     if classes:
       results['test_inception_score'] = inception_score(test_logits)[0]
   return results
@@ -224,6 +230,77 @@ def sliced_wasserstein(samples, train_images, test_images=None, seed=0):
   finally:
     np.random.set_state(state)
   return results
+
+
+# MS-SSIM's weights of its five scales (Wang et al. 2003), as TF's default.
+_MS_SSIM_WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+
+
+def ssim_settings(height, width):
+  """(filter size, scales) of MS-SSIM for images of this size.
+
+  TF's defaults (11x11 filter, 5 scales) need 161 pixels a side; smaller
+  images get a smaller filter and fewer scales, down to single-scale SSIM
+  with a 3x3 filter for 8x8.
+  """
+  side = min(height, width)
+  if side < 16:
+    return 3, 1
+  filter_size = 11 if side >= 161 else 7 if side >= 64 else (
+      5 if side >= 17 else 3)
+  scales = 1
+  while scales < 5 and (filter_size - 1) * 2**scales + 1 <= side:
+    scales += 1
+  return filter_size, scales
+
+
+def sample_diversity(images, num_pairs=300, seed=0):
+  """Mean MS-SSIM over random pairs of a set (Rosca et al. 2018's diversity).
+
+  Lower is more diverse; a collapsed generator rises above the data's own
+  figure. Scales and filter follow `ssim_settings` (single-scale SSIM where
+  the images are too small for two scales).
+
+  Args:
+    images: uint8 [N, H, W, C], N >= 2.
+    num_pairs: random pairs of distinct images.
+    seed: of the pairs.
+
+  Returns:
+    float in [-1, 1].
+  """
+  images = np.asarray(images)
+  if len(images) < 2:
+    raise ValueError(f'Diversity needs at least 2 images, got {len(images)}.')
+  rng = np.random.default_rng(seed)
+  first = rng.integers(0, len(images), num_pairs)
+  second = (first + rng.integers(1, len(images), num_pairs)) % len(images)
+  a, b = (tf.constant(images[index], tf.float32) for index in (first, second))
+  filter_size, scales = ssim_settings(*images.shape[1:3])
+  if scales == 1:
+    values = tf.image.ssim(a, b, 255.0, filter_size=filter_size)
+  else:
+    weights = np.array(_MS_SSIM_WEIGHTS[:scales])
+    values = tf.image.ssim_multiscale(
+        a, b, 255.0, power_factors=tuple(weights / weights.sum()),
+        filter_size=filter_size)
+  return float(tf.reduce_mean(values))
+
+
+def nearest_distances(images, reference):
+  """RMS pixel distance (0-255) of each image to its nearest in reference.
+
+  Args:
+    images: uint8 [N, H, W, C]; reference: uint8 [M, H, W, C].
+
+  Returns:
+    float [N]. Samples nearer the training images than test images are
+    (memorisation) show it; exact copies give 0.
+  """
+  a = np.asarray(images).reshape(len(images), -1).astype(np.float64)
+  b = np.asarray(reference).reshape(len(reference), -1).astype(np.float64)
+  squared = (a * a).sum(1)[:, None] + (b * b).sum(1)[None] - 2 * a @ b.T
+  return np.sqrt(np.maximum(squared.min(1), 0.0) / a.shape[1])
 
 
 def value_statistics(images, reference):

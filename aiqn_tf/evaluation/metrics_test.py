@@ -120,6 +120,45 @@ class PrecisionRecallTest(tf.test.TestCase):
       metrics.precision_recall(real, real[:3])
 
 
+class DiversityTest(tf.test.TestCase):
+
+  def test_settings_fit_the_image(self):
+    self.assertEqual(metrics.ssim_settings(8, 8), (3, 1))
+    self.assertEqual(metrics.ssim_settings(28, 28), (5, 3))
+    self.assertEqual(metrics.ssim_settings(32, 32), (5, 3))
+    self.assertEqual(metrics.ssim_settings(256, 256), (11, 5))
+
+  def test_a_collapsed_set_is_less_diverse_than_a_varied_one(self):
+    rng = np.random.default_rng(0)
+    for shape in ((8, 8, 1), (28, 28, 1), (32, 32, 3)):
+      varied = rng.integers(0, 256, (50,) + shape).astype(np.uint8)
+      one = np.repeat(varied[:1], 50, axis=0)
+      self.assertAllClose(metrics.sample_diversity(one, 20), 1.0, atol=1e-5)
+      self.assertLess(metrics.sample_diversity(varied, 20), 0.2)
+    # Single-scale: the mean of TF's SSIM over the same pairs.
+    images = rng.integers(0, 256, (6, 8, 8, 1)).astype(np.uint8)
+    pairs = np.random.default_rng(3)
+    first = pairs.integers(0, 6, 10)
+    second = (first + pairs.integers(1, 6, 10)) % 6
+    expected = tf.reduce_mean(tf.image.ssim(
+        tf.constant(images[first], tf.float32),
+        tf.constant(images[second], tf.float32), 255.0, filter_size=3))
+    self.assertAllClose(metrics.sample_diversity(images, 10, seed=3),
+                        expected)
+    with self.assertRaisesRegex(ValueError, 'at least 2'):
+      metrics.sample_diversity(images[:1])
+
+  def test_nearest_distances(self):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (5, 2, 2, 1)).astype(np.uint8)
+    reference = rng.integers(0, 256, (7, 2, 2, 1)).astype(np.uint8)
+    expected = [min(np.sqrt(np.mean((a.astype(float) - b) ** 2))
+                    for b in reference) for a in images]
+    self.assertAllClose(metrics.nearest_distances(images, reference),
+                        expected)
+    self.assertAllClose(metrics.nearest_distances(images, images), [0.0] * 5)
+
+
 class SlicedWassersteinTest(tf.test.TestCase):
 
   def test_orders_samples_by_how_far_they_are(self):
