@@ -135,7 +135,7 @@ def particle_table(preset, batch, model_dir, counts):
   images = datasets.split_loader(config.data.spec())('test', batch)['images']
   x = image_lib.to_float(images[:batch])
   tau = noise_lib.draw_noise((len(x),) + model.image_shape, seed=0)
-  samples = image_lib.to_uint8(model.sample(tau, 'fast'))
+  samples = image_lib.to_uint8(model.sample(tau, 'fast')).numpy()
   print(f'\n{preset}, {weights}, {len(x)} test images and as many samples: '
         'the particles of log_prob (smoothed as the evaluations) and of '
         'invert.\n')
