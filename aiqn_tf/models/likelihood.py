@@ -290,7 +290,7 @@ def _fed_back(values, exact, targets):
 
 
 def _fast_walk(model, targets, labels, draws, search, epsilon, particles,
-               invert):
+               invert, num_fixed):
   """The sampler core's loop, each tau_k chosen on the caches first."""
   backbone = model.backbone
   height, width, channels = model.image_shape
@@ -317,18 +317,20 @@ def _fast_walk(model, targets, labels, draws, search, epsilon, particles,
     return values, cache, context, state, order
 
   start = tf.fill(shape, 0.5)
-  _, state = sampling.cached(backbone, model.sample_values, start, start,
-                             labels, pixel_fn=pixel_fn,
-                             state=_initial_state(targets))
+  _, state = sampling.cached(
+      backbone, model.sample_values, start, start, labels,
+      images=tf.reshape(targets / 127.5 - 1.0, shape), num_fixed=num_fixed,
+      pixel_fn=pixel_fn, state=_initial_state(targets))
   return state
 
 
 def _sequential_walk(model, targets, labels, draws, search, epsilon,
-                     particles, invert):
+                     particles, invert, num_fixed):
   """The reference: one whole-image pass per search round."""
   shape = [targets.shape[0]] + list(model.image_shape)
   state = _initial_state(targets)
-  values = tf.zeros([shape[0], targets.shape[1]])
+  fixed = tf.range(targets.shape[1])[None] < num_fixed
+  values = tf.where(fixed, targets / 127.5 - 1.0, 0.0)
   first_particle = tf.equal(tf.range(shape[0]) % particles, 0)
 
   def quantiles_at(tau, values, k, candidates):
@@ -343,7 +345,7 @@ def _sequential_walk(model, targets, labels, draws, search, epsilon,
       inputs['labels'] = tf.repeat(labels, m)
     return tf.reshape(tf.reshape(model(inputs), [n * m, -1])[:, k], [n, m])
 
-  for k in range(targets.shape[1]):
+  for k in range(num_fixed, targets.shape[1]):
     draw = draws[:, k]
     *decided, exact = _decide(
         lambda candidates: quantiles_at(state[0], values, k, candidates),
@@ -362,24 +364,25 @@ _COMPILED = weakref.WeakKeyDictionary()  # model -> {search: tf.function}
 
 
 def _walk(model, targets, labels, seed, method, search, epsilon, particles,
-          invert=False):
+          invert=False, num_fixed=0):
   """(tau [N, H W C], log estimate [N], crossings [N], reachable [N, H W C]);
   N = images x particles, each image's particles consecutive."""
   draws = tf.random.stateless_uniform(targets.shape + [TRIES + 2],
                                       [seed, 0])
   if method == 'sequential':
     return _sequential_walk(model, targets, labels, draws, search, epsilon,
-                            particles, invert)
+                            particles, invert, num_fixed)
   key = (invert, float(epsilon), particles) + tuple(sorted(search.items()))
   functions = _COMPILED.setdefault(model, {})
   if key not in functions:
     # XLA-compiled as the sampler is; one function per setting, its traces
     # per batch shape kept by tf.function.
     functions[key] = tf.function(
-        lambda t, l, d: _fast_walk(model, t, l, d, search, epsilon,
-                                   particles, invert),
+        lambda t, l, d, n: _fast_walk(model, t, l, d, search, epsilon,
+                                      particles, invert, n),
         jit_compile=True)
-  return functions[key](targets, labels, draws)
+  return functions[key](targets, labels, draws, tf.constant(num_fixed,
+                                                            tf.int32))
 
 
 def _search(grid, rounds, slots):
@@ -399,8 +402,16 @@ def _particles(images, labels, particles):
                                              -1]), reps(labels))
 
 
+def _fixed(model, num_fixed):
+  size = int(np.prod(model.image_shape))
+  if not 0 <= int(num_fixed) < size:
+    raise ValueError(f'num_fixed must be in [0, {size}) (sub-pixels of the '
+                     f'given prefix in raster order), got {num_fixed}.')
+  return int(num_fixed)
+
+
 def invert(model, images, labels=None, method=None, particles=PARTICLES,
-           seed=0, grid=GRID, rounds=ROUNDS, slots=SLOTS):
+           seed=0, num_fixed=0, grid=GRID, rounds=ROUNDS, slots=SLOTS):
   """tau [B, H, W, C] in [0, 1] whose sample rounds to `images`.
 
   A particle filter: each image's `particles` walks choose different
@@ -418,6 +429,10 @@ def invert(model, images, labels=None, method=None, particles=PARTICLES,
       'sequential' (whole-image passes).
     particles: walks per image, >= 1 (the cost grows with them).
     seed: of the particles' draws.
+    num_fixed: sub-pixels (raster order, R < G < B) given as a prefix, as
+      the sampler's inpainting takes them: the walk starts after them, and
+      model.sample(tau, images=images, num_fixed=num_fixed) gives the rest
+      back. Their tau is 0.5 (not read).
     grid, rounds, slots: the search (level_set): each set's ends to 1 /
       (grid * SUB**rounds).
 
@@ -431,13 +446,15 @@ def invert(model, images, labels=None, method=None, particles=PARTICLES,
   targets, labels = _particles(images, labels, particles)
   tau, _, _, reachable = _walk(model, targets, labels, seed, method,
                                _search(grid, rounds, slots), 0.0,
-                               int(particles), invert=True)
+                               int(particles), invert=True,
+                               num_fixed=_fixed(model, num_fixed))
   return (tf.reshape(tau[::particles], shape),
           tf.reshape(reachable[::particles], shape))
 
 
 def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
-             method=None, grid=GRID, rounds=ROUNDS, slots=SLOTS):
+             method=None, num_fixed=0, grid=GRID, rounds=ROUNDS,
+             slots=SLOTS):
   """log P(x) in nats of 8-bit images under PixelIQN's discretised model.
 
   A particle filter with `num_samples` particles per image: at each
@@ -470,7 +487,9 @@ def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
     num_samples: particles per image, >= 1 (the cost grows with them).
     seed: of the draws.
     epsilon: in [0, 1), the smoothing (0: the model itself).
-    method, grid, rounds, slots: as in `invert`.
+    method, num_fixed, grid, rounds, slots: as in `invert`; with num_fixed
+      > 0 the result is log P(the rest | the prefix), the diagnostics over
+      the rest.
 
   Returns:
     (log_prob float32 [B] nats, diagnostics: {'crossing': float32 [B], the
@@ -483,13 +502,16 @@ def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
     raise ValueError(f'epsilon must be in [0, 1), got {epsilon}.')
   batch = images.shape[0]
   targets, labels = _particles(images, labels, num_samples)
+  num_fixed = _fixed(model, num_fixed)
   _, log_estimate, crossings, reachable = _walk(
       model, targets, labels, seed, method, _search(grid, rounds, slots),
-      epsilon, int(num_samples))
+      epsilon, int(num_samples), num_fixed=num_fixed)
   per_image = lambda x: tf.reduce_mean(tf.reshape(x, [batch, -1]), 1)
+  walked = targets.shape[1] - num_fixed
   return log_estimate[::num_samples], {
-      'crossing': per_image(crossings) / targets.shape[1],
-      'unreachable': per_image(1.0 - tf.cast(reachable, tf.float32))}
+      'crossing': per_image(crossings) / walked,
+      'unreachable': per_image(1.0 - tf.cast(reachable[:, num_fixed:],
+                                              tf.float32))}
 
 
 def bits_per_dim(log_prob_nats, image_shape):

@@ -76,6 +76,33 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllEqual(again.reshape(6, -1)[prefix],
                         data.reshape(6, -1)[prefix])
 
+  def test_a_mid_pixel_prefix_is_kept_and_the_rest_given_back(self):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 3), steps=20)
+    tau = noise.draw_noise((4, 2, 2, 3), seed=7).numpy()
+    tau.reshape(4, -1)[:, :4] = 0.5  # The prefix's tau, as invert gives it.
+    # Completions of a prefix that ends inside pixel 1 (its red given).
+    given = image_lib.to_float(np.random.default_rng(2).integers(
+        0, 256, (4, 2, 2, 3), np.uint8))
+    samples = image_lib.to_uint8(model.sample(tau, 'fast', images=given,
+                                              num_fixed=4))
+    prefix = image_lib.to_float(samples)
+    inverse, reachable = likelihood.invert(model, prefix, num_fixed=4,
+                                           **SEARCH)
+    self.assertTrue(np.all(reachable))
+    self.assertAllEqual(inverse.numpy().reshape(4, -1)[:, :4],
+                        np.full((4, 4), 0.5))
+    again = image_lib.to_uint8(model.sample(inverse, 'fast', images=prefix,
+                                            num_fixed=4))
+    self.assertAllEqual(again, samples)
+    fast, _ = likelihood.log_prob(model, prefix, num_fixed=4, epsilon=0.05,
+                                  **SEARCH)
+    reference, _ = likelihood.log_prob(model, prefix, num_fixed=4,
+                                       epsilon=0.05, method='sequential',
+                                       **SEARCH)
+    self.assertAllClose(fast, reference, rtol=1e-3)
+    with self.assertRaisesRegex(ValueError, 'num_fixed'):
+      likelihood.invert(model, prefix, num_fixed=12)
+
   @parameterized.named_parameters(
       ('rgb', (2, 2, 3), None),
       ('grey_classes', (3, 3, 1), 3),
