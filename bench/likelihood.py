@@ -19,6 +19,7 @@ page), on `batch` test images (digits: 300, photos: 100):
 
   python -m bench.likelihood [--presets=digits,photos] [--batches=300,100] \
       [--model_dirs=runs/digits_iqn,] [--particles=8,1] [--repeat=digits] \
+      [--log_prob_only=photos] \
       [--particle_counts=1,8,32]
 """
 
@@ -52,6 +53,8 @@ flags.DEFINE_list('particle_counts', [], 'Particle counts for a second '
                   'table on the first preset: bits/dim and the unreachable '
                   'share of log_prob, and the own samples invert gives back, '
                   'at each (empty: none).')
+flags.DEFINE_list('log_prob_only', [], 'Presets timed on sampling and '
+                  'log_prob only (no invert, no round trips: large images).')
 flags.DEFINE_list('repeat', ['digits'], 'Presets timed a second time, '
                   'compiled.')
 flags.DEFINE_string('output', 'docs/results/likelihood', 'Writes <output>.md '
@@ -91,7 +94,7 @@ def _prefix_equal(again, images, reachable):
   return prefix.mean(), bool(same.all()), int((~same).sum())
 
 
-def run(preset, batch, model_dir, repeat, particles):
+def run(preset, batch, model_dir, repeat, particles, log_prob_only=False):
   model, config, weights = _model(preset, model_dir)
   test = datasets.split_loader(config.data.spec())('test', batch)
   images = test['images'][:batch]
@@ -104,6 +107,17 @@ def run(preset, batch, model_dir, repeat, particles):
   (log_p, parts), log_first, log_again = _timed(
       lambda: likelihood.log_prob(model, x, epsilon=likelihood.EPSILON),
       repeat)
+  seconds = lambda first, again: f'{first:.1f}' + (
+      f' ({again:.1f})' if again is not None else '')
+  bits = likelihood.bits_per_dim(log_p, model.image_shape)
+  if log_prob_only:
+    print(f'| {preset} {"x".join(map(str, model.image_shape))} | {weights} | '
+          f'{batch} | {seconds(sample_first, sample_again)} | '
+          f'{seconds(log_first, log_again)} | - | - | - | '
+          f'{np.mean(bits):.3f} | - | '
+          f'{float(np.mean(parts["unreachable"])):.4f} | '
+          f'{float(np.mean(parts["crossing"])):.4f} |', flush=True)
+    return
   exact, _ = likelihood.log_prob(model, x)
   (inverse, reachable), invert_first, invert_again = _timed(
       lambda: likelihood.invert(model, x, particles=particles), repeat)
@@ -112,9 +126,6 @@ def run(preset, batch, model_dir, repeat, particles):
   own_again = sample(own).numpy()
   test_again = sample(inverse).numpy()
   share, same, wrong = _prefix_equal(test_again, images, reachable)
-  seconds = lambda first, again: f'{first:.1f}' + (
-      f' ({again:.1f})' if again is not None else '')
-  bits = likelihood.bits_per_dim(log_p, model.image_shape)
   exact_bits = likelihood.bits_per_dim(exact.numpy(), model.image_shape)
   print(f'| {preset} {"x".join(map(str, model.image_shape))} | {weights} | '
         f'{batch} | {seconds(sample_first, sample_again)} | '
@@ -182,7 +193,8 @@ def main(argv):
     print('|---|---|---|---|---|---|---|---|---|---|---|---|')
     for preset, batch, model_dir, number in zip(FLAGS.presets, batches,
                                                 model_dirs, particles):
-      run(preset, batch, model_dir, preset in FLAGS.repeat, number)
+      run(preset, batch, model_dir, preset in FLAGS.repeat, number,
+          preset in FLAGS.log_prob_only)
     if FLAGS.particle_counts:
       particle_table(FLAGS.presets[0], batches[0], model_dirs[0],
                      [int(c) for c in FLAGS.particle_counts])
