@@ -257,13 +257,16 @@ def _record(state, k, particles, chosen, log_probability, reachable,
   particle of an image has probability 0, the order is kept.
 
   Returns:
-    (state, order int32 [N]: particle b continues particle order[b]).
+    (state, order int32 [N]: particle b continues particle order[b]; None
+    with one particle).
   """
   tau, log_estimate, crossings, all_reachable = state
   this = tf.equal(tf.range(tau.shape[1]), k)[None]
   state = (tf.where(this, chosen[:, None], tau), log_estimate,
            crossings + tf.cast(crossing, tf.float32),
            tf.where(this, reachable[:, None], all_reachable))
+  if particles == 1:  # Nothing to resample: no reordering of the caches.
+    return (state[0], log_estimate + log_probability) + state[2:], None
   log_p = tf.reshape(log_probability, [-1, particles])
   log_mean = tf.reduce_logsumexp(log_p, 1) - np.log(particles)
   alive = tf.math.is_finite(log_mean)
@@ -307,8 +310,9 @@ def _fast_walk(model, targets, labels, draws, search, epsilon, particles,
                               invert, first_particle)
     offsets = tf.reshape(draw[:, TRIES + 1], [-1, particles])[:, 0]
     state, order = _record(state, k, particles, *decided, offsets)
-    cache, context = backbone.sampling_reorder(cache, context, order)
-    x_row, exact = tf.gather(x_row, order), tf.gather(exact, order)
+    if order is not None:
+      cache, context = backbone.sampling_reorder(cache, context, order)
+      x_row, exact = tf.gather(x_row, order), tf.gather(exact, order)
     pixel = tf.reshape(slicing.take(state[0], 1, k - c, channels),
                        [shape[0], channels])
     context = backbone.sampling_with_tau(context, i, j, pixel)
@@ -352,7 +356,8 @@ def _sequential_walk(model, targets, labels, draws, search, epsilon,
         targets[:, k], draw, search, epsilon, invert, first_particle)
     offsets = tf.reshape(draw[:, TRIES + 1], [-1, particles])[:, 0]
     state, order = _record(state, k, particles, *decided, offsets)
-    values, exact = tf.gather(values, order), tf.gather(exact, order)
+    if order is not None:
+      values, exact = tf.gather(values, order), tf.gather(exact, order)
     q = quantiles_at(state[0], values, k, state[0][:, k:k + 1])[:, 0]
     value = _fed_back(tf.clip_by_value(q, -1.0, 1.0), exact, targets[:, k])
     this = tf.equal(tf.range(values.shape[1]), k)[None]
