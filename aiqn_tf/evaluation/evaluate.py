@@ -307,8 +307,9 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
       test['images'], train['images']).items()})
   # Diversity and memorisation, each beside the test images' own.
   for suffix, images in (('', samples), ('_data', test['images'])):
-    results['diversity' + suffix] = metrics.sample_diversity(images,
-                                                             seed=seed)
+    if len(samples) > 1 and len(test['images']) > 1:  # Pairs to compare.
+      results['diversity' + suffix] = metrics.sample_diversity(images,
+                                                               seed=seed)
     results['nn_distance' + suffix] = float(np.mean(
         metrics.nearest_distances(images, train['images'])))
   for prefix, examples in (('test', test), ('train', train)):
@@ -364,6 +365,7 @@ def describe(results):
     lines.append(f'diversity (mean MS-SSIM of pairs, lower is more diverse) '
                  f'{results["diversity"]:.4f}  (test images '
                  f'{results["diversity_data"]:.4f})')
+  if 'nn_distance' in results:
     lines.append('distance to the nearest training image (RMS, 0-255) '
                  f'{results["nn_distance"]:.2f}  (test images '
                  f'{results["nn_distance_data"]:.2f})')

@@ -245,7 +245,7 @@ def ssim_settings(height, width):
   """
   side = min(height, width)
   if side < 16:
-    return 3, 1
+    return min(3, side), 1
   filter_size = 11 if side >= 161 else 7 if side >= 64 else (
       5 if side >= 17 else 3)
   scales = 1

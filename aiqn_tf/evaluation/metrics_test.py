@@ -124,6 +124,7 @@ class DiversityTest(tf.test.TestCase):
 
   def test_settings_fit_the_image(self):
     self.assertEqual(metrics.ssim_settings(8, 8), (3, 1))
+    self.assertEqual(metrics.ssim_settings(2, 2), (2, 1))
     self.assertEqual(metrics.ssim_settings(28, 28), (5, 3))
     self.assertEqual(metrics.ssim_settings(32, 32), (5, 3))
     self.assertEqual(metrics.ssim_settings(256, 256), (11, 5))
