@@ -219,8 +219,9 @@ def _decide(quantiles, targets, draws, search, epsilon, invert,
               tf.gather(lengths, longest, batch_dims=1) / 2)
     tried = tf.concat([tf.where(first_particle, middle, tried[:, 0])[:, None],
                        tried[:, 1:]], 1)
+  total = tf.reduce_sum(lengths, 1)
   hits = tf.equal(_levels(quantiles(tried)), targets[:, None])
-  hits &= (tf.reduce_sum(lengths, 1) > 0)[:, None]
+  hits &= (total > 0)[:, None]
   reachable = tf.reduce_any(hits, 1)
   first = tf.argmax(tf.cast(hits, tf.int32), 1, output_type=tf.int32)
   chosen = tf.where(reachable, tf.gather(tried, first, batch_dims=1),
@@ -228,8 +229,7 @@ def _decide(quantiles, targets, draws, search, epsilon, invert,
   if invert:
     return chosen, tf.math.log(tf.cast(reachable, tf.float32)), reachable, \
         crossing, tf.zeros_like(reachable)
-  measure = tf.reduce_sum(lengths, 1) * tf.reduce_mean(
-      tf.cast(hits, tf.float32), 1)
+  measure = total * tf.reduce_mean(tf.cast(hits, tf.float32), 1)
   probability = (1.0 - epsilon) * measure + epsilon / 256.0
   exact = draws[:, TRIES] * probability >= (1.0 - epsilon) * measure
   exact &= probability > 0
