@@ -135,7 +135,7 @@ def main(argv):
     raise app.UsageError(str(e)) from e
   if FLAGS.inpaint and not model.can_inpaint:
     raise app.UsageError(f'{config.model_name} cannot --inpaint' + (
-        f'; a {config.model_name} can --reconstruct.' if
+        '; it can --reconstruct.' if
         model.can_reconstruct else '.'))
   if FLAGS.reconstruct and not model.can_reconstruct:
     raise app.UsageError(f'{config.model_name} cannot --reconstruct.')

@@ -20,6 +20,7 @@ from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import latent_aiqn
 from aiqn_tf.models import losses
+from aiqn_tf.models import noise as noise_lib
 from aiqn_tf.models import registry
 from aiqn_tf.models import sampling
 from aiqn_tf.models import vae as vae_lib
@@ -211,9 +212,7 @@ class AIQNVAE(base.GenerativeModel):
 
   def prior_codes(self, noise):
     """Codes of the Gaussian prior: float32 [B, m] uniform noise -> z [B, m]."""
-    noise = tf.clip_by_value(tf.convert_to_tensor(noise, tf.float32),
-                             EPS, 1.0 - EPS)
-    return self.prior_variance**0.5 * tf.math.ndtri(noise)
+    return self.prior_variance**0.5 * noise_lib.gaussian_quantiles(noise, EPS)
 
   def aiqn_codes(self, tau):
     """AIQN codes: tau float32 [B, m] in [0, 1] -> z [B, m], m AIQN passes."""

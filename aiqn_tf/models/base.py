@@ -14,6 +14,10 @@ What a model says about itself:
   and do not depend on the number of replicas).
 - `dummy_inputs`: inputs that build every weight.
 - `per_example_loss`: the training loss [B] and the parts worth logging.
+- `players`: who is trained, in which order, with what loss, on which
+  weights: one player (the default: `per_example_loss` on every weight) or
+  several (a GAN's critic and generator, each with its own optimizer and
+  number of updates per step).
 - `averaged_layer`: the weights the Polyak average covers.
 - `sample_methods`, `sample`: its samplers (the first is the default).
 - Capabilities the binaries check: `num_classes` (labels), `can_inpaint`,
@@ -22,6 +26,7 @@ What a model says about itself:
 """
 
 import dataclasses
+from typing import Callable
 
 import keras
 import tensorflow as tf
@@ -30,6 +35,25 @@ import tensorflow as tf
 @dataclasses.dataclass
 class NoConfig:
   """The model section of a model without hyperparameters."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Player:
+  """One optimizer's part of a training step.
+
+  Attributes:
+    name: names its optimizer in checkpoints and its loss in the log
+      ('<name>_loss' where a model has several players).
+    loss: callable(batch, noise, training) -> (loss float32 [B], dict of
+      float32 [B]: parts to log), as `per_example_loss`.
+    variables: callable() -> the variables this player's optimizer trains.
+    updates: updates per training step, each on its own batch and noise (a
+      WGAN-GP critic: 5).
+  """
+  name: str
+  loss: Callable
+  variables: Callable
+  updates: int = 1
 
 
 class GenerativeModel(keras.Model):
@@ -124,6 +148,17 @@ class GenerativeModel(keras.Model):
       the batch by the trainer).
     """
     raise NotImplementedError
+
+  def players(self):
+    """The players of a training step, updated in this order (see Player).
+
+    The trainer gives each its own optimizer (the run's optimizer settings)
+    and, within a step, updates each `updates` times before the next; a step
+    whose loss or gradient is non-finite anywhere changes nothing. Default:
+    one player, 'model', `per_example_loss` on every trainable weight.
+    """
+    return (Player('model', self.per_example_loss,
+                   lambda: self.trainable_variables),)
 
   def log_prob(self, images, labels=None, num_samples=1):
     """log P(x) in nats [B] of 8-bit images under the model.

@@ -25,6 +25,19 @@ def draw_noise(shape, seed, truncation=1.0):
   return 0.5 + truncation * (uniform - 0.5)
 
 
+def gaussian_quantiles(noise, eps=1e-6):
+  """Uniform noise [...] in [0, 1] -> standard normal values Phi^-1(noise).
+
+  How every latent-code model turns its uniform noise into Gaussian codes
+  (the VAE's prior, the GANs' and AAE's generators), so that all serve one
+  contract: uniform noise in. Clipped to [eps, 1 - eps] first: Phi^-1 is
+  infinite at 0 and 1.
+  """
+  noise = tf.clip_by_value(tf.convert_to_tensor(noise, tf.float32), eps,
+                           1.0 - eps)
+  return tf.math.ndtri(noise)
+
+
 def interpolate(start, end, num):
   """Noise between two noises [...] in [0, 1]: [num, ...], start to end.
 
@@ -43,9 +56,7 @@ def interpolate(start, end, num):
   """
   if num < 2:
     raise ValueError(f'num must be >= 2, got {num}.')
-  normal = lambda u: tf.math.ndtri(tf.clip_by_value(
-      tf.convert_to_tensor(u, tf.float32), 1e-6, 1 - 1e-6))
-  z_a, z_b = normal(start), normal(end)
+  z_a, z_b = gaussian_quantiles(start), gaussian_quantiles(end)
   angle = tf.reshape(tf.linspace(0.0, 1.0, num) * (np.pi / 2),
                      [num] + [1] * len(z_a.shape))
   z = tf.cos(angle) * z_a + tf.sin(angle) * z_b

@@ -15,7 +15,8 @@ import keras
 # module to register themselves).
 _BUILTIN_MODULES = ('aiqn_tf.models.pixel_iqn', 'aiqn_tf.models.pixel_cnn',
                     'aiqn_tf.models.pixel_cnn_pp',
-                    'aiqn_tf.models.aiqn_vae')
+                    'aiqn_tf.models.aiqn_vae', 'aiqn_tf.models.gan',
+                    'aiqn_tf.models.adversarial_autoencoder')
 _REGISTRY = {}
 
 

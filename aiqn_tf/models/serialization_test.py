@@ -12,7 +12,8 @@ import aiqn_tf
 from aiqn_tf.models import registry
 from aiqn_tf.testing import test_util
 
-KINDS = ('pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp', 'aiqn_vae', 'vae')
+KINDS = ('pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp', 'aiqn_vae', 'vae',
+         'wgan_gp', 'dcgan', 'aae', 'alpha_gan')
 SMALL_PIXEL = dict(num_layers=2, filters=6, kernel_size=3, output_filters=6)
 
 
@@ -28,6 +29,8 @@ def _small(kind):
   if kind == 'aiqn_vae':
     return aiqn_tf.AIQNVAE((8, 8, 1), latent_dim=4, hidden_units=(8,),
                            head_units=2)
+  if kind in ('wgan_gp', 'dcgan', 'alpha_gan'):
+    return registry.get(kind)((8, 8, 1), latent_dim=4, filters=4)
   return registry.get(kind)((8, 8, 1), latent_dim=4)
 
 

@@ -102,7 +102,9 @@ class OptimizerConfig:
   """The optimizer, its learning-rate schedule and the Polyak average."""
   optimizer: str = _setting('adam', 'Optimizer.', choices=OPTIMIZERS)
   learning_rate: float = _setting(1e-4, 'Learning rate.', above=0)
-  adam_beta1: float = _setting(0.9, 'Adam\'s beta_1.', above=0, below=1)
+  adam_beta1: float = _setting(0.9, 'Adam\'s beta_1.', minimum=0, below=1)
+  adam_beta2: float = _setting(
+      0.999, 'Adam\'s beta_2 (WGAN-GP: 0.9).', above=0, below=1)
   lr_schedule: str = _setting(
       'constant', 'constant, or the paper\'s piecewise PixelCNN schedule '
       '(1e-4, 3e-5 from 120K steps, 1e-5 from 180K).', choices=LR_SCHEDULES)

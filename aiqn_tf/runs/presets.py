@@ -45,8 +45,25 @@ _PAPER_PIXEL_MODELS = {'pixel_iqn': {}, 'pixel_cnn': _PAPER_CNN,
 # LynnHo/VAE-Tensorflow's CelebA VAE: Adam beta_1 0.5. The model sections'
 # defaults are the paper's AIQN-VAE (KL weight 0.5, prior variance 0.1,
 # AIQN 3 x 512) and LynnHo's plain VAE (1, 1).
-_LATENT_MODELS = {'aiqn_vae': {}, 'vae': {}}
+_LATENT_MODELS = {'aiqn_vae': {}, 'vae': {}, 'aae': {}, 'alpha_gan': {}}
 _LYNNHO_OPTIMIZER = dict(optimizer='adam', adam_beta1=0.5)
+# The GANs: Gulrajani et al.'s WGAN-GP optimizer (Adam 1e-4, betas 0.5 and
+# 0.9; their Algorithm 1 has beta_1 0) and Radford et al.'s DCGAN one (Adam
+# 2e-4, beta_1 0.5). The CPU presets keep the betas and size the networks.
+_WGAN_OPTIMIZER = dict(optimizer='adam', learning_rate=1e-4, adam_beta1=0.5,
+                       adam_beta2=0.9)
+_DCGAN_OPTIMIZER = dict(optimizer='adam', learning_rate=2e-4, adam_beta1=0.5)
+
+
+def _gans(model, wgan_rate=None, dcgan_rate=None, loop=None):
+  """The GANs' parts of a preset: {wgan_gp: ..., dcgan: ...}."""
+  rates = {'wgan_gp': wgan_rate, 'dcgan': dcgan_rate}
+  optimizers = {'wgan_gp': _WGAN_OPTIMIZER, 'dcgan': _DCGAN_OPTIMIZER}
+  return {name: dict(
+      model=dict(model), loop=dict(loop or {}),
+      optimizer=dict(optimizers[name], **(
+          {'learning_rate': rates[name]} if rates[name] else {})))
+          for name in rates}
 
 PRESETS = {
     'cifar10': Preset(
@@ -57,6 +74,17 @@ PRESETS = {
         sections=dict(data=dict(dataset='cifar10'),
                       loop=dict(batch_size=32, train_steps=300_000)),
         models=_PAPER_PIXEL_MODELS, default_for=tuple(_PAPER_PIXEL_MODELS)),
+    'cifar10_gan': Preset(
+        source='Gulrajani et al. 2017 (gulrajani/improved_wgan_training '
+               'gan_cifar.py): CIFAR-10, a DCGAN-style generator and critic '
+               'of width 128, a 128-dimensional code, batch 64, 200K '
+               'generator steps of 5 critic steps, penalty 10, Adam 1e-4 '
+               '(0.5, 0.9); DCGAN (Radford et al. 2016) at the same size '
+               'with Adam 2e-4 (beta_1 0.5).',
+        sections=dict(data=dict(dataset='cifar10'),
+                      loop=dict(batch_size=64, train_steps=200_000)),
+        models=_gans(dict(latent_dim=128, filters=128)),
+        default_for=('wgan_gp', 'dcgan')),
     'imagenet32': Preset(
         source='The paper: ImageNet 32x32 with the CIFAR-10 model, 400K '
                'steps.',
@@ -88,7 +116,9 @@ PRESETS = {
         source=_PIXEL_CPU + ' sklearn digits 8x8x1, 5 x 32 planes, 64 output '
                'planes, batch 64, 4K steps, learning rate 2e-3, PixelIQN with '
                'IQN\'s cosine tau embedding. AIQN-VAE / '
-               'VAE: an 8x8 one-stage VAE, Adam 1e-3 (beta_1 0.5), 10K steps.',
+               'VAE / AAE / alpha-GAN: an 8x8 one-stage VAE, Adam 1e-3 (beta_1 '
+               '0.5), 10K steps. WGAN-GP / DCGAN: width 32, a 32-dimensional '
+               'code, 4K generator steps, WGAN-GP at 5e-4.',
         sections=dict(
             data=dict(dataset='digits', shuffle_buffer=2000),
             optimizer=dict(ema_decay=0.999),
@@ -112,6 +142,9 @@ PRESETS = {
                           summary_every=500, sample_every=2000,
                           num_samples=64))
                for name in _LATENT_MODELS},
+            **_gans(dict(latent_dim=32, filters=32), wgan_rate=5e-4,
+                    loop=dict(train_steps=4000, sample_every=1000,
+                              num_samples=36)),
         }),
     'mnist': Preset(
         source='Our CPU choice for realistic-size data: the 5,000 MNIST '
@@ -120,7 +153,10 @@ PRESETS = {
                '1e-3, PixelIQN with IQN\'s cosine tau embedding, to train in '
                'under 15 minutes on 2 cores. AIQN-VAE / '
                'VAE: resized to 32x32 (three VAE stages), Adam 1e-3 '
-               '(beta_1 0.5), batch 64, 3K steps (about 5 steps/s here).',
+               '(beta_1 0.5), batch 64, 3K steps (about 5 steps/s here); AAE / '
+               'alpha-GAN the same. WGAN-GP / DCGAN at 28x28: width 32, a '
+               '64-dimensional code, batch 32, 2.5K generator steps, WGAN-GP '
+               'at 3e-4.',
         sections=dict(
             data=dict(dataset='mnist', shuffle_buffer=4000),
             optimizer=dict(ema_decay=0.999),
@@ -144,6 +180,10 @@ PRESETS = {
                 loop=dict(batch_size=64, train_steps=3000, summary_every=250,
                           sample_every=1500, num_samples=64))
                for name in _LATENT_MODELS},
+            **_gans(dict(latent_dim=64, filters=32), wgan_rate=3e-4,
+                    loop=dict(batch_size=32, train_steps=2500,
+                              summary_every=100, sample_every=1250,
+                              num_samples=36)),
         }),
     'photos': Preset(
         source=_PIXEL_CPU + ' 32x32x3 patches of bundled photos, 6 x 48 '

@@ -8,6 +8,11 @@ At step `nan_step` (1-based, as logged; 0: never) it injects a NaN: into the
 'penalty' part (`nan_in='penalty'`) or into the gradients only, the loss
 staying finite (`nan_in='gradient'`). The training noise carries the step, so
 the fault is where it is asked for on every run and replica.
+
+With `two_players`, it trains as two players (base.Player), as a GAN does:
+'scale' (s, on the quantile loss alone) updated twice a step, then 'shift'
+(w and b, with the penalty): a fault in the penalty appears in the last
+update of its step, after the first two were applied.
 """
 
 import dataclasses
@@ -27,6 +32,7 @@ class FaultyConfig:
   kappa: float = 0.05
   nan_step: int = 0
   nan_in: str = 'penalty'
+  two_players: bool = False
 
   def __post_init__(self):
     if self.nan_in not in ('penalty', 'gradient'):
@@ -42,11 +48,13 @@ class FaultyToy(base.GenerativeModel):
   sample_methods = ('sequential',)
 
   def __init__(self, image_shape, num_classes=None, kappa=0.05, nan_step=0,
-               nan_in='penalty', **kwargs):
+               nan_in='penalty', two_players=False, **kwargs):
     super().__init__(image_shape, num_classes, **kwargs)
     self.kappa, self.nan_step, self.nan_in = kappa, nan_step, nan_in
+    self.two_players = two_players
     self.hyperparameters.update(
-        {'kappa': kappa, 'nan_step': nan_step, 'nan_in': nan_in})
+        {'kappa': kappa, 'nan_step': nan_step, 'nan_in': nan_in,
+         'two_players': two_players})
     size = int(np.prod(self.image_shape))
     self.w = self.add_weight(shape=(size,), initializer='zeros', name='w')
     self.b = self.add_weight(shape=(size,), initializer='zeros', name='b')
@@ -87,6 +95,18 @@ class FaultyToy(base.GenerativeModel):
       gap = tf.abs(self.w[0] - self.w[0]) + 1.0 - tf.cast(faulty, tf.float32)
       quantile += tf.sqrt(gap) - tf.stop_gradient(tf.sqrt(gap))
     return quantile + penalty, {'quantile': quantile, 'penalty': penalty}
+
+  def players(self):
+    if not self.two_players:
+      return super().players()
+
+    def quantile_only(batch, noise, training=True):
+      _, parts = self.per_example_loss(batch, noise, training)
+      return parts['quantile'], {'quantile': parts['quantile']}
+
+    return (base.Player('scale', quantile_only, lambda: [self.s], updates=2),
+            base.Player('shift', self.per_example_loss,
+                        lambda: [self.w, self.b]))
 
   def sample(self, noise, method=None, labels=None, images=None,
              num_fixed=0):

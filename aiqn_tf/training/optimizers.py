@@ -23,10 +23,10 @@ def rate_at(rate, step):
   return float(rate(step) if callable(rate) else rate)
 
 
-def make_optimizer(name, rate, adam_beta1=0.9):
-  """Adam (with beta_1 = adam_beta1) or RMSProp at `rate` (float or schedule)."""
+def make_optimizer(name, rate, adam_beta1=0.9, adam_beta2=0.999):
+  """Adam (with adam_beta1, adam_beta2) or RMSProp at `rate` (float or schedule)."""
   if name == 'adam':
-    return keras.optimizers.Adam(rate, beta_1=adam_beta1)
+    return keras.optimizers.Adam(rate, beta_1=adam_beta1, beta_2=adam_beta2)
   if name == 'rmsprop':
     return keras.optimizers.RMSprop(rate)
   raise ValueError(f'optimizer must be adam or rmsprop, got {name!r}.')

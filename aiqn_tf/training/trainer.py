@@ -23,6 +23,7 @@ Faults it survives, losing nothing beyond the step in flight:
 - A second run on the same directory: it refuses (run_lock.py).
 """
 
+import functools
 import math
 import os
 import shutil
@@ -42,6 +43,10 @@ from aiqn_tf.training import periodic
 from aiqn_tf.training import polyak
 from aiqn_tf.training import preemption
 from aiqn_tf.training import run_lock
+
+
+# The most loss parts of a model (all players together).
+_MAX_PARTS = 32
 
 
 class NonFiniteLossError(RuntimeError):
@@ -102,10 +107,22 @@ class Trainer:
     with self.strategy.scope():
       self.model = run_dir.build_model(config)
       self.average_model = run_dir.build_model(config)
-      self.optimizer = optimizers.make_optimizer(
-          config.optimizer.optimizer, self._learning_rate,
-          config.optimizer.adam_beta1)
-      self.optimizer.build(self.model.trainable_variables)
+      self._players = tuple(self.model.players())
+      self.optimizers = {}
+      for player in self._players:
+        optimizer = optimizers.make_optimizer(
+            config.optimizer.optimizer, self._learning_rate,
+            config.optimizer.adam_beta1, config.optimizer.adam_beta2)
+        optimizer.build(player.variables())
+        self.optimizers[player.name] = optimizer
+      # The first player's optimizer keeps the checkpoint key of one-player
+      # models, whose step counter is its iteration count.
+      self.optimizer = self.optimizers[self._players[0].name]
+      if self._single_update:
+        self._iterations = self.optimizer.iterations
+      else:
+        self._iterations = tf.Variable(0, dtype=tf.int64, trainable=False,
+                                       name='step')
       self.average = polyak.PolyakAverage(
           self.model, self.average_model, config.optimizer.ema_decay,
           averaged=lambda model: model.averaged_layer())
@@ -113,9 +130,12 @@ class Trainer:
     # can save its position; distributed iterators cannot). Each replica takes
     # its slice of the global batch in _replica_gradients.
     self.iterator = iter(pipeline)
+    others = {} if self._single_update else dict(
+        step=self._iterations, **{f'optimizer_{p.name}': self.optimizers[
+            p.name] for p in self._players[1:]})
     self.checkpoint = tf.train.Checkpoint(
         model=self.model, average_model=self.average_model,
-        optimizer=self.optimizer, iterator=self.iterator)
+        optimizer=self.optimizer, iterator=self.iterator, **others)
     self._checkpoint_dir = run_dir.checkpoint_dir(model_dir)
     if not self.is_chief:  # Workers save too (collectives), but aside.
       task = self.strategy.cluster_resolver.task_id
@@ -151,8 +171,9 @@ class Trainer:
     self._nonfinite_parts = tf.Variable(
         tf.zeros([0], tf.int32), shape=tf.TensorShape([None]), trainable=False)
     self._skipped = tf.Variable(0, dtype=tf.int64, trainable=False)
-    self._part_names = []  # The model's loss parts, set when tracing.
-    self._trained_variables = []  # Those with gradients, set when tracing.
+    self._part_names = []  # The players' loss parts, set when tracing.
+    # Per update of a step, the variables with gradients, set when tracing.
+    self._trained_variables = {}
     self._train_step = tf.function(self._train_step_fn)
     self._grids = periodic.SampleGrids(config, self.average_model, model_dir,
                                        self.writer, self.is_chief)
@@ -161,16 +182,32 @@ class Trainer:
         data_dir, raw_dir)
 
   @property
+  def _single_update(self):
+    """True for one player updated once a step (the likelihood models)."""
+    return len(self._players) == 1 and self._players[0].updates == 1
+
+  @property
+  def _updates(self):
+    """(update index, player) of one step, in order."""
+    players = [p for p in self._players for _ in range(p.updates)]
+    return list(enumerate(players))
+
+  @property
   def step(self):
-    return int(self.optimizer.iterations.numpy())
+    return int(self._iterations.numpy())
 
   def close(self):
     """Releases the run directory (train() does when it ends)."""
     if self._lock:
       self._lock.release()
 
-  def _replica_gradients(self, global_batch):
+  def _replica_gradients(self, global_batch, update, player):
     """This replica's loss, parts, gradients and what was non-finite.
+
+    Args:
+      global_batch: the global batch of this update.
+      update: the index of this update within the step.
+      player: the base.Player updated.
 
     Returns:
       (loss, {part: value}, gradients of the variables that have one,
@@ -181,11 +218,13 @@ class Trainer:
     context = tf.distribute.get_replica_context()
     per_replica = batch_size // context.num_replicas_in_sync
     start = tf.cast(context.replica_id_in_sync_group, tf.int32) * per_replica
-    # The noise of the global batch is a function of (seed, step) only, so a
-    # run is reproducible after a restart and independent of the number of
-    # replicas.
-    seed = tf.stack([tf.cast(self.config.loop.seed, tf.int64),
-                     tf.cast(self.optimizer.iterations, tf.int64)])
+    # The noise of the global batch is a function of (seed, step, update)
+    # only, so a run is reproducible after a restart and independent of the
+    # number of replicas. Its second half is the step.
+    run_seed = tf.cast(self.config.loop.seed, tf.int64)
+    if not self._single_update:
+      run_seed += tf.constant(update, tf.int64) * 2**32
+    seed = tf.stack([run_seed, tf.cast(self._iterations, tf.int64)])
     noise = self.model.training_noise(batch_size, seed)
     mine = lambda x: x[start:start + per_replica]
     noise = {k: mine(v) for k, v in noise.items()}
@@ -193,43 +232,82 @@ class Trainer:
     average = lambda x: tf.nn.compute_average_loss(
         x, global_batch_size=batch_size)
     with tf.GradientTape() as tape:
-      loss, parts = self.model.per_example_loss(batch, noise, training=True)
+      loss, parts = player.loss(batch, noise, training=True)
       loss = average(loss)
-    variables = self.model.trainable_variables
+    variables = player.variables()
     pairs = [(grad, variable) for grad, variable in zip(
         tape.gradient(loss, variables), variables) if grad is not None]
-    self._trained_variables = [variable for _, variable in pairs]
+    self._trained_variables[update] = [variable for _, variable in pairs]
     grads = [grad for grad, _ in pairs]
     parts = {name: average(value) for name, value in parts.items()}
-    self._part_names = list(parts)
+    names = self._part_names
+    names += [name for name in parts if name not in names]
+    if len(names) > _MAX_PARTS:
+      raise ValueError(f'{self.model.kind} logs {len(names)} loss parts; the '
+                       f'trainer takes at most {_MAX_PARTS}.')
 
     def nonfinite(x):
       x = x.values if isinstance(x, tf.IndexedSlices) else x
       return tf.cast(tf.logical_not(tf.reduce_all(tf.math.is_finite(x))),
                      tf.int32)
 
-    found = [nonfinite(parts[name]) for name in self._part_names] + [
-        nonfinite(loss), tf.reduce_max(tf.stack([nonfinite(g) for g in grads]))]
-    found = context.all_reduce('SUM', tf.stack(found))
+    # Indexed by every player's parts (known once all are traced: padded).
+    found = tf.scatter_nd(
+        [[names.index(name)] for name in parts],
+        tf.stack([nonfinite(value) for value in parts.values()]),
+        [_MAX_PARTS]) if parts else tf.zeros([_MAX_PARTS], tf.int32)
+    found = tf.concat([found, [nonfinite(loss), tf.reduce_max(
+        tf.stack([nonfinite(g) for g in grads]))]], 0)
+    found = context.all_reduce('SUM', found)
+    if len(self._players) > 1:  # Logged beside the parts, checked as 'loss'.
+      parts[f'{player.name}_loss'] = loss
     return loss, parts, grads, found
 
-  def _replica_apply(self, grads):
-    self.optimizer.apply_gradients(zip(grads, self._trained_variables))
+  def _replica_apply(self, grads, update, player):
+    self.optimizers[player.name].apply_gradients(
+        zip(grads, self._trained_variables[update]))
 
   def _train_step_fn(self):
     """One step; a non-finite one changes no weight (see the module doc)."""
-    # Batch norm statistics move in the forward pass, before the check.
-    state = self.model.non_trainable_variables
+    # Batch norm statistics move in the forward pass, before the check; with
+    # several updates a step, the earlier ones' weights and slots move too.
+    state = list(self.model.non_trainable_variables)
+    if not self._single_update:
+      state += list(self.model.trainable_variables)
+      for optimizer in self.optimizers.values():
+        state += list(optimizer.variables)
     before = [tf.identity(variable) for variable in state]
-    loss, parts, grads, found = self.strategy.run(
-        self._replica_gradients, args=(next(self.iterator),))
-    # All-reduced, so every replica (and worker) takes the same branch below.
-    found = self.strategy.experimental_local_results(found)[0]
-    finite = tf.equal(tf.reduce_sum(found), 0)
-    iterations = self.optimizer.iterations
+    if not self.skip_nonfinite:  # Stopped: no later step is applied either.
+      stopped = self._nonfinite_step >= 0
+    else:
+      stopped = tf.constant(False)
+    found = tf.zeros([_MAX_PARTS + 2], tf.int32)
+    losses = {}
+    parts = {}
+    for update, player in self._updates:
+      loss, new_parts, grads, new_found = self.strategy.run(
+          functools.partial(self._replica_gradients, update=update,
+                            player=player), args=(next(self.iterator),))
+      # All-reduced, so every replica (and worker) takes the same branch.
+      found += self.strategy.experimental_local_results(new_found)[0]
+      ok = tf.logical_and(tf.equal(tf.reduce_sum(found), 0),
+                          tf.logical_not(stopped))
 
-    def apply():
-      self.strategy.run(self._replica_apply, args=(grads,))
+      def apply(grads=grads, update=update, player=player):
+        self.strategy.run(self._replica_apply, args=(grads,), kwargs=dict(
+            update=update, player=player))
+        return tf.constant(True)
+
+      tf.cond(ok, apply, lambda: tf.constant(False))
+      losses[player.name] = loss
+      parts.update(new_parts)
+    finite = tf.logical_and(tf.equal(tf.reduce_sum(found), 0),
+                            tf.logical_not(stopped))
+    iterations = self._iterations
+
+    def advance():
+      if not self._single_update:  # apply_gradients counted the one-player step.
+        iterations.assign_add(1)
       self.average.update(iterations)
       return tf.constant(True)
 
@@ -241,17 +319,18 @@ class Trainer:
         iterations.assign_add(1)
       else:
         def record():
-          self._nonfinite_parts.assign(found)
+          self._nonfinite_parts.assign(tf.concat([
+              found[:len(self._part_names)], found[_MAX_PARTS:]], 0))
           self._nonfinite_step.assign(tf.cast(iterations, tf.int64) + 1)
           return tf.constant(True)
         tf.cond(self._nonfinite_step < 0, record, lambda: tf.constant(False))
       return tf.constant(False)
 
-    if not self.skip_nonfinite:  # Stopped: no later step is applied either.
-      finite = tf.logical_and(finite, self._nonfinite_step < 0)
-    tf.cond(finite, apply, refuse)
+    tf.cond(finite, advance, refuse)
     total = lambda x: self.strategy.reduce('SUM', x, axis=None)
-    return total(loss), {name: total(value) for name, value in parts.items()}
+    # The log's loss: the last player's (a GAN's generator's).
+    return total(losses[self._players[-1].name]), {
+        name: total(value) for name, value in parts.items()}
 
   def _check_finite(self):
     """Raises NonFiniteLossError if a step was refused (not with skipping)."""

@@ -54,6 +54,15 @@ def _tiny_configs(**overrides):
           _tiny_config('aiqn_vae', **latent, **overrides)]
 
 
+def _adversarial_configs(**overrides):
+  """A tiny config of WGAN-GP (5 critic updates a step: here 2) and alpha-GAN
+  (four players, batch norm in the encoder, generator and discriminator)."""
+  return [_tiny_config('wgan_gp', latent_dim=4, filters=4, critic_steps=2,
+                       **overrides),
+          _tiny_config('alpha_gan', latent_dim=4, code_units=8, filters=4,
+                       image_size=8, **overrides)]
+
+
 def _faulty_config(**overrides):
   """A tiny config of 'faulty_toy' (testing/faulty_model.py)."""
   values = dict(dataset='digits', batch_size=8, train_steps=6,
@@ -72,7 +81,9 @@ def _weights(trainer):
 def _state(trainer):
   """Everything a step may change: weights, their average, optimizer slots."""
   model, average = _weights(trainer)
-  return model + average + [v.numpy() for v in trainer.optimizer.variables]
+  return model + average + [v.numpy() for optimizer in
+                            trainer.optimizers.values()
+                            for v in optimizer.variables]
 
 
 class Crash(Exception):
@@ -108,7 +119,7 @@ class ResumeTest(tf.test.TestCase):
       self.assertAllClose(x, y, rtol=1e-6, atol=1e-7)
 
   def test_killed_run_resumes_exactly(self):
-    for config in _tiny_configs():
+    for config in _tiny_configs() + _adversarial_configs():
       model = config.model_name
       straight = self._run(config, f'{model}_straight')
       self.assertIsNone(self._run(config, f'{model}_killed', crash_at=5))
@@ -183,16 +194,25 @@ class NonFiniteTest(tf.test.TestCase):
     self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
 
   def test_nonfinite_step_is_not_applied_and_nothing_saved_after(self):
+    # One player, and two players with three updates a step whose fault
+    # comes in the last (the first two are undone).
+    for two_players in (False, True):
+      self._check_nonfinite_step(two_players)
+
+  def _check_nonfinite_step(self, two_players):
     from aiqn_tf.training import trainer as training
-    reference = training.Trainer(_faulty_config(train_steps=4),
-                                 os.path.join(self.root, 'reference'))
+    name = 'two_players' if two_players else 'one_player'
+    reference = training.Trainer(
+        _faulty_config(train_steps=4, two_players=two_players),
+        os.path.join(self.root, name, 'reference'))
     reference.train()
     for nan_in, parts, text in (
         ('penalty', ['penalty', 'loss'],
          "in the loss part 'penalty' and the loss."),
         ('gradient', ['gradients'], 'in the gradients.')):
-      model_dir = os.path.join(self.root, nan_in)
-      config = _faulty_config(nan_step=5, nan_in=nan_in)
+      model_dir = os.path.join(self.root, name, nan_in)
+      config = _faulty_config(nan_step=5, nan_in=nan_in,
+                              two_players=two_players)
       trainer = training.Trainer(config, model_dir)
       with self.assertRaises(training.NonFiniteLossError) as raised:
         trainer.train()
@@ -206,7 +226,8 @@ class NonFiniteTest(tf.test.TestCase):
       # Steps 5 and 6 ran but changed nothing, not even the count of
       # batches seen (a statistic of the forward pass).
       self.assertEqual(trainer.step, 4)
-      self.assertEqual(trainer.model.seen.numpy(), 4)
+      self.assertEqual(trainer.model.seen.numpy(), 4 * (3 if two_players
+                                                        else 1))
       for got, expected in zip(_state(trainer), _state(reference)):
         self.assertAllEqual(got, expected)
       self.assertEqual(run_dir.checkpoints(model_dir), [
@@ -377,9 +398,10 @@ def _worker_main(out, strategy_name, cpu_replicas):
   assert strategy.num_replicas_in_sync == expected[strategy_name], (
       strategy.num_replicas_in_sync)
   weights = []
-  # PixelIQN, and AIQN-VAE for its synchronized batch norm.
-  for config in _tiny_configs(train_steps=4, checkpoint_every=4,
-                              summary_every=4)[::2]:
+  # PixelIQN, AIQN-VAE for its synchronized batch norm, and the two-player
+  # models (alpha-GAN with batch norm in three of its four players).
+  short = dict(train_steps=4, checkpoint_every=4, summary_every=4)
+  for config in _tiny_configs(**short)[::2] + _adversarial_configs(**short):
     trainer = training.Trainer(config, f'{out}_{config.model_name}', strategy)
     trainer.train()
     weights += [w.numpy() for w in trainer.model.weights]
