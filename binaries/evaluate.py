@@ -71,6 +71,10 @@ flags.DEFINE_integer('likelihood_images', 300, 'Models that estimate their '
                      'likelihood (PixelIQN): the test and training images '
                      'whose bits/dim the inverted sampler estimates (0: '
                      'skip).', lower_bound=0)
+flags.DEFINE_integer('independent_critic_steps', 500, 'Updates of the '
+                     'independent Wasserstein critic, trained between half '
+                     'the test images and half the samples and read on the '
+                     'other halves (0: skip).', lower_bound=0)
 flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: sample codes '
                     'from the latent AIQN (aiqn) or the prior (prior); the '
                     'same as --method.')
@@ -123,7 +127,8 @@ def main(argv):
   results = evaluation.evaluate_model(
       model, classifier, FLAGS.num_samples, load_split, FLAGS.batch_size,
       method, FLAGS.seed, _progress, FLAGS.cas_per_class, strategy=strategy,
-      likelihood_images=FLAGS.likelihood_images)
+      likelihood_images=FLAGS.likelihood_images,
+      critic_steps=FLAGS.independent_critic_steps)
   results['classifier'] = FLAGS.classifier
   accuracy = classifiers.info(path).get('test_accuracy') if path else None
   if accuracy is not None:

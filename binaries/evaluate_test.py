@@ -56,7 +56,8 @@ class EvaluateBinaryTest(tf.test.TestCase):
                                'eval/swd_floor', 'eval/test_loss',
                                'eval/train_loss', 'eval/test_bits_per_dim',
                                'eval/train_bits_per_dim',
-                               'eval/test_unreachable'}, tags)
+                               'eval/test_unreachable',
+                               'eval/critic_wasserstein'}, tags)
     # PixelIQN's likelihood (smoothed): finite bits/dim on the 8-bit scale,
     # at most the uniform level's log2(256 / epsilon).
     for prefix in ('test', 'train'):
@@ -76,9 +77,11 @@ class EvaluateBinaryTest(tf.test.TestCase):
         '--num_samples=16', '--batch_size=16')
     self.assertEqual(code, 0, output)
     self.assertIn('FID', output)
+    self.assertIn('independent critic', output)
     results = json.loads(next(line for line in output.splitlines()
                               if line.startswith('{')))
     self.assertEqual((results['num_samples'], results['num_train']), (16, 16))
+    self.assertIn('critic_wasserstein', results)
     for key in ('fid', 'fid_floor', 'inception_score', 'inception_score_mean',
                 'inception_score_std'):
       self.assertGreaterEqual(results[key], 0.0)

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.evaluation import cas
+from aiqn_tf.evaluation import independent_critic
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.evaluation import replicas as replicas_lib
 from aiqn_tf.models import likelihood
@@ -249,7 +250,8 @@ def estimated_likelihood(model, examples, batch_size=64, seed=0,
 
 def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
                    method=None, seed=0, progress=None, cas_per_class=0,
-                   truncation=1.0, strategy=None, likelihood_images=300):
+                   truncation=1.0, strategy=None, likelihood_images=300,
+                   critic_steps=independent_critic.STEPS):
   """Sample quality of `num_samples` samples, and the held-out loss.
 
   - FID and Inception score with a classifier (see metrics.evaluate): FID
@@ -264,6 +266,10 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
     (metrics.sample_diversity), and memorisation, the mean distance from a
     sample to its nearest training image (metrics.nearest_distances), each
     beside the test images' (diversity_data, nn_distance_data).
+  - The independent critic's Wasserstein estimate between test images and
+    samples, on halves the critic did not train on (independent_critic.py;
+    critic_steps updates, 0: none; about 0 for samples distributed as the
+    test images).
   - The training loss on as many test images and, to compare, training
     images (`held_out_loss`); for a model whose likelihood the loss does
     not give (PixelIQN), its estimated bits/dim on up to
@@ -286,6 +292,7 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
       features are computed on its replicas, each on its slice of every
       batch, and gathered (the figures equal one device's).
     likelihood_images: see above (0: none).
+    critic_steps: see above (0: none).
 
   Returns:
     dict of figures, plus 'method' (the sampler used).
@@ -312,6 +319,12 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
                                                                seed=seed)
     results['nn_distance' + suffix] = float(np.mean(
         metrics.nearest_distances(images, train['images'])))
+  if critic_steps and min(len(samples), len(test['images'])) >= 4:
+    try:
+      results.update(independent_critic.wasserstein_estimate(
+          test['images'], samples, steps=critic_steps, seed=seed))
+    except ValueError as e:  # An image size the critic does not take.
+      logging.warning('No independent critic: %s', e)
   for prefix, examples in (('test', test), ('train', train)):
     results.update(held_out_loss(model, examples, batch_size, seed, prefix))
     if model.estimates_likelihood and likelihood_images:
@@ -369,6 +382,12 @@ def describe(results):
     lines.append('distance to the nearest training image (RMS, 0-255) '
                  f'{results["nn_distance"]:.2f}  (test images '
                  f'{results["nn_distance_data"]:.2f})')
+  if 'critic_wasserstein' in results:
+    lines.append('independent critic, Wasserstein estimate test images -> '
+                 f'samples {results["critic_wasserstein"]:.3f} on held-out '
+                 f'halves (0: as the test images; '
+                 f'{results["critic_wasserstein_train"]:.3f} on the halves it '
+                 'trained on)')
   if results.get('classifier_test_accuracy') is not None:
     lines.append('classifier test accuracy '
                  f'{results["classifier_test_accuracy"]:.4f}')

@@ -159,6 +159,10 @@ class EvalConfig:
       'estimates, for models that estimate it (PixelIQN; the likelihood '
       'heads\' bits/dim come with their loss); 0: none.', minimum=0,
       resumable=True)
+  eval_critic_steps: int = _setting(
+      500, 'Updates of the independent Wasserstein critic between test '
+      'images and samples (Rosca et al. 2018); 0: none.', minimum=0,
+      resumable=True)
 
   def __post_init__(self):
     config_fields.check(self)

@@ -99,7 +99,8 @@ class Evaluations:
     results = evaluation.evaluate_model(
         self.model, self._classifier, settings.eval_num_samples, load_split,
         seed=self.config.loop.seed,
-        likelihood_images=settings.eval_likelihood_images)
+        likelihood_images=settings.eval_likelihood_images,
+        critic_steps=settings.eval_critic_steps)
     results['classifier'] = settings.eval_classifier
     if self.is_chief:
       evaluation.write_results(self.model_dir, step, results, self.writer)

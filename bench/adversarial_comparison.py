@@ -1,0 +1,274 @@
+r"""Should I use AIQN or a GAN? Eight models on the same data and budget.
+
+Trains PixelIQN, PixelCNN, AIQN-VAE, VAE, AAE, alpha-GAN, WGAN-GP and DCGAN
+(--models) with each dataset's preset for the same training wall-clock
+budget: each model's steps are its measured steps per second (the
+difference of a 20- and a 120-step run, so compilation cancels) times
+--budget_s, measured once per dataset and kept in <work_dir>/<dataset>/
+budget.json, so a resumed study trains the same steps. PixelIQN and PixelCNN
+share the backbone, so they also get equal steps (the fewer of the two).
+
+Every run is scored the same way (evaluation/evaluate.py): FID and Inception
+score with the dataset's classifier, precision and recall, sliced
+Wasserstein distance, diversity (mean MS-SSIM of sample pairs, beside the
+test images'), the independent Wasserstein critic (Rosca et al. 2018), the
+distance to the nearest training image, and for the latent models how far
+their sampled codes are from the encoder's (latent_w1 over its floor, so
+that priors of different variance compare). --lr_factors adds a learning-rate
+sweep on the first seed: the spread of FID across it is each model's
+sensitivity.
+
+  python -m bench.adversarial_comparison [--datasets=digits,mnist]
+      [--models=...] [--seeds=0,1,2] [--budget_s=digits=120,mnist=300]
+      [--lr_factors=0.5,2] [--work_dir=runs/adversarial]
+      [--output=docs/results/adversarial]
+
+Writes <output>.md (tables, mean +- standard deviation over seeds),
+<output>_<dataset>.png (sample grids side by side, first seed) and
+<output>.json (every run's results, kept between sittings).
+"""
+
+import collections
+import json
+import os
+
+from absl import app
+from absl import flags
+import numpy as np
+
+from aiqn_tf.core import grids
+from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import classifier_training
+from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.runs import presets
+from bench import _preset_runs
+from bench import report as report_lib
+
+FLAGS = flags.FLAGS
+LABELS = collections.OrderedDict(
+    pixel_iqn='PixelIQN', pixel_cnn='PixelCNN', aiqn_vae='AIQN-VAE',
+    vae='VAE', aae='AAE', alpha_gan='alpha-GAN', wgan_gp='WGAN-GP',
+    dcgan='DCGAN')
+flags.DEFINE_list('datasets', ['digits'], 'Bundled datasets with a '
+                  'classifier (digits, mnist).')
+flags.DEFINE_list('models', list(LABELS), 'Models compared.')
+flags.DEFINE_list('seeds', ['0', '1', '2'], 'Seeds of every run.')
+flags.DEFINE_list('budget_s', ['digits=120', 'mnist=300'], 'Training '
+                  'seconds of every run, per dataset.')
+flags.DEFINE_list('lr_factors', ['0.5', '2'], 'Learning-rate factors of the '
+                  'sweep on the first seed (empty: none).')
+flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
+                     'images) per evaluation.')
+flags.DEFINE_string('work_dir', 'runs/adversarial', 'Run directories.')
+flags.DEFINE_string('output', 'docs/results/adversarial', 'Writes '
+                    '<output>.md, .json and _<dataset>.png.')
+
+COLUMNS = (('steps', 'steps', 0), ('fid', 'FID', 2),
+           ('inception_score', 'IS', 2), ('precision', 'precision', 3),
+           ('recall', 'recall', 3), ('diversity', 'MS-SSIM', 3),
+           ('critic_wasserstein', 'critic W', 3),
+           ('nn_distance', 'NN distance', 1), ('swd', 'SWD x1e3', 1),
+           ('latent_ratio', 'latent W1 / floor', 2),
+           ('train_minutes', 'train min', 1))
+CALIBRATION_STEPS = (20, 120)
+
+
+def _budgets():
+  return {k: float(v) for k, v in (item.split('=') for item in FLAGS.budget_s)}
+
+
+def _budget_steps(dataset, models):
+  """{model: steps in the budget}, measured once and kept in budget.json."""
+  path = os.path.join(FLAGS.work_dir, dataset, 'budget.json')
+  recorded = {}
+  if os.path.exists(path):
+    with open(path) as f:
+      recorded = json.load(f)
+  rates = recorded.get('steps_per_s', {})
+  for model in models:
+    if model in rates:
+      continue
+    seconds = []
+    for steps in CALIBRATION_STEPS:
+      _, trainer, took = _preset_runs.train_preset(
+          dataset, model, os.path.join(FLAGS.work_dir, dataset, 'calibrate',
+                                       f'{model}_{steps}'), 0, steps,
+          eval_every=0)
+      trainer.close()
+      seconds.append(took)
+    rates[model] = (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0]) / max(
+        seconds[1] - seconds[0], 1e-3)
+    print(f'{dataset} {model}: {rates[model]:.2f} steps/s', flush=True)
+    recorded = dict(steps_per_s=rates, load_average=os.getloadavg()[0],
+                    gflops=recorded.get('gflops') or
+                    report_lib.matmul_gflops())
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+      json.dump(recorded, f, indent=1)
+  budget = _budgets()[dataset]
+  steps = {m: max(1, int(round(budget * rates[m]))) for m in models}
+  pixel = [m for m in ('pixel_iqn', 'pixel_cnn') if m in steps]
+  for m in pixel:  # One backbone: equal steps too.
+    steps[m] = min(steps[p] for p in pixel)
+  return steps, recorded
+
+
+def _evaluate(trainer, config, seed):
+  classifier = classifier_training.resolve('dataset', None,
+                                           config.data.spec())[0]
+  results = evaluation.evaluate_model(
+      trainer.average_model, classifier, FLAGS.num_samples,
+      datasets.split_loader(config.data.spec()), seed=seed,
+      likelihood_images=0)
+  method = results.get('method')
+  if f'latent_w1_{method}' in results:
+    results['latent_ratio'] = (results[f'latent_w1_{method}'] /
+                               results['latent_w1_floor'])
+  return results
+
+
+def _results_file():
+  return FLAGS.output + '.json'
+
+
+def _load_results():
+  if os.path.exists(_results_file()):
+    with open(_results_file()) as f:
+      return json.load(f)
+  return {}
+
+
+def _save_results(results):
+  os.makedirs(os.path.dirname(_results_file()) or '.', exist_ok=True)
+  with open(_results_file(), 'w') as f:
+    json.dump(results, f, indent=1, sort_keys=True)
+
+
+def _run(dataset, model, seed, steps, lr_factor, store):
+  """Trains and evaluates one run once; its results (kept in store)."""
+  key = f'{dataset}/{model}/seed{seed}/lr{lr_factor:g}/steps{steps}'
+  if key in store:
+    return store[key]
+  preset = presets.preset(dataset, model)
+  name = f'{model}_seed{seed}' + (f'_lr{lr_factor:g}' if lr_factor != 1
+                                  else '')
+  config, trainer, seconds = _preset_runs.train_preset(
+      dataset, model, os.path.join(FLAGS.work_dir, dataset, name), seed,
+      steps, learning_rate=preset.optimizer.learning_rate * lr_factor,
+      eval_every=0)
+  results = _evaluate(trainer, config, seed)
+  results.update(steps=steps, train_minutes=seconds / 60)
+  print(f'{dataset} {model} seed {seed} lr x{lr_factor:g}: {steps} steps, '
+        f'{evaluation.summary(results)}', flush=True)
+  store[key] = results
+  _save_results(store)
+  return results
+
+
+def _cell(values, digits):
+  values = [v for v in values if v is not None and np.isfinite(v)]
+  if not values:
+    return '-'
+  if len(values) == 1:
+    return f'{values[0]:.{digits}f}'
+  return f'{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}'
+
+
+def _table(rows):
+  columns = [c for c in COLUMNS if any(
+      c[0] in r for runs in rows.values() for r in runs)]
+  lines = ['| model | ' + ' | '.join(c[1] for c in columns) + ' |',
+           '|---' * (len(columns) + 1) + '|']
+  for name, runs in rows.items():
+    lines.append(f'| {name} | ' + ' | '.join(
+        _cell([r.get(key) for r in runs], digits)
+        for key, _, digits in columns) + ' |')
+  return lines
+
+
+def main(argv):
+  del argv
+  for model in FLAGS.models:
+    if model not in LABELS:
+      raise app.UsageError(f'Unknown model {model!r}; one of '
+                           f'{", ".join(LABELS)}.')
+  for dataset in FLAGS.datasets:
+    if dataset not in _budgets():
+      raise app.UsageError(f'No --budget_s for {dataset}.')
+  seeds = [int(s) for s in FLAGS.seeds]
+  factors = [float(f) for f in FLAGS.lr_factors]
+  store = _load_results()
+  report = ['# AIQN against GANs and adversarial autoencoders\n'
+            ] + report_lib.provenance() + [
+            f'Settings in full: `python -m bench.adversarial_comparison '
+            f'--datasets={",".join(FLAGS.datasets)} '
+            f'--models={",".join(FLAGS.models)} --seeds={",".join(FLAGS.seeds)}'
+            f' --budget_s={",".join(FLAGS.budget_s)} '
+            f'--lr_factors={",".join(FLAGS.lr_factors)} '
+            f'--num_samples={FLAGS.num_samples}`; mean +- standard deviation '
+            f'over {len(seeds)} seeds.\n']
+  for dataset in FLAGS.datasets:
+    steps, budget = _budget_steps(dataset, FLAGS.models)
+    rows, pictures = collections.OrderedDict(), {}
+    for model in FLAGS.models:
+      rows[LABELS[model]] = []
+      for seed in seeds:
+        rows[LABELS[model]].append(_run(dataset, model, seed, steps[model],
+                                        1.0, store))
+    first = next(iter(rows.values()))[0]
+    rows['test images'] = [{
+        'fid': first.get('fid_floor'),
+        'inception_score': first.get('test_inception_score'),
+        'precision': first.get('test_precision'),
+        'recall': first.get('test_recall'),
+        'diversity': first.get('diversity_data'),
+        'nn_distance': first.get('nn_distance_data'),
+        'swd': first.get('swd_floor')}]
+    spec = datasets.get_spec(dataset)
+    report += [
+        f'## {dataset} ({"x".join(map(str, spec.image_shape))}), '
+        f'{_budgets()[dataset]:g} s of training each\n',
+        f'Steps per second measured at a {budget["gflops"]:.0f} GFLOP/s '
+        f'matmul ceiling (load average {budget["load_average"]:.1f} then): ' +
+        ', '.join(f'{LABELS[m]} {r:.1f}' for m, r in
+                  budget['steps_per_s'].items() if m in FLAGS.models) +
+        '. A WGAN-GP step is 5 critic updates and a generator update.\n'
+    ] + _table(rows) + ['']
+    sweep = collections.OrderedDict()
+    for model in FLAGS.models:
+      runs = [rows[LABELS[model]][0]] + [
+          _run(dataset, model, seeds[0], steps[model], f, store)
+          for f in factors]
+      fids = [r['fid'] for r in runs]
+      sweep[LABELS[model]] = fids
+    if factors:
+      report += [f'Learning-rate sweep (seed {seeds[0]}): FID at the '
+                 'preset\'s rate times ' + ', '.join(
+                     ['1'] + FLAGS.lr_factors) + '.\n',
+                 '| model | ' + ' | '.join(
+                     f'x{f}' for f in ['1'] + FLAGS.lr_factors) +
+                 ' | max / min |', '|---' * (len(factors) + 3) + '|'] + [
+                     f'| {name} | ' + ' | '.join(f'{v:.2f}' for v in fids) +
+                     f' | {max(fids) / min(fids):.2f} |'
+                     for name, fids in sweep.items()] + ['']
+    for model in FLAGS.models:
+      _, trainer, _ = _preset_runs.train_preset(
+          dataset, model, os.path.join(FLAGS.work_dir, dataset,
+                                       f'{model}_seed{seeds[0]}'),
+          seeds[0], steps[model], eval_every=0)
+      pictures[LABELS[model]] = evaluation.draw_samples(
+          trainer.average_model, 36, seed=seeds[0])
+      trainer.close()
+    pictures['test images'] = datasets.as_arrays(dataset, 'test',
+                                                 limit=36)['images']
+    _preset_runs.side_by_side(
+        f'{FLAGS.output}_{dataset}.png',
+        {name: grids.image_grid(images, scale=4 if dataset == 'digits'
+                                else 2) for name, images in pictures.items()})
+    report.append(f'![{dataset} samples]({os.path.basename(FLAGS.output)}_'
+                  f'{dataset}.png)\n')
+    report_lib.write_page(FLAGS.output, report)
+
+
+if __name__ == '__main__':
+  app.run(main)
