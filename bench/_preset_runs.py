@@ -5,6 +5,8 @@ import os
 import shutil
 import time
 
+import numpy as np
+
 from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import presets
 from aiqn_tf.training import trainer as training
@@ -87,3 +89,31 @@ def side_by_side(path, grids_by_name):
     left += image.width + gap
   os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
   canvas.save(path)
+
+
+def cell(values, digits):
+  """'mean +- std' of the finite values (one value as it is; none: '-')."""
+  values = [v for v in values if v is not None and np.isfinite(v)]
+  if not values:
+    return '-'
+  if len(values) == 1:
+    return f'{values[0]:.{digits}f}'
+  return f'{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}'
+
+
+def table(rows, columns):
+  """Markdown rows of a table: name -> list of results dicts (one per seed).
+
+  Args:
+    rows: {row name: [results dict, ...]}.
+    columns: (key, heading, digits) triples; those no row has are left out.
+  """
+  columns = [c for c in columns if any(
+      c[0] in r for runs in rows.values() for r in runs)]
+  lines = ['| model | ' + ' | '.join(c[1] for c in columns) + ' |',
+           '|---' * (len(columns) + 1) + '|']
+  for name, runs in rows.items():
+    lines.append(f'| {name} | ' + ' | '.join(
+        cell([r.get(key) for r in runs], digits)
+        for key, _, digits in columns) + ' |')
+  return lines

@@ -69,5 +69,19 @@ class TrainPresetTest(tf.test.TestCase):
       self.assertAllEqual(a, b)  # Seeded: the same run, trained again.
 
 
+
+class TableTest(tf.test.TestCase):
+
+  def test_mean_and_spread_of_finite_values_and_only_filled_columns(self):
+    self.assertEqual(_preset_runs.cell([1.0, 3.0, float('nan'), None], 2),
+                     '2.00 +- 1.00')
+    self.assertEqual(_preset_runs.cell([None], 1), '-')
+    lines = _preset_runs.table(
+        {'a': [{'fid': 1.0}, {'fid': 2.0}], 'b': [{'fid': 4.0}]},
+        (('fid', 'FID', 1), ('recall', 'recall', 2)))
+    self.assertEqual(lines, ['| model | FID |', '|---|---|',
+                             '| a | 1.5 +- 0.5 |', '| b | 4.0 |'])
+
+
 if __name__ == '__main__':
   tf.test.main()

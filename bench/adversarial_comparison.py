@@ -34,7 +34,6 @@ import os
 
 from absl import app
 from absl import flags
-import numpy as np
 
 from aiqn_tf.core import grids
 from aiqn_tf.data import datasets
@@ -165,27 +164,6 @@ def _run(dataset, model, seed, steps, lr_factor, store):
   return results
 
 
-def _cell(values, digits):
-  values = [v for v in values if v is not None and np.isfinite(v)]
-  if not values:
-    return '-'
-  if len(values) == 1:
-    return f'{values[0]:.{digits}f}'
-  return f'{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}'
-
-
-def _table(rows):
-  columns = [c for c in COLUMNS if any(
-      c[0] in r for runs in rows.values() for r in runs)]
-  lines = ['| model | ' + ' | '.join(c[1] for c in columns) + ' |',
-           '|---' * (len(columns) + 1) + '|']
-  for name, runs in rows.items():
-    lines.append(f'| {name} | ' + ' | '.join(
-        _cell([r.get(key) for r in runs], digits)
-        for key, _, digits in columns) + ' |')
-  return lines
-
-
 def main(argv):
   del argv
   for model in FLAGS.models:
@@ -233,7 +211,7 @@ def main(argv):
         ', '.join(f'{LABELS[m]} {r:.1f}' for m, r in
                   budget['steps_per_s'].items() if m in FLAGS.models) +
         '. A WGAN-GP step is 5 critic updates and a generator update.\n'
-    ] + _table(rows) + ['']
+    ] + _preset_runs.table(rows, COLUMNS) + ['']
     sweep = collections.OrderedDict()
     for model in FLAGS.models:
       runs = [rows[LABELS[model]][0]] + [

@@ -208,28 +208,6 @@ def _tfp_run(data, seed, seconds):
   return results, samples
 
 
-def _cell(values, digits):
-  values = [v for v in values if v is not None and np.isfinite(v)]
-  if not values:
-    return '-'
-  if len(values) == 1:
-    return f'{values[0]:.{digits}f}'
-  return f'{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}'
-
-
-def _table(rows):
-  """Markdown rows: name -> list of results dicts (one per seed)."""
-  columns = [c for c in COLUMNS if any(
-      c[0] in r for runs in rows.values() for r in runs)]
-  lines = ['| model | ' + ' | '.join(c[1] for c in columns) + ' |',
-           '|---' * (len(columns) + 1) + '|']
-  for name, runs in rows.items():
-    lines.append(f'| {name} | ' + ' | '.join(
-        _cell([r.get(key) for r in runs], digits)
-        for key, _, digits in columns) + ' |')
-  return lines
-
-
 def _write(report):
   """Writes the report's lines to <output>.md; returns its text."""
   text = '\n'.join(report)
@@ -305,8 +283,8 @@ def main(argv):
     pictures['test images'] = test
     spec = datasets.get_spec(dataset)
     report += [f'## {dataset} ({"x".join(map(str, spec.image_shape))}, '
-               f'{_steps().get(dataset, "preset")} steps)\n'] + _table(
-                   rows) + ['']
+               f'{_steps().get(dataset, "preset")} steps)\n'
+               ] + _preset_runs.table(rows, COLUMNS) + ['']
     fid = {name: np.mean([r['fid'] for r in runs]) for name, runs in
            rows.items() if all(r.get('fid') is not None for r in runs)}
     for suffix in ('', ' (snail)'):
@@ -331,7 +309,7 @@ def main(argv):
       rows[name] = [_run(dataset, 'pixel_iqn', seed, name, **ABLATIONS[name])[0]
                     for seed in seeds]
     report += [f'## PixelIQN ablations on {dataset}, one factor at a time\n'
-               ] + _table(rows) + ['']
+               ] + _preset_runs.table(rows, COLUMNS) + ['']
   report.append(f'Wall time {(time.time() - start) / 60:.1f} min (the '
                 f'comparison {study_s / 60:.1f} min, the ablations '
                 f'{(time.time() - start - study_s) / 60:.1f} min).')
