@@ -20,7 +20,8 @@ sensitivity.
 
   python -m bench.adversarial_comparison [--datasets=digits,mnist]
       [--models=...] [--seeds=0,1,2] [--budget_s=digits=120,mnist=300]
-      [--lr_factors=0.5,2] [--work_dir=runs/adversarial]
+      [--lr_factors=0.5,2] [--sweep_datasets=digits]
+      [--work_dir=runs/adversarial]
       [--output=docs/results/adversarial]
 
 Writes <output>.md (tables, mean +- standard deviation over seeds),
@@ -56,6 +57,8 @@ flags.DEFINE_list('budget_s', ['digits=120', 'mnist=300'], 'Training '
                   'seconds of every run, per dataset.')
 flags.DEFINE_list('lr_factors', ['0.5', '2'], 'Learning-rate factors of the '
                   'sweep on the first seed (empty: none).')
+flags.DEFINE_list('sweep_datasets', None, 'Datasets the learning-rate sweep '
+                  'runs on (default: all of --datasets).')
 flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
                      'images) per evaluation.')
 flags.DEFINE_string('work_dir', 'runs/adversarial', 'Run directories.')
@@ -174,7 +177,6 @@ def main(argv):
     if dataset not in _budgets():
       raise app.UsageError(f'No --budget_s for {dataset}.')
   seeds = [int(s) for s in FLAGS.seeds]
-  factors = [float(f) for f in FLAGS.lr_factors]
   store = _load_results()
   report = ['# AIQN against GANs and adversarial autoencoders\n'
             ] + report_lib.provenance() + [
@@ -182,7 +184,9 @@ def main(argv):
             f'--datasets={",".join(FLAGS.datasets)} '
             f'--models={",".join(FLAGS.models)} --seeds={",".join(FLAGS.seeds)}'
             f' --budget_s={",".join(FLAGS.budget_s)} '
-            f'--lr_factors={",".join(FLAGS.lr_factors)} '
+            f'--lr_factors={",".join(FLAGS.lr_factors)} ' +
+            (f'--sweep_datasets={",".join(FLAGS.sweep_datasets)} '
+             if FLAGS.sweep_datasets is not None else '') +
             f'--num_samples={FLAGS.num_samples}`; mean +- standard deviation '
             f'over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
@@ -213,6 +217,8 @@ def main(argv):
         '. A WGAN-GP step is 5 critic updates and a generator update.\n'
     ] + _preset_runs.table(rows, COLUMNS) + ['']
     sweep = collections.OrderedDict()
+    factors = [float(f) for f in FLAGS.lr_factors] if (
+        FLAGS.sweep_datasets is None or dataset in FLAGS.sweep_datasets) else []
     for model in FLAGS.models:
       runs = [rows[LABELS[model]][0]] + [
           _run(dataset, model, seeds[0], steps[model], f, store)

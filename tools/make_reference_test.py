@@ -89,7 +89,7 @@ class MakeReferenceTest(parameterized.TestCase):
         {'train_steps', 'checkpoint_every', 'summary_every', 'sample_every',
          'num_samples', 'eval_every', 'eval_num_samples', 'eval_classifier',
          'eval_classifier_path', 'eval_likelihood_images',
-         'skip_nonfinite'})
+         'eval_critic_steps', 'skip_nonfinite'})
 
 
 if __name__ == '__main__':

@@ -6,13 +6,14 @@ fields with `setting`, so one line says everything about a field:
 
   learning_rate: float = setting(1e-4, 'Learning rate.', above=0)
 
-From that line follow the field's check (`check`, called by each section's
-__post_init__: a ValueError naming the field), the train binary's flag of the
-same name with the help (runs/config_flags.py), the row of the generated
-reference (docs/reference/configuration.md) and whether a resumed run may
-change it (`resumable`). Ranges the metadata cannot state (an odd kernel
-size, the VAE's image sizes) are checked by the model's constructor; `note`
-says them in the reference.
+From that line follow the field's check (`check`, called by each run
+section's __post_init__ and, for the model's section, by Config.make_model: a
+ValueError naming the field), the train binary's flag of the same name with
+the help (runs/config_flags.py), the row of the generated reference
+(docs/reference/configuration.md) and whether a resumed run may change it
+(`resumable`). Ranges the metadata cannot state (an odd kernel size, the
+VAE's image sizes) are checked by the model's constructor; `note` says them
+in the reference.
 """
 
 import dataclasses

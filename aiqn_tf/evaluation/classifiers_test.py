@@ -18,7 +18,7 @@ class ClassifiersTest(tf.test.TestCase):
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (3, 32, 32, 3), np.uint8)
     out = classifier(rgb)
-    self.assertEqual(out['pool_3'].shape, (3, 2048))
+    self.assertEqual(out['pool_3'].shape, (3, 64))
     self.assertEqual(out['logits'].shape, (3, 1008))
     # Grey images are tiled to RGB before the 299x299 resize.
     grey = rgb[..., :1]

@@ -262,6 +262,7 @@ class Config:
 
   def make_model(self):
     """The model of this configuration, unbuilt."""
+    config_fields.check(self.model)  # Constructors check what ranges can't.
     return self.model_class.from_section(self.model, self.image_shape,
                                          self.num_classes)
 

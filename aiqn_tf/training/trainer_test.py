@@ -119,16 +119,20 @@ class ResumeTest(tf.test.TestCase):
       self.assertAllClose(x, y, rtol=1e-6, atol=1e-7)
 
   def test_killed_run_resumes_exactly(self):
-    for config in _tiny_configs() + _adversarial_configs():
+    # PixelCNN trains through PixelIQN's path (one player, class labels).
+    configs = _tiny_configs()[::2] + _adversarial_configs()
+    for config in configs:
       model = config.model_name
       straight = self._run(config, f'{model}_straight')
       self.assertIsNone(self._run(config, f'{model}_killed', crash_at=5))
       resumed = self._run(config, f'{model}_killed')
       self.assertEqual(resumed.step, 6)
       self._assert_same(straight, resumed)
-      # A different seed really changes the result (the check can fail).
-      other = self._run(config.replace(seed=6), f'{model}_other')
-      self.assertNotAllClose(_weights(straight)[0][0], _weights(other)[0][0])
+      if config is configs[0]:
+        # A different seed really changes the result (the check can fail).
+        other = self._run(config.replace(seed=6), f'{model}_other')
+        self.assertNotAllClose(_weights(straight)[0][0],
+                               _weights(other)[0][0])
 
   def test_interrupted_run_saves_and_resumes(self):
     config = _tiny_config(checkpoint_every=100)
