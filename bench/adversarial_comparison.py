@@ -59,6 +59,10 @@ flags.DEFINE_list('lr_factors', ['0.5', '2'], 'Learning-rate factors of the '
                   'sweep on the first seed (empty: none).')
 flags.DEFINE_list('sweep_datasets', None, 'Datasets the learning-rate sweep '
                   'runs on (default: all of --datasets).')
+flags.DEFINE_list('keep_pictures', [], 'Datasets whose sample grid '
+                  '<output>_<dataset>.png is kept if it exists (drawing it '
+                  'retrains the first seed\'s runs when their directories '
+                  'are gone).')
 flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
                      'images) per evaluation.')
 flags.DEFINE_string('work_dir', 'runs/adversarial', 'Run directories.')
@@ -235,7 +239,9 @@ def main(argv):
                      f'| {name} | ' + ' | '.join(f'{v:.2f}' for v in fids) +
                      f' | {max(fids) / min(fids):.2f} |'
                      for name, fids in sweep.items()] + ['']
-    for model in FLAGS.models:
+    picture = f'{FLAGS.output}_{dataset}.png'
+    for model in ([] if dataset in FLAGS.keep_pictures and
+                  os.path.exists(picture) else FLAGS.models):
       _, trainer, _ = _preset_runs.train_preset(
           dataset, model, os.path.join(FLAGS.work_dir, dataset,
                                        f'{model}_seed{seeds[0]}'),
@@ -243,12 +249,13 @@ def main(argv):
       pictures[LABELS[model]] = evaluation.draw_samples(
           trainer.average_model, 36, seed=seeds[0])
       trainer.close()
-    pictures['test images'] = datasets.as_arrays(dataset, 'test',
-                                                 limit=36)['images']
-    _preset_runs.side_by_side(
-        f'{FLAGS.output}_{dataset}.png',
-        {name: grids.image_grid(images, scale=4 if dataset == 'digits'
-                                else 2) for name, images in pictures.items()})
+    if pictures:
+      pictures['test images'] = datasets.as_arrays(dataset, 'test',
+                                                   limit=36)['images']
+      _preset_runs.side_by_side(
+          picture, {name: grids.image_grid(
+              images, scale=4 if dataset == 'digits' else 2)
+                    for name, images in pictures.items()})
     report.append(f'![{dataset} samples]({os.path.basename(FLAGS.output)}_'
                   f'{dataset}.png)\n')
     report_lib.write_page(FLAGS.output, report)

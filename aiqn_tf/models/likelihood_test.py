@@ -15,6 +15,8 @@ from aiqn_tf.testing import test_util
 # A coarser search than the default keeps the tests quick: set ends to
 # 1 / (16 * 8**4), about 1.5e-5.
 SEARCH = dict(grid=16, rounds=4)
+# Fast against sequential holds at any search; a coarse one compiles faster.
+COARSE = dict(grid=8, rounds=2)
 
 
 def _fit_binary_patterns(steps=150, seed=0):
@@ -95,10 +97,10 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
                                             num_fixed=4))
     self.assertAllEqual(again, samples)
     fast, _ = likelihood.log_prob(model, prefix, num_fixed=4, epsilon=0.05,
-                                  **SEARCH)
+                                  **COARSE)
     reference, _ = likelihood.log_prob(model, prefix, num_fixed=4,
                                        epsilon=0.05, method='sequential',
-                                       **SEARCH)
+                                       **COARSE)
     self.assertAllClose(fast, reference, rtol=1e-3)
     with self.assertRaisesRegex(ValueError, 'num_fixed'):
       likelihood.invert(model, prefix, num_fixed=12)
@@ -114,15 +116,15 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
     labels = (tf.constant([0, 1, 2, 0]) if num_classes else None)
     data = image_lib.to_float(np.random.default_rng(4).integers(
         0, 256, (4,) + shape, np.uint8))
-    fast, _ = likelihood.invert(model, data, labels, **SEARCH)
+    fast, _ = likelihood.invert(model, data, labels, **COARSE)
     reference, _ = likelihood.invert(model, data, labels, 'sequential',
-                                     **SEARCH)
+                                     **COARSE)
     self.assertAllClose(fast, reference, atol=1e-4)
     # Smoothed, so that both branches of every sub-pixel's law are walked.
     fast, parts = likelihood.log_prob(model, data, labels, 2, epsilon=0.05,
-                                      **SEARCH)
+                                      **COARSE)
     reference, reference_parts = likelihood.log_prob(
-        model, data, labels, 2, epsilon=0.05, method='sequential', **SEARCH)
+        model, data, labels, 2, epsilon=0.05, method='sequential', **COARSE)
     self.assertAllClose(fast, reference, rtol=1e-3)
     self.assertAllClose(parts['unreachable'], reference_parts['unreachable'])
 
