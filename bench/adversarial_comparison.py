@@ -26,7 +26,8 @@ sensitivity.
 
 Writes <output>.md (tables, mean +- standard deviation over seeds),
 <output>_<dataset>.png (sample grids side by side, first seed) and
-<output>.json (every run's results, kept between sittings).
+<output>.json (every run's results and each dataset's measured steps per
+second, kept between sittings and machines).
 """
 
 import collections
@@ -83,11 +84,13 @@ def _budgets():
   return {k: float(v) for k, v in (item.split('=') for item in FLAGS.budget_s)}
 
 
-def _budget_steps(dataset, models):
-  """{model: steps in the budget}, measured once and kept in budget.json."""
+def _budget_steps(dataset, models, store):
+  """{model: steps in the budget}, measured once and kept in budget.json
+  and in the results (store), so that a study resumed on another machine,
+  without the run directories, trains the same steps."""
   path = os.path.join(FLAGS.work_dir, dataset, 'budget.json')
-  recorded = {}
-  if os.path.exists(path):
+  recorded = store.get(f'budget/{dataset}', {})
+  if not recorded and os.path.exists(path):
     with open(path) as f:
       recorded = json.load(f)
   rates = recorded.get('steps_per_s', {})
@@ -111,6 +114,8 @@ def _budget_steps(dataset, models):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
       json.dump(recorded, f, indent=1)
+    store[f'budget/{dataset}'] = recorded
+    _save_results(store)
   budget = _budgets()[dataset]
   steps = {m: max(1, int(round(budget * rates[m]))) for m in models}
   pixel = [m for m in ('pixel_iqn', 'pixel_cnn') if m in steps]
@@ -194,7 +199,10 @@ def main(argv):
             f'--num_samples={FLAGS.num_samples}`; mean +- standard deviation '
             f'over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
-    steps, budget = _budget_steps(dataset, FLAGS.models)
+    steps, budget = _budget_steps(dataset, FLAGS.models, store)
+    if f'budget/{dataset}' not in store:  # Read from an older budget.json.
+      store[f'budget/{dataset}'] = budget
+      _save_results(store)
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:
       rows[LABELS[model]] = []

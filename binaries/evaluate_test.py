@@ -94,7 +94,8 @@ class EvaluateBinaryTest(tf.test.TestCase):
       code, output = test_util.run_binary(
           'evaluate', f'--model_dir={self.model_dir}',
           '--classifier=inception', f'--inception_path={STAND_IN}',
-          '--num_samples=15', '--batch_size=6', *replicas)
+          '--num_samples=15', '--batch_size=6', *replicas,
+          *test_util.QUICK_EVALUATE)
       self.assertEqual(code, 0, output)
       figures.append(_results(output))
     one, two = figures
@@ -111,7 +112,7 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertEqual(code, 0, output)
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={model_dir}', '--classifier=none',
-        '--num_samples=20', '--cas_per_class=3')
+        '--num_samples=20', '--cas_per_class=3', *test_util.QUICK_EVALUATE)
     self.assertEqual(code, 0, output)
     results = _results(output)
     self.assertNotIn('fid', results)
@@ -139,7 +140,7 @@ class EvaluateBinaryTest(tf.test.TestCase):
     self.assertEqual(code, 0, output)
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={model_dir}', '--classifier=none',
-        '--num_samples=20')
+        '--num_samples=20', *test_util.QUICK_EVALUATE)
     self.assertEqual(code, 0, output)
     results = _results(output)
     # Two steps from random weights: a wide mixture, some bits per dimension
@@ -158,7 +159,8 @@ class EvaluateBinaryTest(tf.test.TestCase):
     path = os.path.join(self.root, 'digits_classifier')
     run = lambda: test_util.run_binary(
         'evaluate', f'--model_dir={self.model_dir}', '--classifier=digits',
-        f'--digits_classifier_path={path}', '--num_samples=16')
+        f'--digits_classifier_path={path}', '--num_samples=16',
+        *test_util.QUICK_EVALUATE)
     code, output = run()
     self.assertEqual(code, 0, output)
     self.assertIn('training it now', output)

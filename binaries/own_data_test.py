@@ -92,7 +92,8 @@ class OwnDataTest(tf.test.TestCase):
                         inpainted['originals'][:, :4])
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={self.model_dir}', '--classifier=inception',
-        f'--inception_path={STAND_IN}', '--num_samples=4')
+        f'--inception_path={STAND_IN}', '--num_samples=4',
+        *test_util.QUICK_EVALUATE)
     self.assertEqual(code, 0, output)
     self.assertIn('FID', output)
     export_dir = os.path.join(self.root, 'export')
@@ -118,7 +119,8 @@ class OwnDataTest(tf.test.TestCase):
     self.assertIn('test accuracy', output)
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={self.model_dir}', '--classifier=dataset',
-        f'--classifier_path={path}', '--num_samples=4')
+        f'--classifier_path={path}', '--num_samples=4',
+        *test_util.QUICK_EVALUATE)
     self.assertEqual(code, 0, output)
     self.assertIn('classifier test accuracy', output)
 

@@ -115,7 +115,8 @@ class ToyModelThroughBinariesTest(tf.test.TestCase):
 
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={model_dir}', '--classifier=inception',
-        f'--inception_path={STAND_IN}', '--num_samples=8')
+        f'--inception_path={STAND_IN}', '--num_samples=8',
+        *test_util.QUICK_EVALUATE)
     self.assertEqual(code, 0, output)
     self.assertIn('FID', output)
 

@@ -32,7 +32,7 @@ class VAEBinariesTest(tf.test.TestCase):
     cls.model_dir = os.path.join(cls.root, 'run')
     code, cls.train_output = test_util.run_binary(
         'train', '--model=aiqn_vae', *TINY, '--train_steps=4',
-        '--eval_every=4', '--eval_num_samples=12',
+        '--eval_every=4', '--eval_num_samples=12', '--eval_critic_steps=0',
         '--eval_classifier=inception', f'--eval_classifier_path={STAND_IN}',
         f'--model_dir={cls.model_dir}')
     assert code == 0, cls.train_output
@@ -92,7 +92,7 @@ class VAEBinariesTest(tf.test.TestCase):
     code, output = test_util.run_binary(
         'evaluate', f'--model_dir={self.model_dir}', '--classifier=inception',
         f'--inception_path={STAND_IN}', '--num_samples=10',
-        '--latent_sampler=prior')
+        '--latent_sampler=prior', *test_util.QUICK_EVALUATE)
     self.assertEqual(code, 0, output)
     self.assertIn('latent_w1_prior', output)
     self.assertTrue(os.path.exists(os.path.join(

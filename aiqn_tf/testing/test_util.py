@@ -67,6 +67,12 @@ def trained_model(cls, shape, num_classes=None, steps=5, seed=0, **kwargs):
   return model
 
 
+# The evaluate binary's flags that skip PixelIQN's likelihood estimate and the
+# independent critic, for the tests that check neither (they cost most of a
+# small evaluation; evaluate_test checks both).
+QUICK_EVALUATE = ('--likelihood_images=0', '--independent_critic_steps=0')
+
+
 def run_binary(name, *args, timeout=600):
   """Runs `python -m binaries.NAME ARGS` from the repository root.
 
