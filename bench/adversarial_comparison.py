@@ -114,6 +114,7 @@ def _budget_steps(dataset, models, store):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
       json.dump(recorded, f, indent=1)
+  if store.get(f'budget/{dataset}') != recorded:
     store[f'budget/{dataset}'] = recorded
     _save_results(store)
   budget = _budgets()[dataset]
@@ -200,9 +201,6 @@ def main(argv):
             f'over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
     steps, budget = _budget_steps(dataset, FLAGS.models, store)
-    if f'budget/{dataset}' not in store:  # Read from an older budget.json.
-      store[f'budget/{dataset}'] = budget
-      _save_results(store)
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:
       rows[LABELS[model]] = []
