@@ -2,11 +2,10 @@ r"""Should I use AIQN or a GAN? Eight models on the same data and budget.
 
 Trains PixelIQN, PixelCNN, AIQN-VAE, VAE, AAE, alpha-GAN, WGAN-GP and DCGAN
 (--models) with each dataset's preset for the same training wall-clock
-budget: each model's steps are its measured steps per second (the
-difference of a 20- and a 120-step run, so compilation cancels) times
---budget_s, measured once per dataset and kept in <work_dir>/<dataset>/
-budget.json, so a resumed study trains the same steps. PixelIQN and PixelCNN
-share the backbone, so they also get equal steps (the fewer of the two).
+budget: each model's steps are its measured steps per second times
+--budget_s (bench/_budget.py: measured once per dataset and kept with the
+results, so a resumed study trains the same steps; PixelIQN and PixelCNN
+share the backbone, so they also get equal steps).
 
 Every run is scored the same way (evaluation/evaluate.py): FID and Inception
 score with the dataset's classifier, precision and recall, sliced
@@ -42,6 +41,7 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.runs import presets
+from bench import _budget
 from bench import _preset_runs
 from bench import report as report_lib
 
@@ -77,52 +77,10 @@ COLUMNS = (('steps', 'steps', 0), ('fid', 'FID', 2),
            ('nn_distance', 'NN distance', 1), ('swd', 'SWD x1e3', 1),
            ('latent_ratio', 'latent W1 / floor', 2),
            ('train_minutes', 'train min', 1))
-CALIBRATION_STEPS = (20, 120)
 
 
 def _budgets():
   return {k: float(v) for k, v in (item.split('=') for item in FLAGS.budget_s)}
-
-
-def _budget_steps(dataset, models, store):
-  """{model: steps in the budget}, measured once and kept in budget.json
-  and in the results (store), so that a study resumed on another machine,
-  without the run directories, trains the same steps."""
-  path = os.path.join(FLAGS.work_dir, dataset, 'budget.json')
-  recorded = store.get(f'budget/{dataset}', {})
-  if not recorded and os.path.exists(path):
-    with open(path) as f:
-      recorded = json.load(f)
-  rates = recorded.get('steps_per_s', {})
-  for model in models:
-    if model in rates:
-      continue
-    seconds = []
-    for steps in CALIBRATION_STEPS:
-      _, trainer, took = _preset_runs.train_preset(
-          dataset, model, os.path.join(FLAGS.work_dir, dataset, 'calibrate',
-                                       f'{model}_{steps}'), 0, steps,
-          eval_every=0)
-      trainer.close()
-      seconds.append(took)
-    rates[model] = (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0]) / max(
-        seconds[1] - seconds[0], 1e-3)
-    print(f'{dataset} {model}: {rates[model]:.2f} steps/s', flush=True)
-    recorded = dict(steps_per_s=rates, load_average=os.getloadavg()[0],
-                    gflops=recorded.get('gflops') or
-                    report_lib.matmul_gflops())
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, 'w') as f:
-      json.dump(recorded, f, indent=1)
-  if store.get(f'budget/{dataset}') != recorded:
-    store[f'budget/{dataset}'] = recorded
-    _save_results(store)
-  budget = _budgets()[dataset]
-  steps = {m: max(1, int(round(budget * rates[m]))) for m in models}
-  pixel = [m for m in ('pixel_iqn', 'pixel_cnn') if m in steps]
-  for m in pixel:  # One backbone: equal steps too.
-    steps[m] = min(steps[p] for p in pixel)
-  return steps, recorded
 
 
 def _evaluate(trainer, config, seed):
@@ -200,7 +158,9 @@ def main(argv):
             f'--num_samples={FLAGS.num_samples}`; mean +- standard deviation '
             f'over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
-    steps, budget = _budget_steps(dataset, FLAGS.models, store)
+    steps, budget = _budget.steps_in_budget(
+        dataset, FLAGS.models, _budgets()[dataset], FLAGS.work_dir, store,
+        lambda: _save_results(store))
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:
       rows[LABELS[model]] = []

@@ -1,0 +1,75 @@
+"""Equal training wall-clock budgets: each model's steps in N seconds.
+
+A model's rate is the difference of a short and a longer timed run (so
+compilation and start-up cancel), measured once per dataset and kept twice:
+in <work_dir>/<dataset>/budget.json beside the runs, and in the study's
+results under 'budget/<dataset>', so that a study resumed on another machine,
+without the run directories, trains the same steps.
+"""
+
+import json
+import os
+
+from bench import _preset_runs
+from bench import report
+
+CALIBRATION_STEPS = (20, 120)
+# One backbone, so equal steps too (the fewer of the two).
+SHARED_BACKBONE = ('pixel_iqn', 'pixel_cnn')
+
+
+def _rate(dataset, model, work_dir):
+  """Steps per second of `model` with the dataset's preset."""
+  seconds = []
+  for steps in CALIBRATION_STEPS:
+    _, trainer, took = _preset_runs.train_preset(
+        dataset, model, os.path.join(work_dir, dataset, 'calibrate',
+                                     f'{model}_{steps}'), 0, steps,
+        eval_every=0)
+    trainer.close()
+    seconds.append(took)
+  return (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0]) / max(
+      seconds[1] - seconds[0], 1e-3)
+
+
+def steps_in_budget(dataset, models, budget_s, work_dir, store, save):
+  """{model: steps it trains in budget_s seconds}, and the recorded rates.
+
+  Args:
+    dataset: a bundled dataset (its presets are timed).
+    models: registered model names.
+    budget_s: training seconds of every run.
+    work_dir: the study's run directories (budget.json and the calibration
+      runs go under <work_dir>/<dataset>).
+    store: the study's results dict; its 'budget/<dataset>' entry is read
+      first and updated with every new rate.
+    save: called with no argument after `store` changed.
+
+  Returns:
+    ({model: steps >= 1}, {'steps_per_s': {model: rate}, 'load_average':
+    the 1-minute load when measured, 'gflops': the matmul ceiling then}).
+  """
+  path = os.path.join(work_dir, dataset, 'budget.json')
+  recorded = store.get(f'budget/{dataset}', {})
+  if not recorded and os.path.exists(path):
+    with open(path) as f:
+      recorded = json.load(f)
+  rates = dict(recorded.get('steps_per_s', {}))
+  for model in models:
+    if model in rates:
+      continue
+    rates[model] = _rate(dataset, model, work_dir)
+    print(f'{dataset} {model}: {rates[model]:.2f} steps/s', flush=True)
+    recorded = dict(steps_per_s=rates, load_average=os.getloadavg()[0],
+                    gflops=recorded.get('gflops') or report.matmul_gflops())
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+      json.dump(recorded, f, indent=1)
+  if store.get(f'budget/{dataset}') != recorded:
+    store[f'budget/{dataset}'] = recorded
+    save()
+  steps = {m: max(1, int(round(budget_s * rates[m]))) for m in models}
+  shared = [m for m in SHARED_BACKBONE if m in steps]
+  for m in shared:
+    steps[m] = min(steps[s] for s in shared)
+  return steps, recorded
