@@ -17,11 +17,21 @@ Polyak-averaged weights and measures, against as many training images:
   its median while sampling, y = Q(1/2) + s (Q(tau) - Q(1/2)), for every s
   of --spreads: if PixelIQN's quantiles are too narrow (its samples cover
   too little of the data), widening them (s > 1) raises its recall and
-  lowers its FID; if not, it does not.
+  lowers its FID; if not, it does not;
+- with --context, what off-level context does (PixelIQN puts most of its
+  values between the data's levels, and every later sub-pixel is drawn
+  given them, while it trained on data only on them): PixelIQN's values
+  snapped to the nearest of the data's levels after sampling (the values'
+  statistics made the data's) and as they are drawn (the context made the
+  data's too), and PixelCNN's values moved off its levels as they are drawn
+  by residuals drawn from PixelIQN's own (value minus nearest level), then
+  snapped back after sampling (its values unchanged, its context
+  PixelIQN's). If off-level context costs PixelIQN its precision, snapping
+  as drawn gains over snapping after, and the residuals cost PixelCNN.
 
   python -m bench.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
-      [--spreads=0.9,1.1,1.25,1.5]
+      [--spreads=0.9,1.1,1.25,1.5] [--context]
 """
 
 import collections
@@ -36,8 +46,9 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.models import noise as noise_lib
+from aiqn_tf.models import slicing
 from aiqn_tf.runs import run_dir
-from bench import _widened
+from bench import _sampler_ablations as ablations
 from bench import report
 
 FLAGS = flags.FLAGS
@@ -46,6 +57,10 @@ flags.DEFINE_list('runs', [], 'label=run directory, one per run; runs with '
                   'one label are its seeds.')
 flags.DEFINE_list('spreads', ['0.9', '1.1', '1.25', '1.5'], 'Widenings s of '
                   'PixelIQN\'s quantiles about their median (1: as trained).')
+flags.DEFINE_bool('context', False, 'Also the off-level context rows: '
+                  'PixelIQN snapped after sampling and as drawn, PixelCNN '
+                  'given PixelIQN\'s residuals as drawn (list a PixelIQN '
+                  'run before them).')
 flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
 flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
 flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
@@ -57,6 +72,32 @@ def scores(classifier, samples, train, test):
   results['nn'] = float(np.mean(metrics.nearest_distances(samples, train)))
   results['nn_test'] = float(np.mean(metrics.nearest_distances(test, train)))
   return results
+
+
+def context_settings(model, noise, levels, residuals, seed=0):
+  """[(label suffix, f() -> float samples)] of the off-level context rows.
+
+  PixelIQN: snapped after sampling, and as drawn. Another pixel model: its
+  values moved by PixelIQN's residuals (drawn from `residuals`, a list of
+  float arrays; no row while it is empty) as drawn, snapped after.
+  """
+  snap = lambda v: ablations.snap(v, levels)
+  fed_back = tf.function(
+      lambda t, feed: ablations.fed_back_sample(model, t, feed),
+      jit_compile=True)
+  if model.uses_tau:
+    return [(', snapped after', lambda: snap(model.sample(noise, 'fast'))),
+            (', snapped as drawn', lambda: fed_back(
+                noise, lambda v, i, j: snap(v)))]
+  if not residuals:
+    return []
+  pool = np.concatenate([r.ravel() for r in residuals])
+  moves = tf.constant(np.random.default_rng(seed).choice(
+      pool, noise.shape).astype(np.float32))
+  move = lambda v, i, j: tf.clip_by_value(v + slicing.take(slicing.take(
+      moves, 1, i), 2, j), -1.0, 1.0)
+  return [(', PixelIQN\'s residuals as drawn', lambda: snap(fed_back(
+      noise, move)))]
 
 
 def _cell(values, digits):
@@ -81,6 +122,8 @@ def main(argv):
   train = load('train', FLAGS.num_samples)['images']
   test = load('test', FLAGS.num_samples)['images']
   classifier = classifier_training.resolve('dataset', None, spec)[0]
+  levels = ablations.data_levels(train)
+  residuals = []  # PixelIQN's values minus their nearest level, as drawn.
   rows = collections.OrderedDict()
   spreads = [float(s) for s in FLAGS.spreads]
   columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
@@ -93,16 +136,20 @@ def main(argv):
         _, model, step = run_dir.restore_average_model(directory)
         tau = noise_lib.draw_noise((FLAGS.num_samples,) + model.image_shape,
                                    seed=FLAGS.seed)
-        settings = [('', None)]
-        if getattr(model.backbone, 'use_tau', False):
-          sample = tf.function(
-              lambda t, s, m=model: _widened.widened_sample(m, t, s),
+        settings = [('', lambda m=model: m.sample(tau, 'fast'))]
+        if model.uses_tau:
+          widened = tf.function(
+              lambda t, s, m=model: ablations.widened_sample(m, t, s),
               jit_compile=True)
-          settings += [(f', s = {s:g}', s) for s in spreads]
-        for suffix, spread in settings:
-          images = image_lib.to_uint8(
-              model.sample(tau, 'fast') if spread is None else
-              sample(tau, tf.constant(spread))).numpy()
+          settings += [(f', s = {s:g}', lambda s=s: widened(
+              tau, tf.constant(s))) for s in spreads]
+        if FLAGS.context:
+          settings += context_settings(model, tau, levels, residuals)
+        for suffix, sample in settings:
+          values = sample()
+          if model.uses_tau and not suffix:
+            residuals.append((values - ablations.snap(values, levels)).numpy())
+          images = image_lib.to_uint8(values).numpy()
           result = scores(classifier, images, train, test)
           rows.setdefault(label + suffix, []).append(result)
           print(f'- {label}{suffix}, {directory} (step {step}): FID '

@@ -1,0 +1,89 @@
+"""The pixel models' fast sampler changed in one factor, for the cause studies.
+
+- `widened_sample`: PixelIQN's quantiles widened or narrowed about the
+  median (the coverage study's test of the quantiles' range).
+- `fed_back_sample`: every sub-pixel's value changed by a function before it
+  is written into the image, so before it becomes context for the sub-pixels
+  after it (the test of what off-level context does: PixelIQN's values snapped
+  to the data's levels as they are drawn, or PixelCNN's values moved off its
+  levels).
+
+Both run the sampler core (models/sampling.py) through its `pixel_fn` hook.
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.models import sampling
+from aiqn_tf.models import slicing
+
+
+def widened_sample(model, tau, spread):
+  """PixelIQN's fast sample with every quantile widened about its median.
+
+  Args:
+    model: a PixelIQN on the gated backbone.
+    tau: float32 [B, H, W, C] in [0, 1].
+    spread: float32 scalar s: y = clip(Q(1/2) + s (Q(tau) - Q(1/2))).
+
+  Returns:
+    float32 [B, H, W, C] in [-1, 1].
+  """
+  backbone = model.backbone
+  half = tf.fill([tau.shape[0], 1], 0.5)
+
+  def pixel_fn(cache, context, x_row, i, j, c, state):
+    median = backbone.sampling_candidates(cache, context, x_row, i, j, c,
+                                          half)[:, 0, 0]
+    outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j, c)
+    median = tf.reshape(median, [-1, 1, 1, 1])
+    values = tf.clip_by_value(median + spread * (outputs - median), -1.0, 1.0)
+    return values, cache, context, state, None
+
+  images, _ = sampling.cached(backbone, model.sample_values, tau, tau,
+                              pixel_fn=pixel_fn)
+  return images
+
+
+def fed_back_sample(model, noise, feed):
+  """A pixel model's fast sample whose values pass through `feed` as drawn.
+
+  Sub-pixel (i, j, c) is drawn as the model draws it (`sample_values` at its
+  noise), then `feed` changes it, and the changed value is what the image
+  holds: the context of every later sub-pixel and the sample's value.
+
+  Args:
+    model: a PixelIQN or PixelCNN (any head on the gated backbone).
+    noise: float32 [B, H, W, C] in [0, 1] (PixelIQN: tau).
+    feed: f(values [B, 1, 1, C] in [-1, 1], i, j) -> values of that shape,
+      for the pixel at row i, column j (scalar int32 tensors); the identity
+      gives the model's own sample.
+
+  Returns:
+    float32 [B, H, W, C] in [-1, 1].
+  """
+  backbone = model.backbone
+  noise = tf.convert_to_tensor(noise, tf.float32)
+  tau = noise if model.uses_tau else None
+
+  def pixel_fn(cache, context, x_row, i, j, c, state):
+    outputs, cache = backbone.sampling_pixel(cache, context, x_row, i, j, c)
+    values = model.sample_values(
+        outputs, slicing.take(slicing.take(noise, 1, i), 2, j))
+    return feed(values, i, j), cache, context, state, None
+
+  images, _ = sampling.cached(backbone, model.sample_values, noise, tau,
+                              pixel_fn=pixel_fn)
+  return images
+
+
+def data_levels(images):
+  """The sorted distinct values of uint8 images, as floats in [-1, 1]."""
+  return np.unique(np.asarray(images)).astype(np.float32) / 127.5 - 1.0
+
+
+def snap(values, levels):
+  """Each value moved to the nearest of `levels` (float32 [L], sorted)."""
+  levels = tf.constant(levels, tf.float32)
+  nearest = tf.argmin(tf.abs(values[..., None] - levels), axis=-1)
+  return tf.gather(levels, nearest)
