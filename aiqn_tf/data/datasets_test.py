@@ -48,6 +48,18 @@ class BundledTest(tf.test.TestCase, parameterized.TestCase):
     self.assertFalse(any(p.tobytes() in train_keys for p in test))
     self.assertGreater(train.std(), 30)  # Real photos, not blank.
 
+  def test_photos_first_patches_come_from_every_photo(self):
+    # Evaluations take a split's first N images as their reference.
+    from aiqn_tf.data import bundled  # pylint: disable=g-import-not-at-top
+    for split, names in (('train', bundled.PHOTOS_TRAIN),
+                         ('test', bundled.PHOTOS_TEST)):
+      first = {p.tobytes() for p in datasets.as_arrays('photos', split,
+                                                       limit=300)['images']}
+      for name in names:
+        patches = bundled._photo_patches(name)  # pylint: disable=protected-access
+        share = np.mean([p.tobytes() in first for p in patches])
+        self.assertGreater(share, 0.1, f'{split}: {name}')
+
   def test_faces(self):
     train = datasets.as_arrays('faces', 'train')['images']
     test = datasets.as_arrays('faces', 'test')['images']
