@@ -182,8 +182,8 @@ def main(argv):
         f'{_budgets()[dataset]:g} s of training each\n',
         f'Steps per second measured at a {budget["gflops"]:.0f} GFLOP/s '
         f'matmul ceiling (load average {budget["load_average"]:.1f} then): ' +
-        ', '.join(f'{LABELS[m]} {r:.1f}' for m, r in
-                  budget['steps_per_s'].items() if m in FLAGS.models) +
+        ', '.join(f'{LABELS[m]} {budget["steps_per_s"][m]:.1f}'
+                  for m in FLAGS.models) +
         '. A WGAN-GP step is 5 critic updates and a generator update.\n'
     ] + _preset_runs.table(rows, COLUMNS) + ['']
     sweep = collections.OrderedDict()
