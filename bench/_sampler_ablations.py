@@ -8,7 +8,14 @@
   to the data's levels as they are drawn, or PixelCNN's values moved off its
   levels).
 
-Both run the sampler core (models/sampling.py) through its `pixel_fn` hook.
+- `past_tau_sample`: PixelIQN drawn with other tau than its own at the
+  sub-pixels before each one (the test of what the past tau, which the
+  network sees, does to a sample: in training the past tau are independent
+  of the past values; in sampling the past values were drawn from them).
+
+The first two run the sampler core (models/sampling.py) through its
+`pixel_fn` hook; the third needs a tau map per sub-pixel, so it runs one
+full pass per sub-pixel, as the sequential sampler does.
 """
 
 import numpy as np
@@ -74,6 +81,37 @@ def fed_back_sample(model, noise, feed):
 
   images, _ = sampling.cached(backbone, model.sample_values, noise, tau,
                               pixel_fn=pixel_fn)
+  return images
+
+
+def past_tau_sample(model, tau, past):
+  """PixelIQN's sample with the past tau replaced, sub-pixel by sub-pixel.
+
+  Sub-pixel k is Q(tau_k | x_<k, tau'_<k): the network sees its own tau at
+  k and `past` before it, averaged over the M maps of `past`; its value is
+  then context for the later sub-pixels, as in the sampler. With past = [tau]
+  this is the model's own sample (`sampling.sequential`).
+
+  Args:
+    model: a PixelIQN without class labels.
+    tau: float32 [B, H, W, C] in [0, 1].
+    past: float32 [M, B, H, W, C] in [0, 1]: the tau the network sees before
+      each sub-pixel (M maps averaged).
+
+  Returns:
+    float32 [B, H, W, C] in [-1, 1].
+  """
+  tau = tf.convert_to_tensor(tau, tf.float32)
+  past = tf.convert_to_tensor(past, tf.float32)
+  shape = tau.shape[1:]
+  size = shape.num_elements()
+  images = tf.zeros_like(tau)
+  for k in range(size):
+    this = tf.reshape(tf.equal(tf.range(size), k), shape)
+    outputs = tf.reduce_mean(tf.stack([
+        model.backbone(images, tf.where(this, tau, past[m]), None)
+        for m in range(past.shape[0])]), 0)
+    images = tf.where(this, model.sample_values(outputs, tau), images)
   return images
 
 

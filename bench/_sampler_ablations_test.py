@@ -67,5 +67,28 @@ class FedBackTest(tf.test.TestCase):
                         [-1.0, levels[1], levels[1], 1.0])
 
 
+class PastTauTest(tf.test.TestCase):
+
+  def test_its_own_past_is_the_sampler_and_the_past_is_what_changes(self):
+    model = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 3), steps=10)
+    tau = noise.draw_noise((8, 2, 2, 3), seed=4)
+    own = ablations.past_tau_sample(model, tau, tau[None])
+    self.assertAllClose(own, model.sample(tau, 'fast'), atol=1e-5)
+    other = noise.draw_noise((2, 8, 2, 2, 3), seed=5)
+    changed = ablations.past_tau_sample(model, tau, other)
+    # The first sub-pixel has no past: it keeps its value; later ones move.
+    self.assertAllClose(changed[:, 0, 0, 0], own[:, 0, 0, 0], atol=1e-5)
+    self.assertGreater(float(np.max(np.abs(changed - own))), 1e-3)
+    # Sub-pixel 1 is the mean over the two pasts of the network's output.
+    first = own[:, :1, :1, :1]
+    images = tf.pad(first, [[0, 0], [0, 1], [0, 1], [0, 2]])
+    where = np.zeros((2, 2, 3), bool)
+    where[0, 0, 1] = True
+    outputs = [model.backbone(images, tf.where(where, tau, p), None)[:, 0, 0, 1]
+               for p in other]
+    self.assertAllClose(changed[:, 0, 0, 1],
+                        np.clip(np.mean(outputs, 0), -1, 1), atol=1e-5)
+
+
 if __name__ == '__main__':
   tf.test.main()

@@ -27,11 +27,17 @@ Polyak-averaged weights and measures, against as many training images:
   by residuals drawn from PixelIQN's own (value minus nearest level), then
   snapped back after sampling (its values unchanged, its context
   PixelIQN's). If off-level context costs PixelIQN its precision, snapping
-  as drawn gains over snapping after, and the residuals cost PixelCNN.
+  as drawn gains over snapping after, and the residuals cost PixelCNN;
+- with --past_tau=M,..., what the past tau do (the network sees the tau of
+  every sub-pixel before the current one: independent of the past values
+  in training, their cause in sampling): PixelIQN drawn with other,
+  independent tau before each sub-pixel, its output averaged over M such
+  draws (its own tau at the sub-pixel itself). If the dependence between
+  past tau and past values costs PixelIQN its precision, this gains.
 
   python -m bench.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
-      [--spreads=0.9,1.1,1.25,1.5] [--context]
+      [--spreads=0.9,1.1,1.25,1.5] [--context] [--past_tau=1,8]
 """
 
 import collections
@@ -61,6 +67,8 @@ flags.DEFINE_bool('context', False, 'Also the off-level context rows: '
                   'PixelIQN snapped after sampling and as drawn, PixelCNN '
                   'given PixelIQN\'s residuals as drawn (list a PixelIQN '
                   'run before them).')
+flags.DEFINE_list('past_tau', [], 'For PixelIQN runs, rows with the past '
+                  'tau redrawn: M independent draws averaged, for each M.')
 flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
 flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
 flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
@@ -145,6 +153,12 @@ def main(argv):
               tau, tf.constant(s))) for s in spreads]
         if FLAGS.context:
           settings += context_settings(model, tau, levels, residuals)
+        if model.uses_tau:
+          settings += [(f', past tau redrawn (M = {m})',
+                        lambda m=int(m), model=model: ablations.past_tau_sample(
+                            model, tau, noise_lib.draw_noise(
+                                (m,) + tuple(tau.shape), seed=FLAGS.seed + 1)))
+                       for m in FLAGS.past_tau]
         for suffix, sample in settings:
           values = sample()
           if model.uses_tau and not suffix:
