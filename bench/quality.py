@@ -11,7 +11,9 @@ sliced Wasserstein distance everywhere, the held-out loss, test bits/dim
 (PixelIQN's: its likelihood, smoothed at likelihood.EPSILON, with the share
 of test sub-pixels its quantiles cannot reach), and how the samples' values sit against the data's levels
 (between levels, at 0 and 255, spread across samples). Ablations change one
-factor of PixelIQN at a time (--ablations, --ablation_dataset).
+factor of PixelIQN at a time (--ablations, --ablation_dataset), or of
+another model too (--ablation_models), to see whether a change helps
+PixelIQN alone.
 
 Writes a markdown table (mean +- standard deviation over seeds) and a
 picture of sample grids side by side (seed 0).
@@ -20,6 +22,7 @@ picture of sample grids side by side (seed 0).
       [--models=pixel_iqn,pixel_cnn,pixel_cnn_pp,pixel_iqn:snail,...]
       [--steps=digits=1000,mnist=500,photos=200] [--tfp=digits]
       [--ablations=tau_linear,...] [--ablation_dataset=digits,...]
+      [--ablation_models=pixel_iqn,pixel_cnn]
 """
 
 import collections
@@ -57,9 +60,15 @@ flags.DEFINE_list('ablations', [], 'PixelIQN ablations, on --ablation_dataset'
                   ': kappa_0.02, kappa_0.1, tau_cosine, tau_linear, lr_5e-4, rmsprop, '
                   'polyak_0.99, '
                   'polyak_0.9999, steps_x3, truncation_0.9, truncation_0.8, '
-                  'tau_draws_4, tau_draws_4_equal_compute, output_filters_x4.')
+                  'tau_draws_4, tau_draws_4_equal_compute, output_filters_x4, '
+                  'lr_x2.')
 flags.DEFINE_list('ablation_dataset', ['digits'],
                   'Datasets of the ablations (each gets every ablation).')
+flags.DEFINE_list('ablation_models', ['pixel_iqn'], 'Models the ablations '
+                  'change, each with every ablation that changes a setting '
+                  'it has (output_filters_x4 applies to pixel_cnn too, '
+                  'tau_draws_4 does not): whether a change helps PixelIQN '
+                  'alone.')
 flags.DEFINE_list('tfp', ['digits'], 'Datasets (of digits, mnist) on '
                   'which tfp.distributions.PixelCNN also trains, for as long '
                   'as PixelIQN; empty: none.')
@@ -88,6 +97,8 @@ ABLATIONS = {
     'tau_draws_4_equal_compute': dict(tau_draws=4, scale=dict(batch_size=0.25)),
     # The output path's capacity.
     'output_filters_x4': dict(scale=dict(output_filters=4)),
+    # Twice the preset's learning rate (each model's own optimizer).
+    'lr_x2': dict(scale=dict(learning_rate=2)),
 }
 LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
           'pixel_cnn_pp': 'PixelCNN++ head'}
@@ -122,6 +133,17 @@ def _evaluate(trainer, config, seed, truncation=1.0):
 _TRAINED = {}  # Runs trained in this process, by what they were trained with.
 
 
+def _applies(dataset, model, name):
+  """Whether ablation `name` changes a setting `model` has."""
+  fields = {k: v for k, v in ABLATIONS[name].items()
+            if k not in ('scale', 'steps_factor', 'truncation')}
+  try:
+    presets.preset(dataset, model).replace(**fields)
+  except ValueError:
+    return False
+  return True
+
+
 def _run(dataset, model, seed, name=None, **changes):
   """Trains (once per setting) and evaluates one run; (results, trainer)."""
   changes = dict(changes)
@@ -129,9 +151,12 @@ def _run(dataset, model, seed, name=None, **changes):
   steps = _steps().get(dataset)
   preset = presets.preset(dataset, model)
   for field, factor in changes.pop('scale', {}).items():  # Of the preset's.
-    section = next(part for part in (preset.loop, preset.model)
+    section = next(part for part in (preset.loop, preset.model,
+                                     preset.optimizer)
                    if hasattr(part, field))
-    changes[field] = max(1, int(round(factor * getattr(section, field))))
+    value = factor * getattr(section, field)
+    changes[field] = (max(1, int(round(value))) if isinstance(
+        getattr(section, field), int) else value)
   if 'steps_factor' in changes:
     steps = changes.pop('steps_factor') * (steps or preset.loop.train_steps)
   key = (dataset, model, seed, steps, tuple(sorted(changes.items())))
@@ -227,6 +252,10 @@ def main(argv):
                            f'{", ".join(LABELS)}, optionally :snail.')
     models.append((LABELS[model] + (f' ({backbone})' if backbone else ''),
                    model, {'backbone': backbone} if backbone else {}))
+  for model in FLAGS.ablation_models:
+    if model not in LABELS:
+      raise app.UsageError(f'Unknown model {model!r} in --ablation_models; '
+                           f'one of {", ".join(LABELS)}.')
   for name in FLAGS.ablations:
     if name not in ABLATIONS:
       raise app.UsageError(f'Unknown ablation {name!r}; one of '
@@ -242,7 +271,8 @@ def main(argv):
             f' --num_samples={FLAGS.num_samples} --tfp={",".join(FLAGS.tfp)}'
             f' --output={FLAGS.output}'
             + (f' --ablations={",".join(FLAGS.ablations)} --ablation_dataset='
-               f'{",".join(FLAGS.ablation_dataset)}' if FLAGS.ablations else '')
+               f'{",".join(FLAGS.ablation_dataset)} --ablation_models='
+               f'{",".join(FLAGS.ablation_models)}' if FLAGS.ablations else '')
             + '`; mean +- standard '
             f'deviation over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
@@ -303,12 +333,19 @@ def main(argv):
   study_s = time.time() - start
   for dataset in FLAGS.ablation_dataset if FLAGS.ablations else ():
     rows = collections.OrderedDict()
-    rows['PixelIQN (preset)'] = [
-        _run(dataset, 'pixel_iqn', seed)[0] for seed in seeds]
-    for name in FLAGS.ablations:
-      rows[name] = [_run(dataset, 'pixel_iqn', seed, name, **ABLATIONS[name])[0]
-                    for seed in seeds]
-    report += [f'## PixelIQN ablations on {dataset}, one factor at a time\n'
+    for model in FLAGS.ablation_models:
+      # PixelIQN's rows and run directories keep their first names.
+      prefix = '' if model == 'pixel_iqn' else f'{model}_'
+      rows[f'{LABELS[model]} (preset)'] = [
+          _run(dataset, model, seed)[0] for seed in seeds]
+      for name in FLAGS.ablations:
+        if not _applies(dataset, model, name):
+          continue
+        label = name if model == 'pixel_iqn' else f'{LABELS[model]} {name}'
+        rows[label] = [_run(dataset, model, seed, prefix + name,
+                            **ABLATIONS[name])[0] for seed in seeds]
+    report += [f'## {", ".join(LABELS[m] for m in FLAGS.ablation_models)} '
+               f'ablations on {dataset}, one factor at a time\n'
                ] + _preset_runs.table(rows, COLUMNS) + ['']
   report.append(f'Wall time {(time.time() - start) / 60:.1f} min (the '
                 f'comparison {study_s / 60:.1f} min, the ablations '
