@@ -1,5 +1,6 @@
-r"""Does PixelIQN cover less of the data than PixelCNN, and is its quantile's
-range the cause? (issue: where PixelIQN loses to PixelCNN.)
+r"""What separates PixelIQN's samples from PixelCNN's: coverage, the
+quantiles' range, off-level context and the past tau, one factor at a time
+(issue: where PixelIQN loses to PixelCNN).
 
 For trained runs of one dataset (--runs, label=run directory, the seeds of
 one model sharing a label), draws --num_samples samples of each from its
@@ -137,8 +138,9 @@ def main(argv):
   columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
              ('recall', 'recall', 3), ('nn', 'NN distance', 2))
   output = FLAGS.output or f'docs/results/coverage_{FLAGS.dataset}'
-  with report.recording(output, f'Coverage on {FLAGS.dataset}: precision, '
-                        'recall and the quantile\'s range', markdown=True):
+  with report.recording(output, f'What separates PixelIQN from PixelCNN on '
+                        f'{FLAGS.dataset}, one factor at a time',
+                        markdown=True):
     for label, directories in runs.items():
       for directory in directories:
         _, model, step = run_dir.restore_average_model(directory)
