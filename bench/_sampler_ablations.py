@@ -7,7 +7,6 @@
   after it (the test of what off-level context does: PixelIQN's values snapped
   to the data's levels as they are drawn, or PixelCNN's values moved off its
   levels).
-
 - `past_tau_sample`: PixelIQN drawn with other tau than its own at the
   sub-pixels before each one (the test of what the past tau, which the
   network sees, does to a sample: in training the past tau are independent
