@@ -2,7 +2,8 @@ r"""What the dataset classifiers' features see: each bundled set's FID floor
 beside the FID of images no model should be rewarded for.
 
 For each dataset, the `--classifier=dataset` features (a classifier of the
-labels where there are labels, of the rotation task where there are none),
+labels where there are labels; where there are none, of the rotation task, or
+for the bundled photos of the source photo and scale with the turn),
 against --num_images training images (the reference of every evaluation),
 for two held-out sets, each a row:
 

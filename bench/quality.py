@@ -103,7 +103,7 @@ ABLATIONS = {
 LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
           'pixel_cnn_pp': 'PixelCNN++ head'}
 BACKBONES = ('gated', 'snail')
-CLASSIFIED = ('digits', 'mnist')  # Datasets with a classifier for FID / IS.
+CLASSIFIED = ('digits', 'mnist', 'photos')  # With a classifier: FID (and IS).
 COLUMNS = (('fid', 'FID', 2), ('inception_score', 'IS', 2),
            ('precision', 'precision', 3), ('recall', 'recall', 3),
            ('diversity', 'MS-SSIM', 3), ('nn_distance', 'NN distance', 1),

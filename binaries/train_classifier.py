@@ -7,8 +7,9 @@ r"""Trains a dataset's classifier, for FID and Inception score without Inception
 A small CNN on the dataset's train split, of its class labels (a folder's
 class sub-folders, a tfds label feature, an array's `labels`) or, for data
 without labels, of the rotation task (which quarter turn each image was
-given: FID, no Inception score; on the bundled photos its test floor is
-no floor, docs/results/feature_spaces.md); prints its accuracy on the test split. Its
+given: FID, no Inception score; for the bundled photos, which photo, at
+which scale and turned which way each patch is, docs/results/
+feature_spaces.md); prints its accuracy on the test split. Its
 penultimate layer gives the activations for FID, its logits the Inception
 score (binaries/evaluate.py --classifier=dataset, or
 --eval_classifier=dataset during training). By default it goes to the

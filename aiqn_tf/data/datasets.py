@@ -55,8 +55,7 @@ DatasetError = errors.DatasetError
 DatasetNotPreparedError = errors.DatasetNotPreparedError
 resize = transforms.resize
 celeba_crop = transforms.celeba_crop
-PHOTOS_TRAIN = bundled.PHOTOS_TRAIN
-PHOTOS_TEST = bundled.PHOTOS_TEST
+PHOTOS = bundled.PHOTOS
 
 
 def _bundled_spec(name):
@@ -300,6 +299,22 @@ def as_arrays(name_or_spec, split, limit=None, **kwargs):
     return {k: np.zeros((0,) + tuple(v.shape), v.dtype.as_numpy_dtype)
             for k, v in dataset.element_spec.items()}
   return {k: np.concatenate([b[k] for b in batches]) for k in batches[0]}
+
+
+def sources(name_or_spec, split):
+  """Which source image each example of a split was cut from, or None.
+
+  Args:
+    name_or_spec: a dataset string or DatasetSpec.
+    split: 'train' or 'test'.
+
+  Returns:
+    int32 [N] in the order of `as_arrays(name_or_spec, split)` for the
+    bundled photos (photo and scale, bundled.sources); None for every other
+    dataset.
+  """
+  spec = get_spec(name_or_spec)
+  return bundled.sources(spec.name, split) if spec.kind == 'bundled' else None
 
 
 def split_loader(name_or_spec, **kwargs):

@@ -35,30 +35,52 @@ class BundledTest(tf.test.TestCase, parameterized.TestCase):
     # 0..16 scaled to 0..255: 17 levels only.
     self.assertLen(np.unique(train['images']), 17)
 
-  def test_photos_split_by_photo(self):
+  def test_photos_split_by_region(self):
+    from aiqn_tf.data import bundled  # pylint: disable=g-import-not-at-top
     train = datasets.as_arrays('photos', 'train')['images']
     test = datasets.as_arrays('photos', 'test')['images']
     self.assertEqual(train.shape[1:], (32, 32, 3))
     self.assertEqual(test.shape[1:], (32, 32, 3))
     self.assertGreater(len(train), 1000)
     self.assertGreater(len(test), 300)
-    self.assertEmpty(set(datasets.PHOTOS_TRAIN) & set(datasets.PHOTOS_TEST))
-    # No test patch appears in the training set.
-    train_keys = {p.tobytes() for p in train}
-    self.assertFalse(any(p.tobytes() in train_keys for p in test))
     self.assertGreater(train.std(), 30)  # Real photos, not blank.
+    # Both splits are drawn from every photo: the test split is a held-out
+    # region of each, not other photos.
+    for split in ('train', 'test'):
+      photos = bundled.sources('photos', split) // len(bundled.PHOTO_SCALES)
+      self.assertAllEqual(np.unique(photos), range(len(datasets.PHOTOS)))
+    # No test pixel is in a training patch: the test patches of a photo at a
+    # scale lie beyond every training patch along its longer side.
+    photo = bundled.load_photo('astronaut')
+    short = bundled.PHOTO_SCALES[-1]
+    small = tf.cast(tf.round(tf.image.resize(
+        photo, [short, short], method='area', antialias=True)), tf.uint8)
+    for split, columns in (('train', range(0, short * 3 // 4)),
+                           ('test', range(short * 3 // 4, short))):
+      patches, scales = bundled._photo_patches('astronaut', split)  # pylint: disable=protected-access
+      region = small.numpy()[:, columns.start:columns.stop]
+      keys = {region[i:i + 32, j:j + 32].tobytes()
+              for i in range(len(region) - 31)
+              for j in range(region.shape[1] - 31)}
+      self.assertTrue(all(p.tobytes() in keys for p in
+                          patches[scales == len(bundled.PHOTO_SCALES) - 1]))
 
   def test_photos_first_patches_come_from_every_photo(self):
     # Evaluations take a split's first N images as their reference.
     from aiqn_tf.data import bundled  # pylint: disable=g-import-not-at-top
-    for split, names in (('train', bundled.PHOTOS_TRAIN),
-                         ('test', bundled.PHOTOS_TEST)):
-      first = {p.tobytes() for p in datasets.as_arrays('photos', split,
-                                                       limit=300)['images']}
-      for name in names:
-        patches = bundled._photo_patches(name)  # pylint: disable=protected-access
-        share = np.mean([p.tobytes() in first for p in patches])
-        self.assertGreater(share, 0.1, f'{split}: {name}')
+    for split in ('train', 'test'):
+      first = bundled.sources('photos', split)[:300] // len(
+          bundled.PHOTO_SCALES)
+      counts = np.bincount(first, minlength=len(datasets.PHOTOS))
+      self.assertGreater(counts.min(), 10, f'{split}: {counts}')
+      # The patches of `sources` are those of the split, in its order.
+      images = datasets.as_arrays('photos', split, limit=300)['images']
+      for index in (0, 299):
+        photo, scale = divmod(int(bundled.sources('photos', split)[index]),
+                              len(bundled.PHOTO_SCALES))
+        patches, scales = bundled._photo_patches(datasets.PHOTOS[photo], split)  # pylint: disable=protected-access
+        self.assertIn(images[index].tobytes(),
+                      {p.tobytes() for p in patches[scales == scale]})
 
   def test_faces(self):
     train = datasets.as_arrays('faces', 'train')['images']

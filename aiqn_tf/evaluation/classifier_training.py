@@ -24,8 +24,9 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
 
   Without class labels the CNN learns the rotation task instead
   (dataset_classifier.rotations: four quarter turns of every image, test
-  accuracy on the turned test images), so data without labels gets a
-  feature space for FID too.
+  accuracy on the turned test images), of the turn and the source image
+  together where the data has sources (the bundled photos), so data without
+  labels gets a feature space for FID too.
 
   Args:
     spec: a datasets.DatasetSpec (or dataset string).
@@ -45,10 +46,16 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
   load = lambda split: datasets.as_arrays(spec, split, data_dir=data_dir,
                                           raw_dir=raw_dir)
   train, test = load('train'), load('test')
-  task, num_classes = 'classes', spec.num_classes
+  task, num_classes = task_of(spec), spec.num_classes
   if not num_classes:
-    task, num_classes = 'rotation', dataset_classifier.ROTATIONS
-    train, test = (dataset_classifier.rotations(x) for x in (train, test))
+    sources = {split: datasets.sources(spec, split)
+               for split in ('train', 'test')}
+    num_sources = 1 if sources['train'] is None else int(
+        max(sources['train'].max(), sources['test'].max()) + 1)
+    num_classes = dataset_classifier.ROTATIONS * num_sources
+    train, test = (dataset_classifier.rotations(x, sources[split],
+                                                num_sources)
+                   for x, split in ((train, 'train'), (test, 'test')))
   epochs = epochs or dataset_classifier.default_epochs(len(train['images']))
   model, accuracy = dataset_classifier.fit(train, test, num_classes, epochs,
                                            seed)
@@ -67,6 +74,18 @@ def train_classifier(spec, output_dir, epochs=None, seed=0, data_dir=None,
                    num_test=len(test['images']),
                    test_accuracy=float(accuracy)), f, indent=2)
   return float(accuracy)
+
+
+def task_of(spec):
+  """What the dataset classifier of a datasets.DatasetSpec learns.
+
+  'classes' with labels; without them 'source and rotation' where the data
+  has sources (datasets.sources), else 'rotation'.
+  """
+  if spec.num_classes:
+    return 'classes'
+  return ('rotation' if datasets.sources(spec, 'train') is None else
+          'source and rotation')
 
 
 def train_digits_classifier(output_dir, epochs=30, seed=0):
@@ -105,9 +124,10 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   """The path of `kind`'s classifier for a run, trained first if need be.
 
   For the dataset classifier of a bundled dataset (digits, mnist: their
-  classes; photos, faces: the rotation task) with nothing at the path,
-  trains it there on first use and says so in the log; the next call reuses
-  it.
+  classes; photos: the source and rotation task; faces: the rotation task)
+  with nothing at the path, trains it there on first use and says so in the
+  log; the next call reuses it. A cached one of another task (cached before
+  the task changed) is trained again; a path given is used as it is.
 
   Args:
     kind: 'inception', 'dataset', 'digits' or 'none' (classifiers.KINDS).
@@ -121,10 +141,18 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
   """
   if kind in ('inception', 'none'):
     return path
-  path = path or classifiers.default_path(spec.name, spec.image_shape)
-  if not os.path.isdir(path) and spec.kind == 'bundled':
+  default = classifiers.default_path(spec.name, spec.image_shape)
+  path = path or default
+  stale = (spec.kind == 'bundled' and path == default and
+           _cached_task(path) not in (None, task_of(spec)))
+  if stale:  # Cached before the dataset's task changed (photos' sources).
+    logging.info('The cached %s classifier at %s learnt %r, not %r: '
+                 'training it again.', spec.name, path, _cached_task(path),
+                 task_of(spec))
+  elif not os.path.isdir(path) and spec.kind == 'bundled':
     logging.info('No classifier for %s at %s: training it now (first use; '
                  'cached there for later).', spec.name, path)
+  if stale or (not os.path.isdir(path) and spec.kind == 'bundled'):
     start = time.time()
     accuracy = train_classifier(spec, path, data_dir=data_dir,
                                 raw_dir=raw_dir)
@@ -132,3 +160,12 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
                  'saved to %s', spec.name, time.time() - start, accuracy,
                  path)
   return path
+
+
+def _cached_task(path):
+  """The task of the classifier cached at `path` (None: none there)."""
+  try:
+    with open(os.path.join(path, classifiers.INFO_FILE)) as f:
+      return json.load(f).get('task', 'classes')
+  except FileNotFoundError:
+    return None

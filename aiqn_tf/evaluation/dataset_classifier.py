@@ -3,12 +3,15 @@
 It stands in for the Inception network where the bundled data and users'
 folders have no download (FID and Inception score, its penultimate layer
 playing pool_3), and it is the classifier of the Classification Accuracy
-Score (cas.py). With labels it learns the classes; without them (photos, a
+Score (cas.py). With labels it learns the classes. Without them (faces, a
 folder without class sub-folders) it learns which way each image was turned
 (`rotations`, the self-supervised task of Gidaris et al. 2018), whose
 features see what orients an image (edges, horizons, textures and their
-direction, colour above and below) but not what it depicts. classifier_training.py trains and exports
-it for a dataset.
+direction, colour above and below) but not what it depicts. Where the data
+knows which source image each example was cut from (the bundled photos'
+patches: photo and scale), it learns the source and the turn together, whose
+features also see the content, colour and grain of each source.
+classifier_training.py trains and exports it for a dataset.
 """
 
 import keras
@@ -42,14 +45,20 @@ def classifier_model(image_shape, num_classes):
 ROTATIONS = 4  # Quarter turns: the classes of the self-supervised task.
 
 
-def rotations(examples):
+def rotations(examples, sources=None, num_sources=1):
   """Every image at 0, 90, 180 and 270 degrees, labelled by its turn.
+
+  With `sources`, labelled by its turn and its source image together.
 
   Args:
     examples: {"images": uint8 [N, H, H, C]} (square images).
+    sources: None, or int [N] in [0, num_sources): the source image of each
+      (bundled.sources).
+    num_sources: the number of sources.
 
   Returns:
-    {"images": uint8 [4 N, H, H, C], "labels": int32 [4 N] in [0, 4)}.
+    {"images": uint8 [4 N, H, H, C], "labels": int32 [4 N] in
+     [0, 4 num_sources): turn * num_sources + source}.
 
   Raises:
     ValueError: for images that are not square.
@@ -60,9 +69,11 @@ def rotations(examples):
                      f'{images.shape[1]}x{images.shape[2]}: give '
                      '--image_size.')
   turned = [np.rot90(images, k, axes=(1, 2)) for k in range(ROTATIONS)]
+  source = np.zeros(len(images), np.int32) if sources is None else sources
   return {'images': np.concatenate(turned),
-          'labels': np.repeat(np.arange(ROTATIONS, dtype=np.int32),
-                              len(images))}
+          'labels': (np.repeat(np.arange(ROTATIONS), len(images)) *
+                     num_sources + np.tile(source, ROTATIONS)).astype(
+                         np.int32)}
 
 
 def default_epochs(num_train):
