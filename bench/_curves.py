@@ -44,6 +44,25 @@ def kept_points(path, dataset, train_steps, eval_every, num_samples):
   return kept.get('runs', {}) if same else {}
 
 
+def planned(listed, kept):
+  """The runs a sitting reports: those it lists, then earlier sittings' others.
+
+  Args:
+    listed: [(model, seed)] this sitting trains (or finds finished).
+    kept: {'<model>_seed<s>': points} of the results file (`kept_points`).
+
+  Returns:
+    [(model, seed)]: `listed`, then every kept run it does not list, so that
+    a sitting of a subset (one model, one seed) keeps the others' points.
+  """
+  extra = []
+  for name in sorted(kept):
+    model, _, seed = name.rpartition('_seed')
+    if (model, int(seed)) not in listed:
+      extra.append((model, int(seed)))
+  return list(listed) + extra
+
+
 def by_model(gathered):
   """{'<model>_seed<s>': points} -> {model: {seed: points}} (non-empty runs)."""
   models = {}

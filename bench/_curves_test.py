@@ -69,6 +69,15 @@ class LearningCurvesTest(absltest.TestCase):
     self.assertEqual(_curves.kept_points(path + 'x', 'digits', 1000, 1000,
                                          300), {})
 
+  def test_a_sitting_of_a_subset_keeps_the_other_runs(self):
+    kept = {'pixel_cnn_seed0': [{'step': 1000}],
+            'pixel_iqn_seed0': [{'step': 1000}],
+            'pixel_iqn_seed2': []}
+    self.assertEqual(
+        _curves.planned([('pixel_iqn', 0), ('pixel_iqn', 1)], kept),
+        [('pixel_iqn', 0), ('pixel_iqn', 1), ('pixel_cnn', 0),
+         ('pixel_iqn', 2)])
+
 
 if __name__ == '__main__':
   absltest.main()

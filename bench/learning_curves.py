@@ -124,16 +124,18 @@ def page(models, dataset, settings):
 def main(argv):
   del argv
   output = FLAGS.output or f'docs/results/curves_{FLAGS.dataset}'
-  runs = [(model, int(seed)) for seed in FLAGS.seeds for model in FLAGS.models]
+  listed = [(model, int(seed)) for seed in FLAGS.seeds
+            for model in FLAGS.models]
   # Points kept in the results file from earlier sittings (run directories
   # are not kept between machines): a run finished there is not retrained.
   kept = _curves.kept_points(output + '.json', FLAGS.dataset,
                              FLAGS.train_steps, FLAGS.eval_every,
                              FLAGS.num_samples)
+  runs = _curves.planned(listed, kept)
   points = lambda m, s: _curves.points(_curves.run_dir(
       FLAGS.work_dir, FLAGS.dataset, m, s)) or kept.get(f'{m}_seed{s}', [])
   done = lambda m, s: _curves.finished(points(m, s), FLAGS.train_steps)
-  for model, seed in runs:
+  for model, seed in listed:
     model_dir = _curves.run_dir(FLAGS.work_dir, FLAGS.dataset, model, seed)
     if not FLAGS.report_only and not done(model, seed):
       train(model_dir, FLAGS.dataset, model, seed, FLAGS.train_steps,
