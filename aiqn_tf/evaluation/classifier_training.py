@@ -143,22 +143,22 @@ def ensure_classifier(kind, path, spec, data_dir=None, raw_dir=None):
     return path
   default = classifiers.default_path(spec.name, spec.image_shape)
   path = path or default
-  stale = (spec.kind == 'bundled' and path == default and
-           _cached_task(path) not in (None, task_of(spec)))
-  if stale:  # Cached before the dataset's task changed (photos' sources).
+  if spec.kind != 'bundled':
+    return path
+  cached, wanted = (_cached_task(path) if path == default else None,
+                    task_of(spec))
+  if cached not in (None, wanted):  # Cached before photos had sources.
     logging.info('The cached %s classifier at %s learnt %r, not %r: '
-                 'training it again.', spec.name, path, _cached_task(path),
-                 task_of(spec))
-  elif not os.path.isdir(path) and spec.kind == 'bundled':
+                 'training it again.', spec.name, path, cached, wanted)
+  elif not os.path.isdir(path):
     logging.info('No classifier for %s at %s: training it now (first use; '
                  'cached there for later).', spec.name, path)
-  if stale or (not os.path.isdir(path) and spec.kind == 'bundled'):
-    start = time.time()
-    accuracy = train_classifier(spec, path, data_dir=data_dir,
-                                raw_dir=raw_dir)
-    logging.info('Trained the %s classifier in %.0f s: test accuracy %.4f; '
-                 'saved to %s', spec.name, time.time() - start, accuracy,
-                 path)
+  else:
+    return path
+  start = time.time()
+  accuracy = train_classifier(spec, path, data_dir=data_dir, raw_dir=raw_dir)
+  logging.info('Trained the %s classifier in %.0f s: test accuracy %.4f; '
+               'saved to %s', spec.name, time.time() - start, accuracy, path)
   return path
 
 
