@@ -14,7 +14,7 @@ model has learnt after --steps steps: the held-out loss on the test images
 trained weights, not the Polyak average, which lags far behind at these
 lengths.
 
-Variants of the backbone (`VARIANTS`):
+Variants of the backbone (`_snail_variants.VARIANTS`):
 - gated: the Gated PixelCNN (the reference);
 - snail: the PixelSNAIL-style backbone as it is;
 - snail, no attention: its residual units only (the attention layers are
@@ -27,7 +27,6 @@ Variants of the backbone (`VARIANTS`):
       [--models=pixel_iqn,pixel_cnn]
 """
 
-import collections
 import os
 from unittest import mock
 
@@ -38,8 +37,8 @@ import numpy as np
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.models import pixel_model
-from aiqn_tf.models import snail
 from bench import _preset_runs
+from bench import _snail_variants
 from bench import report
 
 FLAGS = flags.FLAGS
@@ -53,51 +52,13 @@ flags.DEFINE_string('output', 'docs/results/snail_tau', 'Writes <output>.md '
                     '("": print only).')
 
 
-class NoAttention(snail.SnailPixelCNN):
-  """The snail backbone without its attention layers (built, never used)."""
-
-  def _attention_after(self, i):
-    return None
-
-
-class TauAfterAttention(snail.SnailPixelCNN):
-  """The snail backbone with tau added again before the output path."""
-
-  def build_layers(self, channels, out_channels, num_layers, filters,
-                   kernel_size, output_filters):
-    super().build_layers(channels, out_channels, num_layers, filters,
-                         kernel_size, output_filters)
-    self.out_tau = snail._Conditioning(  # pylint: disable=protected-access
-        filters, channels, 1, self.use_tau, None, name='out_tau')
-
-  def call(self, images, tau=None, labels=None):
-    # output_path takes only the features: the tau features reach it here.
-    self._tau = None if tau is None else self.tau_features(tau)
-    return super().call(images, tau, labels)
-
-  def output_path(self, x):
-    if self._tau is not None:
-      x = self.out_tau(x, self._tau)
-    return super().output_path(x)
-
-
-# name: (backbone setting, the class that backbone name builds, or None for
-# the library's own; models it changes).
-VARIANTS = collections.OrderedDict([
-    ('gated', ('gated', None, ('pixel_iqn', 'pixel_cnn'))),
-    ('snail', ('snail', None, ('pixel_iqn', 'pixel_cnn'))),
-    ('snail, no attention', ('snail', NoAttention, ('pixel_iqn',
-                                                    'pixel_cnn'))),
-    ('snail, tau after attention', ('snail', TauAfterAttention,
-                                    ('pixel_iqn',))),
-])
 LOSS = {'pixel_iqn': ('test_loss', 'test quantile loss'),
         'pixel_cnn': ('test_bits_per_dim', 'test bits/dim')}
 
 
 def run(model, variant, seed, test):
   """Trains one run (or restores it); (held-out results, train seconds)."""
-  backbone, cls, _ = VARIANTS[variant]
+  backbone, cls, _ = _snail_variants.VARIANTS[variant]
   name = variant.replace(', ', '_').replace(' ', '_')
   model_dir = os.path.join(FLAGS.work_dir, FLAGS.dataset,
                            f'{model}_{name}_seed{seed}')
@@ -125,7 +86,7 @@ def main(argv):
     for model in FLAGS.models:
       key, _ = LOSS[model]
       reference = None
-      for variant, (_, _, models) in VARIANTS.items():
+      for variant, (_, _, models) in _snail_variants.VARIANTS.items():
         if model not in models:
           continue
         values, minutes = [], []

@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from aiqn_tf.models import snail
 from aiqn_tf.testing import test_util
-from bench import snail_tau
+from bench import _snail_variants
 
 
 def _backbone(cls, shape=(4, 4, 3), layers=2):
@@ -25,7 +25,7 @@ class SnailTauTest(tf.test.TestCase):
     images = tf.constant(rng.uniform(-1, 1, (1,) + shape), tf.float32)
     tau = tf.constant(rng.uniform(size=(1,) + shape), tf.float32)
     order = np.arange(np.prod(shape)).reshape(shape)
-    for cls in (snail_tau.NoAttention, snail_tau.TauAfterAttention):
+    for cls in (_snail_variants.NoAttention, _snail_variants.TauAfterAttention):
       layer = _backbone(cls, shape)
       for i, j, c in ((0, 0, 0), (1, 3, 2), (3, 1, 1)):
         with tf.GradientTape(persistent=True) as tape:
@@ -46,20 +46,20 @@ class SnailTauTest(tf.test.TestCase):
         -1, 1, (1,) + shape), tf.float32)
     tau = tf.fill((1,) + shape, 0.5)
     seen = {}
-    for cls in (snail.SnailPixelCNN, snail_tau.NoAttention):
+    for cls in (snail.SnailPixelCNN, _snail_variants.NoAttention):
       layer = _backbone(cls, shape, layers=1)
       with tf.GradientTape() as tape:
         tape.watch(images)
         out = layer(images, tau)[0, 3, 0, 0]
       seen[cls] = tape.gradient(out, images).numpy()[0, 0, 3, 0] != 0
     self.assertTrue(seen[snail.SnailPixelCNN])
-    self.assertFalse(seen[snail_tau.NoAttention])
+    self.assertFalse(seen[_snail_variants.NoAttention])
 
   def test_tau_after_attention_adds_a_path_from_tau_to_the_output(self):
     shape = (4, 4, 1)
     images = tf.zeros((1,) + shape)
     tau = tf.fill((1,) + shape, 0.3)
-    layer = _backbone(snail_tau.TauAfterAttention, shape)
+    layer = _backbone(_snail_variants.TauAfterAttention, shape)
     before = layer(images, tau)
     layer.out_tau.tau.kernel.assign(tf.zeros_like(layer.out_tau.tau.kernel))
     self.assertNotAllClose(before, layer(images, tau))

@@ -1,0 +1,49 @@
+"""The snail ablation's backbones (bench/snail_tau.py): one factor changed each.
+
+Kept apart from the bench, which defines flags, so its test can import them
+beside the binaries' flags in one process.
+"""
+
+import collections
+
+from aiqn_tf.models import snail
+
+
+class NoAttention(snail.SnailPixelCNN):
+  """The snail backbone without its attention layers (built, never used)."""
+
+  def _attention_after(self, i):
+    return None
+
+
+class TauAfterAttention(snail.SnailPixelCNN):
+  """The snail backbone with tau added again before the output path."""
+
+  def build_layers(self, channels, out_channels, num_layers, filters,
+                   kernel_size, output_filters):
+    super().build_layers(channels, out_channels, num_layers, filters,
+                         kernel_size, output_filters)
+    self.out_tau = snail._Conditioning(  # pylint: disable=protected-access
+        filters, channels, 1, self.use_tau, None, name='out_tau')
+
+  def call(self, images, tau=None, labels=None):
+    # output_path takes only the features: the tau features reach it here.
+    self._tau = None if tau is None else self.tau_features(tau)
+    return super().call(images, tau, labels)
+
+  def output_path(self, x):
+    if self._tau is not None:
+      x = self.out_tau(x, self._tau)
+    return super().output_path(x)
+
+
+# name: (backbone setting, the class that backbone name builds, or None for
+# the library's own; models it changes).
+VARIANTS = collections.OrderedDict([
+    ('gated', ('gated', None, ('pixel_iqn', 'pixel_cnn'))),
+    ('snail', ('snail', None, ('pixel_iqn', 'pixel_cnn'))),
+    ('snail, no attention', ('snail', NoAttention, ('pixel_iqn',
+                                                    'pixel_cnn'))),
+    ('snail, tau after attention', ('snail', TauAfterAttention,
+                                    ('pixel_iqn',))),
+])
