@@ -97,6 +97,12 @@ def curve(runs, metric):
           np.array([len(r) for r in rows]))
 
 
+def seeds_with(runs, metric):
+  """Sorted seeds of `runs` ({seed: points}) with any value of `metric`."""
+  return sorted(seed for seed, found in runs.items()
+                if any(p.get(metric) is not None for p in found))
+
+
 def best(steps, mean):
   """(lowest mean, its step)."""
   i = int(np.argmin(mean))

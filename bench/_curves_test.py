@@ -56,6 +56,14 @@ class LearningCurvesTest(absltest.TestCase):
     self.assertEqual(_curves.first_reaching(steps, mean, 10.0), 2000)
     self.assertIsNone(_curves.first_reaching(steps, mean, 5.0))
 
+  def test_seeds_with_a_metric(self):
+    # Older runs may lack a metric added later (PixelIQN's bits/dim).
+    runs = {0: [{'step': 1000, 'fid': 9.0}],
+            1: [{'step': 1000, 'fid': 8.0, 'test_bits_per_dim': None}],
+            2: [{'step': 1000, 'fid': 7.0, 'test_bits_per_dim': 4.3}]}
+    self.assertEqual(_curves.seeds_with(runs, 'fid'), [0, 1, 2])
+    self.assertEqual(_curves.seeds_with(runs, 'test_bits_per_dim'), [2])
+
   def test_points_kept_from_a_results_file_of_the_same_settings(self):
     root = self.enter_context(tempfile.TemporaryDirectory())
     path = os.path.join(root, 'curves.json')

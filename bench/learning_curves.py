@@ -104,7 +104,11 @@ def page(models, dataset, settings):
         continue
       sign = -1 if metric == 'inception_score' else 1  # Higher is better.
       value, step = _curves.best(steps, sign * mean)
-      cells += [f'{sign * value:.3f} ({step})', f'{mean[-1]:.3f}']
+      seeds = _curves.seeds_with(runs, metric)
+      only = '' if len(seeds) == len(runs) else (
+          f' (seed{"s" * (len(seeds) > 1)} {", ".join(map(str, seeds))} '
+          'only)')
+      cells += [f'{sign * value:.3f} ({step}){only}', f'{mean[-1]:.3f}']
     lines.append(f'| {LABELS.get(model, model)} | '
                  f'{", ".join(map(str, sorted(runs)))} | ' +
                  ' | '.join(cells) + ' |')
