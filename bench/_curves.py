@@ -103,6 +103,21 @@ def seeds_with(runs, metric):
                 if any(p.get(metric) is not None for p in found))
 
 
+def floor(models, key):
+  """Mean of `key` (a test-images figure, e.g. fid_floor) over every point.
+
+  Args:
+    models: {model: {seed: points}} (`by_model`).
+    key: the points' key of the figure, or None.
+
+  Returns:
+    The mean over the points that hold it, or None where none does.
+  """
+  values = [p[key] for runs in models.values() for found in runs.values()
+            for p in found if key and p.get(key) is not None]
+  return float(np.mean(values)) if values else None
+
+
 def best(steps, mean):
   """(lowest mean, its step)."""
   i = int(np.argmin(mean))

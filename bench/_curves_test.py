@@ -64,6 +64,13 @@ class LearningCurvesTest(absltest.TestCase):
     self.assertEqual(_curves.seeds_with(runs, 'fid'), [0, 1, 2])
     self.assertEqual(_curves.seeds_with(runs, 'test_bits_per_dim'), [2])
 
+  def test_floor_is_the_test_images_figure_where_points_hold_it(self):
+    models = {'a': {0: [{'step': 1, 'fid_floor': 9.0}, {'step': 2}]},
+              'b': {1: [{'step': 1, 'fid_floor': 10.0}]}}
+    self.assertAlmostEqual(_curves.floor(models, 'fid_floor'), 9.5)
+    self.assertIsNone(_curves.floor(models, 'swd_floor'))
+    self.assertIsNone(_curves.floor(models, None))
+
   def test_points_kept_from_a_results_file_of_the_same_settings(self):
     root = self.enter_context(tempfile.TemporaryDirectory())
     path = os.path.join(root, 'curves.json')

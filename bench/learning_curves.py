@@ -59,7 +59,13 @@ def train(model_dir, dataset, model, seed, train_steps, eval_every,
 
 
 METRICS = (('fid', 'FID'), ('inception_score', 'Inception score'),
+           ('precision', 'precision'), ('recall', 'recall'),
            ('swd', 'SWD x1e3'), ('test_bits_per_dim', 'test bits/dim'))
+HIGHER_IS_BETTER = ('inception_score', 'precision', 'recall')
+# Each metric's value for the test images against the training images.
+FLOORS = {'fid': 'fid_floor', 'inception_score': 'test_inception_score',
+          'precision': 'test_precision', 'recall': 'test_recall',
+          'swd': 'swd_floor'}
 LABELS = {'pixel_iqn': 'PixelIQN', 'pixel_cnn': 'PixelCNN',
           'pixel_cnn_pp': 'PixelCNN++ head'}
 
@@ -69,8 +75,9 @@ def picture(models, path):
   import matplotlib  # pylint: disable=g-import-not-at-top
   matplotlib.use('Agg')
   from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
-  figure, axes = pyplot.subplots(1, len(METRICS), figsize=(4 * len(METRICS),
-                                                           3.2))
+  columns = (len(METRICS) + 1) // 2
+  figure, axes = pyplot.subplots(2, columns, figsize=(4 * columns, 6.4))
+  axes = axes.ravel()
   for axis, (metric, title) in zip(axes, METRICS):
     for index, (model, runs) in enumerate(models.items()):
       steps, mean, low, high, _ = _curves.curve(runs, metric)
@@ -80,6 +87,10 @@ def picture(models, path):
       axis.plot(steps, mean, color=color, label=f'{LABELS.get(model, model)} '
                 f'({len(runs)} seed{"s" * (len(runs) > 1)})')
       axis.fill_between(steps, low, high, color=color, alpha=0.2)
+    test_images = _curves.floor(models, FLOORS.get(metric))
+    if test_images is not None:
+      axis.axhline(test_images, color='grey', linestyle='--',
+                   label='test images')
     axis.set_title(title)
     axis.set_xlabel('steps')
   axes[0].legend(fontsize=8)
@@ -102,7 +113,7 @@ def page(models, dataset, settings):
       if not len(steps):
         cells += ['-', '-']
         continue
-      sign = -1 if metric == 'inception_score' else 1  # Higher is better.
+      sign = -1 if metric in HIGHER_IS_BETTER else 1
       value, step = _curves.best(steps, sign * mean)
       seeds = _curves.seeds_with(runs, metric)
       only = '' if len(seeds) == len(runs) else (
@@ -112,6 +123,10 @@ def page(models, dataset, settings):
     lines.append(f'| {LABELS.get(model, model)} | '
                  f'{", ".join(map(str, sorted(runs)))} | ' +
                  ' | '.join(cells) + ' |')
+  floors = [_curves.floor(models, FLOORS.get(m)) for m, _ in METRICS]
+  if any(f is not None for f in floors):
+    lines.append('| test images | - | ' + ' | '.join(
+        '- | -' if f is None else f'{f:.3f} | -' for f in floors) + ' |')
   if 'pixel_iqn' in models and 'pixel_cnn' in models:
     steps, cnn, _, _, _ = _curves.curve(models['pixel_cnn'], 'fid')
     if len(steps):
