@@ -119,6 +119,21 @@ def data_levels(images):
   return np.unique(np.asarray(images)).astype(np.float32) / 127.5 - 1.0
 
 
+def black_threshold(values, share):
+  """The value at or below which `share` of `values` lie ([-1, 1] scale).
+
+  Setting those to -1 (black) gives the samples the data's share of black
+  sub-pixels: the point mass at black that a quantile function can only
+  approach with a flat stretch, and so draws as faint grey.
+  """
+  return float(np.quantile(np.asarray(values), share))
+
+
+def to_black(values, threshold):
+  """Values at or below `threshold` set to -1 (black), the rest unchanged."""
+  return tf.where(values <= threshold, -tf.ones_like(values), values)
+
+
 def snap(values, levels):
   """Each value moved to the nearest of `levels` (float32 [L], sorted)."""
   levels = tf.constant(levels, tf.float32)

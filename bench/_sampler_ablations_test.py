@@ -66,6 +66,16 @@ class FedBackTest(tf.test.TestCase):
     self.assertAllClose(ablations.snap(values, levels),
                         [-1.0, levels[1], levels[1], 1.0])
 
+  def test_to_black_gives_the_share_of_black_asked_for(self):
+    values = tf.constant(np.random.default_rng(0).uniform(-1, 1, 1000),
+                         tf.float32)
+    threshold = ablations.black_threshold(values, 0.3)
+    black = ablations.to_black(values, threshold).numpy()
+    self.assertAllClose(np.mean(black == -1.0), 0.3, atol=0.002)
+    kept = black != -1.0
+    self.assertAllEqual(black[kept], values.numpy()[kept])
+    self.assertTrue((values.numpy()[kept] > threshold).all())
+
 
 class PastTauTest(tf.test.TestCase):
 

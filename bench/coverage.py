@@ -29,6 +29,11 @@ Polyak-averaged weights and measures, against as many training images:
   snapped back after sampling (its values unchanged, its context
   PixelIQN's). If off-level context costs PixelIQN its precision, snapping
   as drawn gains over snapping after, and the residuals cost PixelCNN;
+- with --black, what the data's point mass at black does (a quantile
+  function can hold it only with a flat stretch, and draws faint grey
+  instead): PixelIQN's darkest values set to black, after sampling and as
+  drawn, so that its share of black sub-pixels is the training images'. If
+  the grey background costs PixelIQN, these gain;
 - with --past_tau=M,..., what the past tau do (the network sees the tau of
   every sub-pixel before the current one: independent of the past values
   in training, their cause in sampling): PixelIQN drawn with other,
@@ -38,7 +43,7 @@ Polyak-averaged weights and measures, against as many training images:
 
   python -m bench.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
-      [--spreads=0.9,1.1,1.25,1.5] [--context] [--past_tau=1,8]
+      [--spreads=0.9,1.1,1.25,1.5] [--context] [--black] [--past_tau=1,8]
 """
 
 import collections
@@ -70,6 +75,10 @@ flags.DEFINE_bool('context', False, 'Also the off-level context rows: '
                   'run before them).')
 flags.DEFINE_list('past_tau', [], 'For PixelIQN runs, rows with the past '
                   'tau redrawn: M independent draws averaged, for each M.')
+flags.DEFINE_bool('black', False, 'For PixelIQN runs, rows with its '
+                  'darkest values set to black after sampling and as drawn, '
+                  'so that its share of black sub-pixels is the training '
+                  'images\'.')
 flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
 flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
 flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
@@ -109,6 +118,25 @@ def context_settings(model, noise, levels, residuals, seed=0):
       noise, move)))]
 
 
+def black_settings(model, noise, share):
+  """[(label suffix, f() -> float samples)] of the black rows.
+
+  PixelIQN's values at or below the threshold that makes `share` of its
+  sample black (its own sample's quantile at `share`) set to black, after
+  sampling and as drawn (so that later sub-pixels see black context). If the
+  faint grey a quantile function draws for the data's point mass at black
+  is what costs PixelIQN, these gain.
+  """
+  threshold = ablations.black_threshold(model.sample(noise, 'fast'), share)
+  fed_back = tf.function(
+      lambda t: ablations.fed_back_sample(
+          model, t, lambda v, i, j: ablations.to_black(v, threshold)),
+      jit_compile=True)
+  return [(', black after', lambda: ablations.to_black(
+      model.sample(noise, 'fast'), threshold)),
+          (', black as drawn', lambda: fed_back(noise))]
+
+
 def _cell(values, digits):
   if len(values) == 1:
     return f'{values[0]:.{digits}f}'
@@ -136,7 +164,8 @@ def main(argv):
   rows = collections.OrderedDict()
   spreads = [float(s) for s in FLAGS.spreads]
   columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
-             ('recall', 'recall', 3), ('nn', 'NN distance', 2))
+             ('recall', 'recall', 3), ('nn', 'NN distance', 2),
+             ('black', 'share black', 3))
   output = FLAGS.output or f'docs/results/coverage_{FLAGS.dataset}'
   with report.recording(output, f'What separates PixelIQN from PixelCNN on '
                         f'{FLAGS.dataset}, one factor at a time',
@@ -155,6 +184,8 @@ def main(argv):
               tau, tf.constant(s))) for s in spreads]
         if FLAGS.context:
           settings += context_settings(model, tau, levels, residuals)
+        if model.uses_tau and FLAGS.black:
+          settings += black_settings(model, tau, np.mean(train == 0))
         if model.uses_tau:
           settings += [(f', past tau redrawn (M = {m})',
                         lambda m=int(m), model=model: ablations.past_tau_sample(
@@ -167,21 +198,24 @@ def main(argv):
             residuals.append((values - ablations.snap(values, levels)).numpy())
           images = image_lib.to_uint8(values).numpy()
           result = scores(classifier, images, train, test)
+          result['black'] = float(np.mean(images == 0))
           rows.setdefault(label + suffix, []).append(result)
           print(f'- {label}{suffix}, {directory} (step {step}): FID '
                 f'{result["fid"]:.2f}, precision {result["precision"]:.3f}, '
-                f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}',
+                f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}, '
+                f'black {result["black"]:.3f}',
                 flush=True)
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
                                 precision=first['test_precision'],
                                 recall=first['test_recall'],
-                                nn=first['nn_test'])]
+                                nn=first['nn_test'],
+                                black=float(np.mean(test == 0)))]
     print(f'\n{FLAGS.num_samples} samples against as many training images; '
           'mean +- standard deviation over the runs of a label. NN distance: '
           'root mean square pixel distance (0-255) to the nearest training '
           'image. s: the quantiles widened about their median while '
-          'sampling.\n')
+          'sampling. share black: of the sub-pixels, exactly 0.\n')
     print('| model | ' + ' | '.join(c[1] for c in columns) + ' |')
     print('|---' * (len(columns) + 1) + '|')
     for label, results in rows.items():
