@@ -85,10 +85,33 @@ flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
                     'docs/results/coverage_<dataset>).')
 
 
+def class_shares(classifier, images):
+  """Share of `images` (uint8) the classifier puts in each class, [K]."""
+  logits = metrics.classifier_outputs(classifier, images)[1]
+  return np.bincount(np.argmax(logits, -1), minlength=logits.shape[-1]) / len(
+      images)
+
+
 def scores(classifier, samples, train, test):
+  """metrics.evaluate's figures, NN distances and the class balance.
+
+  class_tv: the total variation distance between the classes the classifier
+  sees in the samples and in the training images (0: the data's balance;
+  a model that drops or favours classes moves it); smallest_class: the
+  smallest class's share of the samples.
+  """
   results = metrics.evaluate(classifier, samples, train, test)
   results['nn'] = float(np.mean(metrics.nearest_distances(samples, train)))
   results['nn_test'] = float(np.mean(metrics.nearest_distances(test, train)))
+  if getattr(classifier, 'task', 'classes') == 'classes':
+    data = class_shares(classifier, train)
+    shares = class_shares(classifier, samples)
+    test_shares = class_shares(classifier, test)
+    results.update(
+        class_tv=0.5 * float(np.abs(shares - data).sum()),
+        smallest_class=float(shares.min()),
+        test_class_tv=0.5 * float(np.abs(test_shares - data).sum()),
+        test_smallest_class=float(test_shares.min()))
   return results
 
 
@@ -138,6 +161,8 @@ def black_settings(model, noise, share):
 
 
 def _cell(values, digits):
+  if any(v is None for v in values):
+    return '-'
   if len(values) == 1:
     return f'{values[0]:.{digits}f}'
   return f'{np.mean(values):.{digits}f} +- {np.std(values):.{digits}f}'
@@ -165,7 +190,8 @@ def main(argv):
   spreads = [float(s) for s in FLAGS.spreads]
   columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
              ('recall', 'recall', 3), ('nn', 'NN distance', 2),
-             ('black', 'share black', 3))
+             ('black', 'share black', 3), ('class_tv', 'class TV', 3),
+             ('smallest_class', 'smallest class', 3))
   output = FLAGS.output or f'docs/results/coverage_{FLAGS.dataset}'
   with report.recording(output, f'What separates PixelIQN from PixelCNN on '
                         f'{FLAGS.dataset}, one factor at a time',
@@ -203,24 +229,31 @@ def main(argv):
           print(f'- {label}{suffix}, {directory} (step {step}): FID '
                 f'{result["fid"]:.2f}, precision {result["precision"]:.3f}, '
                 f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}, '
-                f'black {result["black"]:.3f}',
+                f'black {result["black"]:.3f}, class TV '
+                f'{result.get("class_tv", float("nan")):.3f}',
                 flush=True)
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
                                 precision=first['test_precision'],
                                 recall=first['test_recall'],
                                 nn=first['nn_test'],
-                                black=float(np.mean(test == 0)))]
+                                black=float(np.mean(test == 0)),
+                                class_tv=first.get('test_class_tv'),
+                                smallest_class=first.get(
+                                    'test_smallest_class'))]
     print(f'\n{FLAGS.num_samples} samples against as many training images; '
           'mean +- standard deviation over the runs of a label. NN distance: '
           'root mean square pixel distance (0-255) to the nearest training '
           'image. s: the quantiles widened about their median while '
-          'sampling. share black: of the sub-pixels, exactly 0.\n')
+          'sampling. share black: of the sub-pixels, exactly 0. class TV: '
+          'total variation distance between the classes the classifier '
+          'sees in the samples and in the training images; smallest class: '
+          'its share of the samples.\n')
     print('| model | ' + ' | '.join(c[1] for c in columns) + ' |')
     print('|---' * (len(columns) + 1) + '|')
     for label, results in rows.items():
       print(f'| {label} | ' + ' | '.join(
-          _cell([r[key] for r in results], digits)
+          _cell([r.get(key) for r in results], digits)
           for key, _, digits in columns) + ' |')
 
 
