@@ -92,26 +92,34 @@ def class_shares(classifier, images):
       images)
 
 
-def scores(classifier, samples, train, test):
-  """metrics.evaluate's figures, NN distances and the class balance.
+def class_balance(classifier, images, data_shares):
+  """How the classes the classifier sees in `images` differ from the data's.
 
-  class_tv: the total variation distance between the classes the classifier
-  sees in the samples and in the training images (0: the data's balance;
-  a model that drops or favours classes moves it); smallest_class: the
-  smallest class's share of the samples.
+  Args:
+    classifier: see `metrics.classifier_outputs`.
+    images: uint8 [N, H, W, C].
+    data_shares: `class_shares` of the training images, or None (a
+      classifier without classes).
+
+  Returns:
+    {} without data_shares; else class_tv, the total variation distance
+    between the two class shares (0: the data's balance; a model that drops
+    or favours classes moves it), and smallest_class, the smallest class's
+    share of `images`.
   """
+  if data_shares is None:
+    return {}
+  shares = class_shares(classifier, images)
+  return dict(class_tv=0.5 * float(np.abs(shares - data_shares).sum()),
+              smallest_class=float(shares.min()))
+
+
+def scores(classifier, samples, train, test, data_shares):
+  """metrics.evaluate's figures, NN distances and the `class_balance`."""
   results = metrics.evaluate(classifier, samples, train, test)
   results['nn'] = float(np.mean(metrics.nearest_distances(samples, train)))
   results['nn_test'] = float(np.mean(metrics.nearest_distances(test, train)))
-  if getattr(classifier, 'task', 'classes') == 'classes':
-    data = class_shares(classifier, train)
-    shares = class_shares(classifier, samples)
-    test_shares = class_shares(classifier, test)
-    results.update(
-        class_tv=0.5 * float(np.abs(shares - data).sum()),
-        smallest_class=float(shares.min()),
-        test_class_tv=0.5 * float(np.abs(test_shares - data).sum()),
-        test_smallest_class=float(test_shares.min()))
+  results.update(class_balance(classifier, samples, data_shares))
   return results
 
 
@@ -150,13 +158,13 @@ def black_settings(model, noise, share):
   faint grey a quantile function draws for the data's point mass at black
   is what costs PixelIQN, these gain.
   """
-  threshold = ablations.black_threshold(model.sample(noise, 'fast'), share)
+  values = model.sample(noise, 'fast')
+  threshold = ablations.black_threshold(values, share)
   fed_back = tf.function(
       lambda t: ablations.fed_back_sample(
           model, t, lambda v, i, j: ablations.to_black(v, threshold)),
       jit_compile=True)
-  return [(', black after', lambda: ablations.to_black(
-      model.sample(noise, 'fast'), threshold)),
+  return [(', black after', lambda: ablations.to_black(values, threshold)),
           (', black as drawn', lambda: fed_back(noise))]
 
 
@@ -184,6 +192,8 @@ def main(argv):
   train = load('train', FLAGS.num_samples)['images']
   test = load('test', FLAGS.num_samples)['images']
   classifier = classifier_training.resolve('dataset', None, spec)[0]
+  data_shares = class_shares(classifier, train) if getattr(
+      classifier, 'task', 'classes') == 'classes' else None
   levels = ablations.data_levels(train)
   residuals = []  # PixelIQN's values minus their nearest level, as drawn.
   rows = collections.OrderedDict()
@@ -223,7 +233,7 @@ def main(argv):
           if model.uses_tau and not suffix:
             residuals.append((values - ablations.snap(values, levels)).numpy())
           images = image_lib.to_uint8(values).numpy()
-          result = scores(classifier, images, train, test)
+          result = scores(classifier, images, train, test, data_shares)
           result['black'] = float(np.mean(images == 0))
           rows.setdefault(label + suffix, []).append(result)
           print(f'- {label}{suffix}, {directory} (step {step}): FID '
@@ -238,9 +248,8 @@ def main(argv):
                                 recall=first['test_recall'],
                                 nn=first['nn_test'],
                                 black=float(np.mean(test == 0)),
-                                class_tv=first.get('test_class_tv'),
-                                smallest_class=first.get(
-                                    'test_smallest_class'))]
+                                **class_balance(classifier, test,
+                                                data_shares))]
     print(f'\n{FLAGS.num_samples} samples against as many training images; '
           'mean +- standard deviation over the runs of a label. NN distance: '
           'root mean square pixel distance (0-255) to the nearest training '

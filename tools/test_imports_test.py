@@ -13,8 +13,10 @@ import subprocess
 import sys
 import unittest
 
+from tools import check_layer_imports
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_PROGRAMS = ('binaries', 'bench')
+_PROGRAMS = check_layer_imports.TOP_LEVEL_LAYERS
 
 
 def imported_programs(root=_ROOT):
@@ -27,15 +29,13 @@ def imported_programs(root=_ROOT):
     with open(path, encoding='utf-8') as f:
       tree = ast.parse(f.read(), path)
     for node in ast.walk(tree):
-      if isinstance(node, ast.ImportFrom) and node.module in _PROGRAMS:
+      if isinstance(node, ast.ImportFrom) and node.module:
+        # `from bench import x` names bench.x; `from bench.x import y`, bench.x.
         found.update(f'{node.module}.{a.name}' for a in node.names)
-      elif isinstance(node, ast.ImportFrom) and node.module and (
-          node.module.split('.')[0] in _PROGRAMS):
-        found.add(node.module)
       elif isinstance(node, ast.Import):
-        found.update(a.name for a in node.names
-                     if a.name.split('.')[0] in _PROGRAMS)
-  return sorted(m for m in found if m.count('.') == 1)
+        found.update(a.name for a in node.names)
+  return sorted({'.'.join(m.split('.')[:2]) for m in found
+                 if m.split('.')[0] in _PROGRAMS and '.' in m})
 
 
 class TestImportsTest(unittest.TestCase):
