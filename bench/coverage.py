@@ -39,11 +39,27 @@ Polyak-averaged weights and measures, against as many training images:
   in training, their cause in sampling): PixelIQN drawn with other,
   independent tau before each sub-pixel, its output averaged over M such
   draws (its own tau at the sub-pixel itself). If the dependence between
-  past tau and past values costs PixelIQN its precision, this gains.
+  past tau and past values costs PixelIQN its precision, this gains;
+- with --truncations=a,..., every model drawn from its noise truncated to
+  [1/2 - a/2, 1/2 + a/2] (`noise.draw_noise`): the outer (1 - a) of every
+  conditional out of reach, as the quantile function's range leaves
+  PixelIQN's held-out levels out of reach. If a model without its tails
+  gets PixelIQN's precision and recall, missing tails are enough to give
+  them;
+- with --calibrate, how well each model's conditionals fit held-out images
+  (the randomised PIT of every test sub-pixel given its true past,
+  `calibration.pit`: uniform if they are the data's; its variance times 12
+  above 1 and its outer tenth above 0.1 if they are over-confident; also
+  apart for black, grey and white sub-pixels), a picture of its histograms
+  (<output>_pit.png), and
+  every pixel model drawn with its noise remapped to the PIT's law
+  (`calibration.recalibrated_noise`): if over-confident conditionals cost a
+  model its recall, this gains.
 
   python -m bench.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
-      [--spreads=0.9,1.1,1.25,1.5] [--context] [--black] [--past_tau=1,8]
+      [--spreads=0.9,1.1,1.25,1.5] [--context] [--black] [--past_tau=1,8] \
+      [--truncations=0.94,0.8] [--calibrate]
 """
 
 import collections
@@ -55,6 +71,7 @@ import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
+from aiqn_tf.evaluation import calibration
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.models import noise as noise_lib
@@ -79,6 +96,11 @@ flags.DEFINE_bool('black', False, 'For PixelIQN runs, rows with its '
                   'darkest values set to black after sampling and as drawn, '
                   'so that its share of black sub-pixels is the training '
                   'images\'.')
+flags.DEFINE_list('truncations', [], 'Rows with every model\'s noise '
+                  'truncated to [1/2 - a/2, 1/2 + a/2], for each a.')
+flags.DEFINE_bool('calibrate', False, 'Also the PIT of the test images '
+                  'under each model (columns) and a row with its noise '
+                  'remapped to the PIT\'s law.')
 flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
 flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
 flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
@@ -168,6 +190,28 @@ def black_settings(model, noise, share):
           (', black as drawn', lambda: fed_back(noise))]
 
 
+def pit_picture(histograms, path):
+  """Each label's test PIT histogram (mean over its runs) against uniform."""
+  import matplotlib  # pylint: disable=g-import-not-at-top
+  matplotlib.use('Agg')
+  from matplotlib import pyplot  # pylint: disable=g-import-not-at-top
+  figure, axes = pyplot.subplots(1, len(histograms), sharey=True,
+                                 figsize=(3.2 * len(histograms), 2.8))
+  for axis, (label, runs) in zip(np.atleast_1d(axes), histograms.items()):
+    shares = np.mean(runs, 0)
+    axis.bar((np.arange(len(shares)) + 0.5) / len(shares), shares,
+             width=1.0 / len(shares), color='C0')
+    axis.axhline(1.0 / len(shares), color='grey', linestyle='--',
+                 label='uniform (calibrated)')
+    axis.set_title(label, fontsize=9)
+    axis.set_xlabel('PIT of test sub-pixels')
+  np.atleast_1d(axes)[0].set_ylabel('share')
+  np.atleast_1d(axes)[0].legend(fontsize=7)
+  figure.tight_layout()
+  figure.savefig(path, dpi=100)
+  pyplot.close(figure)
+
+
 def _cell(values, digits):
   if any(v is None for v in values):
     return '-'
@@ -196,12 +240,17 @@ def main(argv):
       classifier, 'task', 'classes') == 'classes' else None
   levels = ablations.data_levels(train)
   residuals = []  # PixelIQN's values minus their nearest level, as drawn.
+  histograms = collections.OrderedDict()  # label: the runs' test PITs.
   rows = collections.OrderedDict()
   spreads = [float(s) for s in FLAGS.spreads]
   columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
              ('recall', 'recall', 3), ('nn', 'NN distance', 2),
              ('black', 'share black', 3), ('class_tv', 'class TV', 3),
              ('smallest_class', 'smallest class', 3))
+  if FLAGS.calibrate:
+    columns += (('pit_variance', 'PIT var x 12', 3),
+                ('pit_tails', 'PIT outer tenth', 3),
+                ('pit_beyond', 'PIT at 0 or 1', 3))
   output = FLAGS.output or f'docs/results/coverage_{FLAGS.dataset}'
   with report.recording(output, f'What separates PixelIQN from PixelCNN on '
                         f'{FLAGS.dataset}, one factor at a time',
@@ -228,6 +277,28 @@ def main(argv):
                             model, tau, noise_lib.draw_noise(
                                 (m,) + tuple(tau.shape), seed=FLAGS.seed + 1)))
                        for m in FLAGS.past_tau]
+        settings += [(f', truncation {a}', lambda a=float(a), m=model: (
+            m.sample(noise_lib.draw_noise(tau.shape, seed=FLAGS.seed,
+                                          truncation=a), 'fast')))
+                     for a in FLAGS.truncations]
+        pit = {}
+        if FLAGS.calibrate:
+          u = calibration.pit(model, test, seed=FLAGS.seed)
+          pit = {'pit_' + k: v for k, v in calibration.summary(u).items()
+                 if k != 'histogram'}
+          histograms.setdefault(f'{label} (step {step})', []).append(
+              calibration.summary(u, bins=20)['histogram'])
+          print(f'- {label}, {directory}: the test PIT by level: ' + '; '.join(
+              f'{name} ({np.mean(where):.3f} of the sub-pixels): var x 12 '
+              f'{part["variance_ratio"]:.3f}, outer tenth '
+              f'{part["tails"]:.3f}, at 0 or 1 {part["beyond"]:.3f}'
+              for name, where in (('black', test == 0),
+                                  ('1-254', (test > 0) & (test < 255)),
+                                  ('white', test == 255)) if np.any(where)
+              for part in [calibration.summary(u[where])]), flush=True)
+          pit['pit_variance'] = pit.pop('pit_variance_ratio')
+          settings.append((', noise from the test PIT', lambda m=model, u=u: (
+              m.sample(calibration.recalibrated_noise(u, tau), 'fast'))))
         for suffix, sample in settings:
           values = sample()
           if model.uses_tau and not suffix:
@@ -235,12 +306,17 @@ def main(argv):
           images = image_lib.to_uint8(values).numpy()
           result = scores(classifier, images, train, test, data_shares)
           result['black'] = float(np.mean(images == 0))
+          if not suffix:
+            result.update(pit)
           rows.setdefault(label + suffix, []).append(result)
           print(f'- {label}{suffix}, {directory} (step {step}): FID '
                 f'{result["fid"]:.2f}, precision {result["precision"]:.3f}, '
                 f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}, '
                 f'black {result["black"]:.3f}, class TV '
-                f'{result.get("class_tv", float("nan")):.3f}',
+                f'{result.get("class_tv", float("nan")):.3f}' + (
+                    f', PIT var x 12 {result["pit_variance"]:.3f}, outer '
+                    f'tenth {result["pit_tails"]:.3f}' if 'pit_variance' in
+                    result else ''),
                 flush=True)
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
@@ -257,13 +333,24 @@ def main(argv):
           'sampling. share black: of the sub-pixels, exactly 0. class TV: '
           'total variation distance between the classes the classifier '
           'sees in the samples and in the training images; smallest class: '
-          'its share of the samples.\n')
+          'its share of the samples.' + (
+              ' PIT: the randomised probability integral transform of the '
+              'test images\' sub-pixels under the model given their true '
+              'past: if it is uniform (conditionals that are the data\'s), '
+              'variance x 12 = 1, outer tenth 0.1, none at 0 or 1; noise '
+              'from the test PIT: the sampler\'s noise remapped to that '
+              'law.' if
+              FLAGS.calibrate else '') + '\n')
     print('| model | ' + ' | '.join(c[1] for c in columns) + ' |')
     print('|---' * (len(columns) + 1) + '|')
     for label, results in rows.items():
       print(f'| {label} | ' + ' | '.join(
           _cell([r.get(key) for r in results], digits)
           for key, _, digits in columns) + ' |')
+    if histograms:
+      pit_picture(histograms, output + '_pit.png')
+      print(f'\n![The test images\' PIT under each model]'
+            f'({output.rsplit("/", 1)[-1]}_pit.png)')
 
 
 if __name__ == '__main__':
