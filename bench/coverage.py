@@ -190,6 +190,20 @@ def black_settings(model, noise, share):
           (', black as drawn', lambda: fed_back(noise))]
 
 
+def pit_by_level(u, images):
+  """The PIT summary of black, grey (1-254) and white sub-pixels, a line."""
+  parts = []
+  for name, where in (('black', images == 0),
+                      ('1-254', (images > 0) & (images < 255)),
+                      ('white', images == 255)):
+    if np.any(where):
+      part = calibration.summary(u[where])
+      parts.append(f'{name} ({np.mean(where):.3f} of the sub-pixels): var x '
+                   f'12 {part["variance_ratio"]:.3f}, outer tenth '
+                   f'{part["tails"]:.3f}, at 0 or 1 {part["beyond"]:.3f}')
+  return '; '.join(parts)
+
+
 def pit_picture(histograms, path):
   """Each label's test PIT histogram (mean over its runs) against uniform."""
   import matplotlib  # pylint: disable=g-import-not-at-top
@@ -288,14 +302,8 @@ def main(argv):
                  if k != 'histogram'}
           histograms.setdefault(f'{label} (step {step})', []).append(
               calibration.summary(u, bins=20)['histogram'])
-          print(f'- {label}, {directory}: the test PIT by level: ' + '; '.join(
-              f'{name} ({np.mean(where):.3f} of the sub-pixels): var x 12 '
-              f'{part["variance_ratio"]:.3f}, outer tenth '
-              f'{part["tails"]:.3f}, at 0 or 1 {part["beyond"]:.3f}'
-              for name, where in (('black', test == 0),
-                                  ('1-254', (test > 0) & (test < 255)),
-                                  ('white', test == 255)) if np.any(where)
-              for part in [calibration.summary(u[where])]), flush=True)
+          print(f'- {label}, {directory}: the test PIT by level: '
+                f'{pit_by_level(u, test)}', flush=True)
           pit['pit_variance'] = pit.pop('pit_variance_ratio')
           settings.append((', noise from the test PIT', lambda m=model, u=u: (
               m.sample(calibration.recalibrated_noise(u, tau), 'fast'))))
