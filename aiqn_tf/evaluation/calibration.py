@@ -24,8 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import pixel_cnn
 
-NUM_LEVELS = 256
 # u this close to 0 or 1: the level lies beyond the conditional's draws.
 _EDGE = 1e-6
 
@@ -33,18 +33,20 @@ _EDGE = 1e-6
 def _level_cdfs(model, inputs, levels):
   """(F(x - 1), P(x)) [B, H, W, C] from a closed-form level distribution."""
   probs = tf.nn.softmax(model.level_log_probs(model(inputs)), -1)
-  below = tf.reduce_sum(
-      probs * tf.cast(tf.range(NUM_LEVELS) < levels[..., None], probs.dtype),
-      -1)
+  lower = tf.range(pixel_cnn.NUM_LEVELS) < levels[..., None]
+  below = tf.reduce_sum(probs * tf.cast(lower, probs.dtype), -1)
   return below, tf.gather(probs, levels, batch_dims=4)
 
 
 def _quantile_cdfs(model, inputs, levels, num_draws, seed):
-  """(F(x - 1), P(x)) [B, H, W, C]: shares of num_draws tau draws."""
+  """(F(x - 1), P(x)) [B, H, W, C]: shares of num_draws tau draws.
+
+  seed: int [2], the first draw's stateless seed; draw k adds k to its second.
+  """
   below = tf.zeros(levels.shape)
   at = tf.zeros(levels.shape)
   for k in range(num_draws):
-    tau = tf.random.stateless_uniform(levels.shape, (seed, k))
+    tau = tf.random.stateless_uniform(levels.shape, (seed[0], seed[1] + k))
     drawn = tf.cast(image_lib.to_uint8(model(dict(inputs, tau=tau))),
                     tf.int32)
     below += tf.cast(drawn < levels, tf.float32)
@@ -90,11 +92,12 @@ def pit(model, images, labels=None, num_draws=100, seed=0, batch_size=100):
     inputs = model.model_inputs(batch)
     levels = tf.cast(batch['images'], tf.int32)
     if model.uses_tau:
+      # The tau draws' seeds are even, V's odd: no stream is used twice.
       below, at = _quantile_cdfs(model, inputs, levels, num_draws,
-                                 seed + start)
+                                 (2 * seed, start * num_draws))
     else:
       below, at = _level_cdfs(model, inputs, levels)
-    v = tf.random.stateless_uniform(levels.shape, (seed, start + 1))
+    v = tf.random.stateless_uniform(levels.shape, (2 * seed + 1, start))
     out.append(tf.clip_by_value(below + v * at, 0.0, 1.0).numpy())
   return np.concatenate(out)
 
