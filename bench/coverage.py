@@ -262,7 +262,7 @@ def main(argv):
              ('black', 'share black', 3), ('class_tv', 'class TV', 3),
              ('smallest_class', 'smallest class', 3))
   if FLAGS.calibrate:
-    columns += (('pit_variance', 'PIT var x 12', 3),
+    columns += (('pit_variance_ratio', 'PIT var x 12', 3),
                 ('pit_tails', 'PIT outer tenth', 3),
                 ('pit_beyond', 'PIT at 0 or 1', 3))
   output = FLAGS.output or f'docs/results/coverage_{FLAGS.dataset}'
@@ -298,13 +298,12 @@ def main(argv):
         pit = {}
         if FLAGS.calibrate:
           u = calibration.pit(model, test, seed=FLAGS.seed)
-          pit = {'pit_' + k: v for k, v in calibration.summary(u).items()
-                 if k != 'histogram'}
+          pit = {'pit_' + k: v for k, v in calibration.summary(
+              u, bins=20).items()}
           histograms.setdefault(f'{label} (step {step})', []).append(
-              calibration.summary(u, bins=20)['histogram'])
+              pit.pop('pit_histogram'))
           print(f'- {label}, {directory}: the test PIT by level: '
                 f'{pit_by_level(u, test)}', flush=True)
-          pit['pit_variance'] = pit.pop('pit_variance_ratio')
           settings.append((', noise from the test PIT', lambda m=model, u=u: (
               m.sample(calibration.recalibrated_noise(u, tau), 'fast'))))
         for suffix, sample in settings:
@@ -322,9 +321,9 @@ def main(argv):
                 f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}, '
                 f'black {result["black"]:.3f}, class TV '
                 f'{result.get("class_tv", float("nan")):.3f}' + (
-                    f', PIT var x 12 {result["pit_variance"]:.3f}, outer '
-                    f'tenth {result["pit_tails"]:.3f}' if 'pit_variance' in
-                    result else ''),
+                    f', PIT var x 12 {result["pit_variance_ratio"]:.3f}, '
+                    f'outer tenth {result["pit_tails"]:.3f}' if pit and not
+                    suffix else ''),
                 flush=True)
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
