@@ -79,10 +79,12 @@ def picture(models, path):
   figure, axes = pyplot.subplots(2, columns, figsize=(4 * columns, 6.4))
   axes = axes.ravel()
   for axis, (metric, title) in zip(axes, METRICS):
+    plotted = False
     for index, (model, runs) in enumerate(models.items()):
       steps, mean, low, high, _ = _curves.curve(runs, metric)
       if not len(steps):
         continue
+      plotted = True
       color = f'C{index}'  # One colour a model in every panel.
       axis.plot(steps, mean, color=color, label=f'{LABELS.get(model, model)} '
                 f'({len(runs)} seed{"s" * (len(runs) > 1)})')
@@ -93,6 +95,11 @@ def picture(models, path):
                    label='test images')
     axis.set_title(title)
     axis.set_xlabel('steps')
+    if not plotted:  # E.g. no Inception score without classes.
+      axis.text(0.5, 0.5, 'not measured for this data', ha='center',
+                va='center', transform=axis.transAxes, color='grey')
+      axis.set_xticks([])
+      axis.set_yticks([])
   axes[0].legend(fontsize=8)
   figure.tight_layout()
   figure.savefig(path, dpi=100)
