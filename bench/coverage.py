@@ -45,7 +45,9 @@ Polyak-averaged weights and measures, against as many training images:
   conditional out of reach, as the quantile function's range leaves
   PixelIQN's held-out levels out of reach. If a model without its tails
   gets PixelIQN's precision and recall, missing tails are enough to give
-  them;
+  them. With --truncated_rows=r only the first r rows' noise is truncated
+  (the rest as drawn untruncated): where the FID gap is made in the first
+  rows, this tests whether their missing tails make it;
 - with --calibrate, how well each model's conditionals fit held-out images
   (the randomised PIT of every test sub-pixel given its true past,
   `calibration.pit`: uniform if they are the data's; its variance times 12
@@ -59,7 +61,7 @@ Polyak-averaged weights and measures, against as many training images:
   python -m bench.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
       [--spreads=0.9,1.1,1.25,1.5] [--context] [--black] [--past_tau=1,8] \
-      [--truncations=0.94,0.8] [--calibrate]
+      [--truncations=0.94,0.8] [--calibrate] [--fixed_rows=2,4,6]
 """
 
 import collections
@@ -98,13 +100,32 @@ flags.DEFINE_bool('black', False, 'For PixelIQN runs, rows with its '
                   'images\'.')
 flags.DEFINE_list('truncations', [], 'Rows with every model\'s noise '
                   'truncated to [1/2 - a/2, 1/2 + a/2], for each a.')
+flags.DEFINE_integer('truncated_rows', 0, 'With --truncations, truncate '
+                     'the noise of the first this many image rows only '
+                     '(0: every row).')
 flags.DEFINE_bool('calibrate', False, 'Also the PIT of the test images '
                   'under each model (columns) and a row with its noise '
                   'remapped to the PIT\'s law.')
+flags.DEFINE_list('fixed_rows', [], 'Rows with every pixel model completing '
+                  'the test images from their first r rows, for each r.')
 flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
 flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
 flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
                     'docs/results/coverage_<dataset>).')
+
+
+def truncated_noise(noise, truncation, rows, seed):
+  """`noise` whose first `rows` image rows (all: 0) are truncated.
+
+  The truncated rows are `noise.draw_noise(..., truncation)` of the same
+  seed, so a row's noise is the same monotone map of one uniform draw
+  either way.
+  """
+  truncated = noise_lib.draw_noise(noise.shape, seed=seed,
+                                   truncation=truncation)
+  if not rows:
+    return truncated
+  return tf.concat([truncated[:, :rows], noise[:, rows:]], 1)
 
 
 def class_shares(classifier, images):
@@ -137,8 +158,16 @@ def class_balance(classifier, images, data_shares):
 
 
 def scores(classifier, samples, train, test, data_shares):
-  """metrics.evaluate's figures, NN distances and the `class_balance`."""
+  """metrics.evaluate's figures, NN distances and the `class_balance`.
+
+  Also `fid_test`, the samples' FID against the test images instead of the
+  training images: a model that fits the training images more closely than
+  other images of the data sit (FID below the floor) gains on `fid` only.
+  """
   results = metrics.evaluate(classifier, samples, train, test)
+  features = lambda images: metrics.classifier_outputs(classifier, images)[0]
+  results['fid_test'] = metrics.frechet_distance(features(samples),
+                                                 features(test))
   results['nn'] = float(np.mean(metrics.nearest_distances(samples, train)))
   results['nn_test'] = float(np.mean(metrics.nearest_distances(test, train)))
   results.update(class_balance(classifier, samples, data_shares))
@@ -204,6 +233,19 @@ def pit_by_level(u, images):
   return '; '.join(parts)
 
 
+def pit_by_row(u):
+  """The PIT's variance x 12 and share at 0 or 1 of each image row, a line.
+
+  u: PIT values [N, H, W, C]. Rows in raster order: the first rows have
+  the least past to condition on.
+  """
+  parts = []
+  for i in range(u.shape[1]):
+    part = calibration.summary(u[:, i])
+    parts.append(f'{i}: {part["variance_ratio"]:.2f} / {part["beyond"]:.3f}')
+  return '; '.join(parts)
+
+
 def pit_picture(histograms, path):
   """Each label's test PIT histogram (mean over its runs) against uniform."""
   import matplotlib  # pylint: disable=g-import-not-at-top
@@ -226,6 +268,27 @@ def pit_picture(histograms, path):
   pyplot.close(figure)
 
 
+def handoff_table(rows, labels, r):
+  """Markdown lines: FID / recall by who drew rows 0..r-1 and who the rest.
+
+  rows: {row name: [results]} as main records them (a label's own samples
+  under the label, completions under '<label>, rows 0-<r-1> from <source>').
+  """
+  lines = [f'| rows 0-{r - 1} drawn by | ' + ' | '.join(
+      f'rest by {label}' for label in labels) + ' |',
+           '|---' * (len(labels) + 1) + '|']
+  for source in list(labels) + ['the test images']:
+    cells = []
+    for label in labels:
+      results = rows.get(label if source == label else
+                         f'{label}, rows 0-{r - 1} from {source}')
+      cells.append('-' if not results else (
+          _cell([x['fid'] for x in results], 2) + ' / ' +
+          _cell([x['recall'] for x in results], 3)))
+    lines.append(f'| {source} | ' + ' | '.join(cells) + ' |')
+  return lines
+
+
 def _cell(values, digits):
   if any(v is None for v in values):
     return '-'
@@ -246,6 +309,15 @@ def main(argv):
                            f'{item!r}.')
     runs.setdefault(label, []).append(directory)
   spec = datasets.get_spec(FLAGS.dataset)
+  height = spec.image_shape[0]
+  if any(not 0 < int(r) < height for r in FLAGS.fixed_rows):
+    raise app.UsageError(f'--fixed_rows are rows strictly inside the '
+                         f'{height}-row images, got {FLAGS.fixed_rows}.')
+  if not 0 <= FLAGS.truncated_rows < height or (FLAGS.truncated_rows and
+                                                  not FLAGS.truncations):
+    raise app.UsageError(f'--truncated_rows is a row count in [0, {height}) '
+                         f'and needs --truncations, got '
+                         f'{FLAGS.truncated_rows}.')
   load = datasets.split_loader(spec)
   train = load('train', FLAGS.num_samples)['images']
   test = load('test', FLAGS.num_samples)['images']
@@ -256,8 +328,26 @@ def main(argv):
   residuals = []  # PixelIQN's values minus their nearest level, as drawn.
   histograms = collections.OrderedDict()  # label: the runs' test PITs.
   rows = collections.OrderedDict()
+  drawn = collections.OrderedDict()  # label: its first run's samples, uint8.
+
+  def record(name, where, images, extra):
+    """Scores `images` (uint8) as a run of row `name` and prints them."""
+    result = scores(classifier, images, train, test, data_shares)
+    result['black'] = float(np.mean(images == 0))
+    result.update(extra)
+    rows.setdefault(name, []).append(result)
+    print(f'- {name}, {where}: FID {result["fid"]:.2f} (against test '
+          f'{result["fid_test"]:.2f}), precision '
+          f'{result["precision"]:.3f}, recall {result["recall"]:.3f}, NN '
+          f'{result["nn"]:.2f}, black {result["black"]:.3f}, class TV '
+          f'{result.get("class_tv", float("nan")):.3f}' + (
+              f', PIT var x 12 {result["pit_variance_ratio"]:.3f}, outer '
+              f'tenth {result["pit_tails"]:.3f}' if extra else ''),
+          flush=True)
+
   spreads = [float(s) for s in FLAGS.spreads]
-  columns = (('fid', 'FID', 2), ('precision', 'precision', 3),
+  columns = (('fid', 'FID', 2), ('fid_test', 'FID against test', 2),
+             ('precision', 'precision', 3),
              ('recall', 'recall', 3), ('nn', 'NN distance', 2),
              ('black', 'share black', 3), ('class_tv', 'class TV', 3),
              ('smallest_class', 'smallest class', 3))
@@ -291,10 +381,17 @@ def main(argv):
                             model, tau, noise_lib.draw_noise(
                                 (m,) + tuple(tau.shape), seed=FLAGS.seed + 1)))
                        for m in FLAGS.past_tau]
-        settings += [(f', truncation {a}', lambda a=float(a), m=model: (
-            m.sample(noise_lib.draw_noise(tau.shape, seed=FLAGS.seed,
-                                          truncation=a), 'fast')))
-                     for a in FLAGS.truncations]
+        settings += [(f', truncation {a}' + (
+            f' in rows 0-{FLAGS.truncated_rows - 1}' if FLAGS.truncated_rows
+            else ''), lambda a=float(a), m=model: m.sample(
+                truncated_noise(tau, a, FLAGS.truncated_rows, FLAGS.seed),
+                'fast')) for a in FLAGS.truncations]
+        row_size = int(np.prod(model.image_shape[1:]))
+        settings += [(f', rows 0-{int(r) - 1} from the test images',
+                      lambda r=int(r), m=model: m.sample(
+                          tau, 'fast', images=image_lib.to_float(test),
+                          num_fixed=r * row_size))
+                     for r in FLAGS.fixed_rows if model.can_inpaint]
         pit = {}
         if FLAGS.calibrate:
           u = calibration.pit(model, test, seed=FLAGS.seed)
@@ -304,6 +401,8 @@ def main(argv):
               pit.pop('pit_histogram'))
           print(f'- {label}, {directory}: the test PIT by level: '
                 f'{pit_by_level(u, test)}', flush=True)
+          print(f'- {label}, {directory}: the test PIT by row (var x 12 / '
+                f'at 0 or 1): {pit_by_row(u)}', flush=True)
           settings.append((', noise from the test PIT', lambda m=model, u=u: (
               m.sample(calibration.recalibrated_noise(u, tau), 'fast'))))
         for suffix, sample in settings:
@@ -311,20 +410,25 @@ def main(argv):
           if model.uses_tau and not suffix:
             residuals.append((values - ablations.snap(values, levels)).numpy())
           images = image_lib.to_uint8(values).numpy()
-          result = scores(classifier, images, train, test, data_shares)
-          result['black'] = float(np.mean(images == 0))
           if not suffix:
-            result.update(pit)
-          rows.setdefault(label + suffix, []).append(result)
-          print(f'- {label}{suffix}, {directory} (step {step}): FID '
-                f'{result["fid"]:.2f}, precision {result["precision"]:.3f}, '
-                f'recall {result["recall"]:.3f}, NN {result["nn"]:.2f}, '
-                f'black {result["black"]:.3f}, class TV '
-                f'{result.get("class_tv", float("nan")):.3f}' + (
-                    f', PIT var x 12 {result["pit_variance_ratio"]:.3f}, '
-                    f'outer tenth {result["pit_tails"]:.3f}' if pit and not
-                    suffix else ''),
-                flush=True)
+            drawn.setdefault(label, images)
+          record(label + suffix, f'{directory} (step {step})', images,
+                 {} if suffix else pit)
+    if FLAGS.fixed_rows:
+      for label, directories in runs.items():
+        _, model, step = run_dir.restore_average_model(directories[0])
+        if not model.can_inpaint:
+          continue
+        tau = noise_lib.draw_noise((FLAGS.num_samples,) + model.image_shape,
+                                   seed=FLAGS.seed)
+        for other, prefix in drawn.items():
+          for r in (int(r) for r in FLAGS.fixed_rows if other != label):
+            values = model.sample(
+                tau, 'fast', images=image_lib.to_float(prefix),
+                num_fixed=r * int(np.prod(model.image_shape[1:])))
+            record(f'{label}, rows 0-{r - 1} from {other}',
+                   f'{directories[0]} (step {step})',
+                   image_lib.to_uint8(values).numpy(), {})
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
                                 precision=first['test_precision'],
@@ -334,7 +438,10 @@ def main(argv):
                                 **class_balance(classifier, test,
                                                 data_shares))]
     print(f'\n{FLAGS.num_samples} samples against as many training images; '
-          'mean +- standard deviation over the runs of a label. NN distance: '
+          'mean +- standard deviation over the runs of a label. FID against '
+          'test: the samples\' FID against the test images (its floor is '
+          'the FID column\'s, the training images against the test '
+          'images). NN distance: '
           'root mean square pixel distance (0-255) to the nearest training '
           'image. s: the quantiles widened about their median while '
           'sampling. share black: of the sub-pixels, exactly 0. class TV: '
@@ -354,6 +461,11 @@ def main(argv):
       print(f'| {label} | ' + ' | '.join(
           _cell([r.get(key) for r in results], digits)
           for key, _, digits in columns) + ' |')
+    for r in FLAGS.fixed_rows:
+      print(f'\nFID / recall with rows 0-{int(r) - 1} drawn by one model (or '
+            'taken from the test images) and the rest by another, from that '
+            'past (the diagonal: each model\'s own samples):\n')
+      print('\n'.join(handoff_table(rows, list(drawn), int(r))))
     if histograms:
       pit_picture(histograms, output + '_pit.png')
       print(f'\n![The test images\' PIT under each model]'
