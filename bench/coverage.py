@@ -61,7 +61,8 @@ Polyak-averaged weights and measures, against as many training images:
   python -m bench.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
       [--spreads=0.9,1.1,1.25,1.5] [--context] [--black] [--past_tau=1,8] \
-      [--truncations=0.94,0.8] [--calibrate] [--fixed_rows=2,4,6]
+      [--truncations=0.94,0.8 [--truncated_rows=2]] [--calibrate] \
+      [--fixed_rows=2,4,6]
 """
 
 import collections
@@ -107,7 +108,8 @@ flags.DEFINE_bool('calibrate', False, 'Also the PIT of the test images '
                   'under each model (columns) and a row with its noise '
                   'remapped to the PIT\'s law.')
 flags.DEFINE_list('fixed_rows', [], 'Rows with every pixel model completing '
-                  'the test images from their first r rows, for each r.')
+                  'the test images and the other labels\' samples from '
+                  'their first r rows, for each r.')
 flags.DEFINE_integer('num_samples', 300, 'Samples, training and test images.')
 flags.DEFINE_integer('seed', 0, 'Of the samples\' noise.')
 flags.DEFINE_string('output', None, 'Writes <output>.md (default: '
@@ -126,6 +128,13 @@ def truncated_noise(noise, truncation, rows, seed):
   if not rows:
     return truncated
   return tf.concat([truncated[:, :rows], noise[:, rows:]], 1)
+
+
+def completed(model, noise, prefix, rows):
+  """`model`'s samples from `noise` with the first `rows` image rows of
+  `prefix` (uint8 [N, H, W, C]) kept: the sampler's inpainting."""
+  return model.sample(noise, 'fast', images=image_lib.to_float(prefix),
+                      num_fixed=rows * int(np.prod(model.image_shape[1:])))
 
 
 def class_shares(classifier, images):
@@ -386,11 +395,8 @@ def main(argv):
             else ''), lambda a=float(a), m=model: m.sample(
                 truncated_noise(tau, a, FLAGS.truncated_rows, FLAGS.seed),
                 'fast')) for a in FLAGS.truncations]
-        row_size = int(np.prod(model.image_shape[1:]))
         settings += [(f', rows 0-{int(r) - 1} from the test images',
-                      lambda r=int(r), m=model: m.sample(
-                          tau, 'fast', images=image_lib.to_float(test),
-                          num_fixed=r * row_size))
+                      lambda r=int(r), m=model: completed(m, tau, test, r))
                      for r in FLAGS.fixed_rows if model.can_inpaint]
         pit = {}
         if FLAGS.calibrate:
@@ -423,12 +429,9 @@ def main(argv):
                                    seed=FLAGS.seed)
         for other, prefix in drawn.items():
           for r in (int(r) for r in FLAGS.fixed_rows if other != label):
-            values = model.sample(
-                tau, 'fast', images=image_lib.to_float(prefix),
-                num_fixed=r * int(np.prod(model.image_shape[1:])))
             record(f'{label}, rows 0-{r - 1} from {other}',
-                   f'{directories[0]} (step {step})',
-                   image_lib.to_uint8(values).numpy(), {})
+                   f'{directories[0]} (step {step})', image_lib.to_uint8(
+                       completed(model, tau, prefix, r)).numpy(), {})
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
                                 precision=first['test_precision'],
