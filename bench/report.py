@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import io
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -41,8 +42,9 @@ def command():
   main = os.path.abspath(sys.argv[0])
   if main.startswith(ROOT + os.sep) and main.endswith('.py'):
     module = os.path.relpath(main, ROOT)[:-3].replace(os.sep, '.')
-    return ' '.join(['python -m', module] + sys.argv[1:])
-  return ' '.join(sys.argv)
+    return ' '.join(['python -m', module] + [shlex.quote(a)
+                                             for a in sys.argv[1:]])
+  return shlex.join(sys.argv)
 
 
 def commit():
