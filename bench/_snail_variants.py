@@ -6,6 +6,8 @@ beside the binaries' flags in one process.
 
 import collections
 
+import tensorflow as tf
+
 from aiqn_tf.models import snail
 
 
@@ -37,6 +39,39 @@ class TauAfterAttention(snail.SnailPixelCNN):
     return super().output_path(x)
 
 
+class _PixelAttention(snail._CausalAttention):  # pylint: disable=protected-access
+  """Causal attention whose keys and values are the earlier pixels' values.
+
+  The features' part of the keys and values (which carries the earlier
+  pixels' tau) is left out; the queries still come from the features.
+  """
+
+  def keys_values(self, x):
+    zeros = tf.zeros(tf.concat([tf.shape(x)[:-1], [snail.NUM_HEADS,
+                                                   self.key_size]], 0),
+                     x.dtype)
+    return zeros, zeros
+
+
+class AttentionOnPixels(snail.SnailPixelCNN):
+  """The snail backbone whose attention reads earlier pixels' values only.
+
+  Tests whether the attention slows PixelIQN because its values carry the
+  earlier pixels' tau: here it reads only their values (as the image part
+  of its keys and values), so the past tau reach a pixel through the
+  convolutions alone, as in the gated backbone.
+  """
+
+  def build_layers(self, channels, out_channels, num_layers, filters,
+                   kernel_size, output_filters):
+    super().build_layers(channels, out_channels, num_layers, filters,
+                         kernel_size, output_filters)
+    for i, index in self.attention_of_unit.items():
+      attention = _PixelAttention(filters, channels, name=f'attention_{i}')
+      self.attentions[index] = attention
+      setattr(self, f'attention_{i}', attention)
+
+
 # name: (backbone setting, the class that backbone name builds, or None for
 # the library's own; models it changes).
 VARIANTS = collections.OrderedDict([
@@ -46,4 +81,6 @@ VARIANTS = collections.OrderedDict([
                                                     'pixel_cnn'))),
     ('snail, tau after attention', ('snail', TauAfterAttention,
                                     ('pixel_iqn',))),
+    ('snail, attention on pixel values', ('snail', AttentionOnPixels,
+                                          ('pixel_iqn', 'pixel_cnn'))),
 ])

@@ -25,7 +25,8 @@ class SnailTauTest(tf.test.TestCase):
     images = tf.constant(rng.uniform(-1, 1, (1,) + shape), tf.float32)
     tau = tf.constant(rng.uniform(size=(1,) + shape), tf.float32)
     order = np.arange(np.prod(shape)).reshape(shape)
-    for cls in (_snail_variants.NoAttention, _snail_variants.TauAfterAttention):
+    for cls in (_snail_variants.NoAttention, _snail_variants.TauAfterAttention,
+                _snail_variants.AttentionOnPixels):
       layer = _backbone(cls, shape)
       for i, j, c in ((0, 0, 0), (1, 3, 2), (3, 1, 1)):
         with tf.GradientTape(persistent=True) as tape:
@@ -54,6 +55,26 @@ class SnailTauTest(tf.test.TestCase):
       seen[cls] = tape.gradient(out, images).numpy()[0, 0, 3, 0] != 0
     self.assertTrue(seen[snail.SnailPixelCNN])
     self.assertFalse(seen[_snail_variants.NoAttention])
+
+  def test_attention_on_pixels_reads_far_pixels_but_not_their_tau(self):
+    # One unit: pixel (0, 3) is beyond the convolutions' reach of (3, 0), so
+    # only the attention links them. The snail backbone's attention passes
+    # on that pixel's value and its tau; reading pixel values only, it
+    # passes on the value alone.
+    shape = (4, 4, 1)
+    rng = np.random.default_rng(2)
+    images = tf.constant(rng.uniform(-1, 1, (1,) + shape), tf.float32)
+    tau = tf.constant(rng.uniform(size=(1,) + shape), tf.float32)
+    for cls, sees_tau in ((snail.SnailPixelCNN, True),
+                          (_snail_variants.AttentionOnPixels, False)):
+      layer = _backbone(cls, shape, layers=1)
+      with tf.GradientTape(persistent=True) as tape:
+        tape.watch([images, tau])
+        out = layer(images, tau)[0, 3, 0, 0]
+      self.assertNotEqual(tape.gradient(out, images).numpy()[0, 0, 3, 0], 0,
+                          cls)
+      self.assertEqual(tape.gradient(out, tau).numpy()[0, 0, 3, 0] != 0,
+                       sees_tau, cls)
 
   def test_tau_after_attention_adds_a_path_from_tau_to_the_output(self):
     shape = (4, 4, 1)

@@ -21,10 +21,13 @@ Variants of the backbone (`_snail_variants.VARIANTS`):
   skipped);
 - snail, tau after attention: tau also added (a masked 1x1 convolution, as
   before every gate) after the last attention, so the output path sees the
-  current tau last.
+  current tau last;
+- snail, attention on pixel values: the attention's keys and values are the
+  earlier pixels' values only, not their features (which carry their tau),
+  so the past tau reach a pixel through the convolutions alone.
 
   python -m bench.snail_tau [--steps=300] [--seeds=0,1] \
-      [--models=pixel_iqn,pixel_cnn]
+      [--models=pixel_iqn,pixel_cnn] [--variant=gated --variant=snail ...]
 """
 
 import os
@@ -46,6 +49,10 @@ flags.DEFINE_string('dataset', 'mnist', 'Bundled dataset (its preset).')
 flags.DEFINE_integer('steps', 300, 'Training steps of every run.')
 flags.DEFINE_list('seeds', ['0', '1'], 'Seeds of every run.')
 flags.DEFINE_list('models', ['pixel_iqn', 'pixel_cnn'], 'Models.')
+flags.DEFINE_multi_string('variant', None, 'Only these variants (repeat the '
+                          'flag; default: all). The first listed of '
+                          '_snail_variants.VARIANTS is each model\'s '
+                          'reference.')
 flags.DEFINE_integer('num_images', 300, 'Test images of the held-out loss.')
 flags.DEFINE_string('work_dir', 'runs/snail_tau', 'Run directories.')
 flags.DEFINE_string('output', 'docs/results/snail_tau', 'Writes <output>.md '
@@ -74,6 +81,10 @@ def run(model, variant, seed, test):
 
 def main(argv):
   del argv
+  unknown = set(FLAGS.variant or ()) - set(_snail_variants.VARIANTS)
+  if unknown:
+    raise app.UsageError(f'Unknown --variant {sorted(unknown)}; the '
+                         f'variants are {list(_snail_variants.VARIANTS)}.')
   test = datasets.as_arrays(FLAGS.dataset, 'test', limit=FLAGS.num_images)
   with report.recording(FLAGS.output, 'How tau enters the snail backbone',
                         markdown=True):
@@ -87,7 +98,8 @@ def main(argv):
       key, _ = LOSS[model]
       reference = None
       for variant, (_, _, models) in _snail_variants.VARIANTS.items():
-        if model not in models:
+        if model not in models or (FLAGS.variant and
+                                   variant not in FLAGS.variant):
           continue
         values, minutes = [], []
         for seed in FLAGS.seeds:
