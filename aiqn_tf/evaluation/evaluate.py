@@ -361,7 +361,9 @@ def describe(results):
       f'  (floor: {what} {results[name]:{fmt}})')
   lines = []
   if 'fid' in results:
-    lines.append(f'FID {results["fid"]:.3f}' + floor('fid_floor', '.3f'))
+    lines.append(f'FID {results["fid"]:.3f}' + floor('fid_floor', '.3f') + (
+        f'; against the test images {results["fid_against_test"]:.3f}'
+        if 'fid_against_test' in results else ''))
   if 'inception_score' in results:
     lines += [f'Inception score {results["inception_score"]:.3f}' + (
                   f'  (10 splits: {results["inception_score_mean"]:.3f} +- '

@@ -135,7 +135,8 @@ def evaluate(classifier, samples, train_images, test_images=None,
     dict of floats: fid, inception_score, inception_score_mean,
     inception_score_std, precision, recall (against the training images, in
     the classifier's features; where both sets have more than 3 images),
-    num_samples, num_train, and fid_floor,
+    num_samples, num_train, and fid_floor, fid_against_test (the
+    samples' FID against the test images),
     test_inception_score, test_precision, test_recall when test_images is
     given (no Inception scores with a classifier of the rotation task).
   """
@@ -161,6 +162,10 @@ def evaluate(classifier, samples, train_images, test_images=None,
   if test_images is not None:
     test_act, test_logits = outputs(test_images)
     results['fid_floor'] = frechet_distance(test_act, train_act)
+    # Against the training images a model can score below the floor by
+    # fitting them more closely than held-out images sit; against the test
+    # images it cannot.
+    results['fid_against_test'] = frechet_distance(sample_act, test_act)
     if enough(train_act, test_act):
       results['test_precision'], results['test_recall'] = precision_recall(
           train_act, test_act)

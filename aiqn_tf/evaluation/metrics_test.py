@@ -79,6 +79,12 @@ class MetricsTest(tf.test.TestCase):
         images[:25].reshape(25, -1).astype(float),
         images[25:].reshape(25, -1).astype(float)), rtol=1e-5)
     self.assertEqual(results['num_samples'], 25)
+    self.assertAllClose(results['fid_against_test'], 0.0, atol=1e-6)
+    results = metrics.evaluate(classifier, images[:25], images[25:],
+                               images[10:35], batch_size=7)
+    self.assertAllClose(results['fid_against_test'], _fid_reference(
+        images[:25].reshape(25, -1).astype(float),
+        images[10:35].reshape(25, -1).astype(float)), rtol=1e-5)
 
 
 
