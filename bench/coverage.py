@@ -170,7 +170,6 @@ def scores(classifier, samples, train, test, data_shares):
   """metrics.evaluate's figures, NN distances and the `class_balance`."""
   results = metrics.evaluate(classifier, samples, train, test)
   results['nn'] = float(np.mean(metrics.nearest_distances(samples, train)))
-  results['nn_test'] = float(np.mean(metrics.nearest_distances(test, train)))
   results.update(class_balance(classifier, samples, data_shares))
   return results
 
@@ -329,7 +328,8 @@ def main(argv):
   residuals = []  # PixelIQN's values minus their nearest level, as drawn.
   histograms = collections.OrderedDict()  # label: the runs' test PITs.
   rows = collections.OrderedDict()
-  drawn = collections.OrderedDict()  # label: its first run's samples, uint8.
+  # label: (model, noise, samples uint8, where) of its first run.
+  drawn = collections.OrderedDict()
 
   def record(name, where, images, extra):
     """Scores `images` (uint8) as a run of row `name` and prints them."""
@@ -409,26 +409,24 @@ def main(argv):
             residuals.append((values - ablations.snap(values, levels)).numpy())
           images = image_lib.to_uint8(values).numpy()
           if not suffix:
-            drawn.setdefault(label, images)
+            drawn.setdefault(label, (model, tau, images,
+                                     f'{directory} (step {step})'))
           record(label + suffix, f'{directory} (step {step})', images,
                  {} if suffix else pit)
-    if FLAGS.fixed_rows:
-      for label, directories in runs.items():
-        _, model, step = run_dir.restore_average_model(directories[0])
-        if not model.can_inpaint:
-          continue
-        tau = noise_lib.draw_noise((FLAGS.num_samples,) + model.image_shape,
-                                   seed=FLAGS.seed)
-        for other, prefix in drawn.items():
-          for r in (int(r) for r in FLAGS.fixed_rows if other != label):
-            record(f'{label}, rows 0-{r - 1} from {other}',
-                   f'{directories[0]} (step {step})', image_lib.to_uint8(
-                       completed(model, tau, prefix, r)).numpy(), {})
+    for label, (model, tau, _, where) in drawn.items():
+      if not model.can_inpaint:
+        continue
+      for other, (_, _, prefix, _) in drawn.items():
+        for r in (int(r) for r in FLAGS.fixed_rows if other != label):
+          record(f'{label}, rows 0-{r - 1} from {other}', where,
+                 image_lib.to_uint8(completed(model, tau, prefix,
+                                              r)).numpy(), {})
     first = next(iter(rows.values()))[0]
     rows['test images'] = [dict(fid=first['fid_floor'],
                                 precision=first['test_precision'],
                                 recall=first['test_recall'],
-                                nn=first['nn_test'],
+                                nn=float(np.mean(metrics.nearest_distances(
+                                    test, train))),
                                 black=float(np.mean(test == 0)),
                                 **class_balance(classifier, test,
                                                 data_shares))]

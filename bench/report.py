@@ -42,8 +42,7 @@ def command():
   main = os.path.abspath(sys.argv[0])
   if main.startswith(ROOT + os.sep) and main.endswith('.py'):
     module = os.path.relpath(main, ROOT)[:-3].replace(os.sep, '.')
-    return ' '.join(['python -m', module] + [shlex.quote(a)
-                                             for a in sys.argv[1:]])
+    return 'python -m ' + shlex.join([module] + sys.argv[1:])
   return shlex.join(sys.argv)
 
 
