@@ -226,6 +226,23 @@ class GenerativeModel(keras.Model):
       raise ValueError(f'{self.kind} cannot complete images (inpaint).')
 
 
+def checked_images(images):
+  """float images, checked to lie in [-1, 1] (NaN refused).
+
+  Eagerly a ValueError; inside tf.function (where users wrap `model.invert`
+  and `model.log_prob`) a Python `if` on a tensor cannot decide, so a traced
+  call checks in the graph instead (InvalidArgumentError when it runs).
+  """
+  message = 'images must be in [-1, 1] (images.to_float of uint8).'
+  if tf.executing_eagerly():
+    if not tf.reduce_all(tf.abs(images) <= 1.0):
+      raise ValueError(message)
+    return images
+  with tf.control_dependencies([tf.debugging.assert_less_equal(
+      tf.abs(images), tf.cast(1.0, images.dtype), message=message)]):
+    return tf.identity(images)
+
+
 def checked_input(name, x, shape, low, high):
   """x after asserting its shape [batch, *shape] and range [low, high].
 

@@ -40,6 +40,7 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.models import base
 from aiqn_tf.models import sampling
 from aiqn_tf.models import slicing
 
@@ -79,8 +80,7 @@ def _check(model, images, labels, method):
     raise ValueError(f'images must have shape [batch, '
                      f'{", ".join(map(str, model.image_shape))}], got '
                      f'{list(images.shape)}.')
-  if tf.reduce_any(tf.abs(images) > 1.0):
-    raise ValueError('images must be in [-1, 1] (images.to_float of uint8).')
+  images = base.checked_images(images)
   if model.num_classes and labels is None:
     raise ValueError(f'{type(model).__name__} is class-conditional: give '
                      'labels.')

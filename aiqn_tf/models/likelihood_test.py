@@ -167,6 +167,32 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
       likelihood.log_prob(cnn, good)
 
 
+class TracedTest(tf.test.TestCase):
+  """`tf.function(model.invert)` and `tf.function(model.log_prob)`, the TF2
+  idiom, give the eager results on valid images and refuse invalid ones."""
+
+  def test_traced_equals_eager_and_refuses_out_of_range(self):
+    images = image_lib.to_float(
+        np.random.default_rng(0).integers(0, 256, (2, 2, 2, 1)))
+    iqn = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), steps=1)
+    cnn = test_util.trained_model(aiqn_tf.PixelCNN, (2, 2, 1), steps=1)
+    eager_tau, eager_reachable = iqn.invert(images)
+    tau, reachable = tf.function(iqn.invert)(images)
+    self.assertAllClose(tau, eager_tau)
+    self.assertAllEqual(reachable, eager_reachable)
+    smoothed = tf.function(lambda x: iqn.log_prob(x, epsilon=0.01))
+    self.assertAllClose(smoothed(images), iqn.log_prob(images, epsilon=0.01))
+    self.assertAllClose(tf.function(cnn.log_prob)(images),
+                        cnn.log_prob(images))
+    for function in (tf.function(iqn.invert), tf.function(iqn.log_prob),
+                     tf.function(cnn.log_prob)):
+      with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
+                                  r'in \[-1, 1\]'):
+        function(images + 2.0)
+    with self.assertRaisesRegex(ValueError, r'in \[-1, 1\]'):
+      cnn.log_prob(images * np.nan)
+
+
 class LevelSetTest(tf.test.TestCase):
 
   def _measure_on_a_dense_grid(self, quantile, target):

@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import base
 from aiqn_tf.models import losses
 from aiqn_tf.models import pixel_model
 from aiqn_tf.models import registry
@@ -36,7 +37,8 @@ class PixelCNN(pixel_model.PixelModel):
   def log_prob(self, images, labels=None, num_samples=1):
     """Exact log P(x) in nats [B] (see base.GenerativeModel.log_prob)."""
     del num_samples
-    levels = image_lib.to_uint8(images)
+    levels = image_lib.to_uint8(base.checked_images(
+        tf.convert_to_tensor(images, tf.float32)))
     self.check_conditioning(labels)
     outputs = self(self.model_inputs({'images': levels, 'labels': labels}))
     return -tf.reduce_sum(self.negative_log_likelihood(levels, outputs),
