@@ -1,16 +1,20 @@
 """The snail ablation's backbones (bench/snail_tau.py): one factor changed each.
 
-Kept apart from the bench, which defines flags, so its test can import them
-beside the binaries' flags in one process.
+Each is a registered backbone (models/backbone.py), so a run chooses it by
+name (`backbone='snail_no_attention'`) as a user's plugin would. Kept apart
+from the bench, which defines flags, so its test can import them beside the
+binaries' flags in one process.
 """
 
 import collections
 
 import tensorflow as tf
 
+from aiqn_tf.models import backbone
 from aiqn_tf.models import snail
 
 
+@backbone.register('snail_no_attention')
 class NoAttention(snail.SnailPixelCNN):
   """The snail backbone without its attention layers (built, never used)."""
 
@@ -18,6 +22,7 @@ class NoAttention(snail.SnailPixelCNN):
     return None
 
 
+@backbone.register('snail_tau_after_attention')
 class TauAfterAttention(snail.SnailPixelCNN):
   """The snail backbone with tau added again before the output path."""
 
@@ -53,6 +58,7 @@ class _PixelAttention(snail._CausalAttention):  # pylint: disable=protected-acce
     return zeros, zeros
 
 
+@backbone.register('snail_attention_on_pixels')
 class AttentionOnPixels(snail.SnailPixelCNN):
   """The snail backbone whose attention reads earlier pixels' values only.
 
@@ -72,15 +78,14 @@ class AttentionOnPixels(snail.SnailPixelCNN):
       setattr(self, f'attention_{i}', attention)
 
 
-# name: (backbone setting, the class that backbone name builds, or None for
-# the library's own; models it changes).
+# name: (the registered backbone, models it changes).
 VARIANTS = collections.OrderedDict([
-    ('gated', ('gated', None, ('pixel_iqn', 'pixel_cnn'))),
-    ('snail', ('snail', None, ('pixel_iqn', 'pixel_cnn'))),
-    ('snail, no attention', ('snail', NoAttention, ('pixel_iqn',
+    ('gated', ('gated', ('pixel_iqn', 'pixel_cnn'))),
+    ('snail', ('snail', ('pixel_iqn', 'pixel_cnn'))),
+    ('snail, no attention', ('snail_no_attention', ('pixel_iqn',
                                                     'pixel_cnn'))),
-    ('snail, tau after attention', ('snail', TauAfterAttention,
+    ('snail, tau after attention', ('snail_tau_after_attention',
                                     ('pixel_iqn',))),
-    ('snail, attention on pixel values', ('snail', AttentionOnPixels,
+    ('snail, attention on pixel values', ('snail_attention_on_pixels',
                                           ('pixel_iqn', 'pixel_cnn'))),
 ])

@@ -82,7 +82,8 @@ def _model(preset, image_shape, backbone='gated'):
   if preset == 'cifar10' and backbone == 'snail':
     preset = 'cifar10_snail'
   config = presets.preset(preset, 'pixel_iqn').replace(backbone=backbone)
-  model = aiqn_tf.PixelIQN.from_section(config.model, image_shape)
+  model = aiqn_tf.PixelIQN.from_section(config.model, image_shape,
+                                        backbone_section=config.backbone)
   model.build_all()
   test_util.randomize_weights(model)  # Non-trivial outputs, untrained.
   return model, config
@@ -146,7 +147,7 @@ def run(name, model, config, batch, prefix=None):
   m = config.model
   blocks = (f'{m.num_layers} blocks' if m.backbone == 'gated' else
             f'{m.num_layers} residual units (attention after every '
-            f'{m.attention_every})')
+            f'{config.backbone.attention_every})')
   print(f'{name}: PixelIQN {"x".join(map(str, image_shape))}, {m.backbone} '
         f'backbone, {blocks} x {m.filters} planes, {m.kernel_size}x'
         f'{m.kernel_size}, {m.output_filters} output planes, batch {batch}')

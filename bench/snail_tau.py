@@ -31,7 +31,6 @@ Variants of the backbone (`_snail_variants.VARIANTS`):
 """
 
 import os
-from unittest import mock
 
 from absl import app
 from absl import flags
@@ -39,7 +38,6 @@ import numpy as np
 
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import evaluate as evaluation
-from aiqn_tf.models import pixel_model
 from bench import _preset_runs
 from bench import _snail_variants
 from bench import report
@@ -65,17 +63,13 @@ LOSS = {'pixel_iqn': ('test_loss', 'test quantile loss'),
 
 def run(model, variant, seed, test):
   """Trains one run (or restores it); (held-out results, train seconds)."""
-  backbone, cls, _ = _snail_variants.VARIANTS[variant]
+  backbone, _ = _snail_variants.VARIANTS[variant]
   name = variant.replace(', ', '_').replace(' ', '_')
   model_dir = os.path.join(FLAGS.work_dir, FLAGS.dataset,
                            f'{model}_{name}_seed{seed}')
-  backbones = dict(pixel_model.BACKBONES)
-  if cls is not None:
-    backbones[backbone] = (cls, pixel_model.BACKBONES[backbone][1])
-  with mock.patch.dict(pixel_model.BACKBONES, backbones):
-    _, trainer, seconds = _preset_runs.train_preset(
-        FLAGS.dataset, model, model_dir, seed, FLAGS.steps, backbone=backbone)
-    results = evaluation.held_out_loss(trainer.model, test, seed=0)
+  _, trainer, seconds = _preset_runs.train_preset(
+      FLAGS.dataset, model, model_dir, seed, FLAGS.steps, backbone=backbone)
+  results = evaluation.held_out_loss(trainer.model, test, seed=0)
   return results, seconds
 
 
@@ -97,7 +91,7 @@ def main(argv):
     for model in FLAGS.models:
       key, _ = LOSS[model]
       reference = None
-      for variant, (_, _, models) in _snail_variants.VARIANTS.items():
+      for variant, (_, models) in _snail_variants.VARIANTS.items():
         if model not in models or (FLAGS.variant and
                                    variant not in FLAGS.variant):
           continue

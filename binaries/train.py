@@ -1,13 +1,16 @@
-r"""Trains PixelIQN, PixelCNN, the PixelCNN++ head, AIQN-VAE or a plain VAE.
+r"""Trains a model: PixelIQN, PixelCNN, the PixelCNN++ head, AIQN-VAE, a VAE, WGAN-GP, DCGAN, an AAE or alpha-GAN.
 
 Small run on the bundled digits (a few minutes on 2 CPU cores):
 
   python -m binaries.train --preset=digits --model_dir=runs/digits_iqn
 
-The paper's CIFAR-10 PixelIQN on all local GPUs:
+The paper's CIFAR-10 PixelIQN on all local GPUs, and PixelCNN on the
+PixelSNAIL-style backbone with one attention layer every 4 units:
 
   python -m binaries.train --preset=cifar10 --model=pixel_iqn \
       --data_dir=~/tensorflow_datasets --model_dir=runs/cifar10_iqn
+  python -m binaries.train --preset=digits --model=pixel_cnn \
+      --backbone=snail --snail.attention_every=4 --model_dir=runs/snail_cnn
 
 AIQN-VAE (KL weight 0.5, prior variance 0.1) and the plain VAE (1, 1), on the
 bundled digits or faces, or on CelebA 64x64 as in the paper:
@@ -17,6 +20,15 @@ bundled digits or faces, or on CelebA 64x64 as in the paper:
   python -m binaries.train --preset=celeba --model=aiqn_vae \
       --data_dir=~/tensorflow_datasets --model_dir=runs/celeba_aiqn_vae
 
+WGAN-GP on the bundled mnist, with its own discriminator width:
+
+  python -m binaries.train --preset=mnist --model=wgan_gp \
+      --wgan_gp.filters=32 --model_dir=runs/mnist_wgan_gp
+
+A model's and its backbone's settings are the --KIND.NAME flags of their
+kinds (--pixel_iqn.kappa, --snail.attention_every); --help lists the chosen
+model's first. The flat --NAME sets the chosen model's (or backbone's) field
+of that name.
 Flags given explicitly override the preset. A run restarted with the same
 --model_dir continues from its last checkpoint with its saved configuration.
 """
@@ -48,11 +60,14 @@ flags.DEFINE_enum('preset', None, list(presets.PRESETS),
                   'small CPU one (digits, photos). AIQN-VAE / VAE: celeba '
                   '(the paper\'s) or digits, faces.')
 flags.DEFINE_string('model_dir', None, 'Run directory.')
-flags.DEFINE_string('model', 'pixel_iqn', 'Model kind: pixel_iqn, pixel_cnn, '
-                    'pixel_cnn_pp, aiqn_vae, vae, or one registered by '
-                    '--model_module.')
+flags.DEFINE_string('model', config_flags.DEFAULT_MODEL,
+                    'Model kind: ' + ', '.join(registry.builtin_names()) +
+                    ', or one registered by --model_module. Its settings '
+                    'are the --KIND.NAME flags of its kind and backbone '
+                    '(listed first by --help).')
 flags.DEFINE_list('model_module', [], 'Python modules to import first: they '
-                  'register more model kinds (models/registry.py).')
+                  'register more model kinds and backbones '
+                  '(models/registry.py, models/backbone.py).')
 flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
 flags.DEFINE_string('raw_dir', None, 'Folder with the dataset\'s raw '
                     'downloads, to prepare a tfds dataset without network.')
@@ -62,8 +77,10 @@ flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
 flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
                      'devices (to run mirrored training on CPU).')
 
-# One flag per configuration field, with the field's name and help.
-CONFIG_FLAGS = config_flags.define(FLAGS)
+# One flag per configuration field, with the field's name and help; the
+# model and backbone the command line names give the flat flags' help.
+CHOSEN_MODEL, CHOSEN_BACKBONE = config_flags.chosen(sys.argv)
+CONFIG_FLAGS = config_flags.define(FLAGS, CHOSEN_MODEL, CHOSEN_BACKBONE)
 
 
 def flag_message(message):
@@ -73,9 +90,7 @@ def flag_message(message):
   (dataset, channels, ...) only where they name the field (before "must",
   "=" or "is not"), not in prose.
   """
-  fields = {name for model_name in registry.names()
-            for name in config_lib.section_fields(model_name)
-            if name in FLAGS}
+  fields = {name for name in CONFIG_FLAGS if '.' not in name}
   joined = lambda names: '|'.join(sorted(names, key=len, reverse=True))
   message = re.sub(
       r'(?<![\w-])(' + joined(n for n in fields if '_' in n) + r')\b',
@@ -116,28 +131,33 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
   saved = None
   if os.path.exists(os.path.join(model_dir, config_lib.CONFIG_FILE)):
     saved = config_lib.Config.load(model_dir)
-  overrides = _applicable(overrides, overrides.get(
-      'model', saved.model_name if saved else 'pixel_iqn'))
+  model_name = overrides.pop('model', None)
   if saved:
     config = saved
-    model_name = overrides.pop('model', config.model_name)
-    fields = config_lib.section_fields(config.model_name)
-    values = {name: getattr(getattr(config, fields[name]), name)
-              for name in overrides if name in fields}
-    if model_name != config.model_name:
+  else:
+    model_name = model_name or config_flags.DEFAULT_MODEL
+    registry.get(model_name)  # Unknown kinds fail here, listing the known.
+    config = presets.preset(preset, model_name)
+  backbone = overrides.get('backbone', overrides.get(
+      f'{config.model_name}.backbone',
+      getattr(config.model, 'backbone', None)))
+  overrides = _applicable(overrides, config.model_name, backbone)
+  if saved:
+    values = {name: config.value(name) for name in overrides}
+    if model_name not in (None, config.model_name):
       values['model'] = config.model_name
       overrides['model'] = model_name
     resumable = config.resumable_fields()
     for name, value in overrides.items():
-      if name not in resumable and name in values and values[name] != value:
+      field = name.rpartition('.')[2]
+      if field not in resumable and name in values and values[name] != value:
         raise ValueError(
             f'{model_dir} holds a run with {name}={values[name]!r}, '
             f'not {value!r}; use a new --model_dir for a different run.')
     return config.replace(**{name: value for name, value in overrides.items()
-                             if name in resumable}).validate()
-  model_name = overrides.pop('model', 'pixel_iqn')
-  registry.get(model_name)  # Unknown kinds fail here, listing the known.
-  config = presets.preset(preset, model_name).replace(**overrides)
+                             if name.rpartition('.')[2] in resumable}
+                          ).validate()
+  config = config.replace(**overrides)
   if model_module:
     config.model_module = ','.join(model_module)
   if resolve_data:
@@ -146,23 +166,30 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
   return config.validate()
 
 
-def _applicable(overrides, model_name):
-  """The overrides that apply to `model_name`; warns about the others.
+def _applicable(overrides, model_name, backbone):
+  """The overrides that apply to `model_name` and its backbone, by field.
 
-  Flags of another model kind's section (e.g. --head_units for a plain VAE)
-  are ignored, as they always were; asking a model that takes no labels to
-  be class-conditional is an error.
+  `--KIND.NAME` flags of other kinds and flat flags the model does not have
+  (e.g. --head_units for a plain VAE) are ignored with a warning, as they
+  always were; asking a model that takes no labels to be class-conditional
+  is an error.
   """
-  fields = config_lib.section_fields(model_name)
+  fields, ignored = config_flags.to_fields(overrides, model_name, backbone)
+  for name in ignored:
+    logging.warning('Ignoring --%s: the run\'s model is %s%s.', name,
+                    model_name, f' on the {backbone} backbone' if backbone
+                    else '')
+  known = config_lib.section_fields(model_name, backbone)
   applicable = {}
-  for name, value in overrides.items():
-    if name == 'model' or name in fields:
+  for name, value in fields.items():
+    if name.rpartition('.')[2] in known:
       applicable[name] = value
     elif name == 'class_conditional' and value:
       raise ValueError(config_lib.not_a_field_message(name, model_name))
     else:
       logging.warning('Ignoring --%s: %s', name,
-                      config_lib.not_a_field_message(name, model_name))
+                      config_lib.not_a_field_message(name, model_name,
+                                                     backbone))
   return applicable
 
 

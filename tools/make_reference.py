@@ -36,7 +36,10 @@ import importlib, json, sys
 from absl import flags
 module = importlib.import_module(sys.argv[1])
 rows = []
-for flag in flags.FLAGS.flags_by_module_dict().get(module.__name__, []):
+from aiqn_tf.runs import config_flags
+by_module = flags.FLAGS.flags_by_module_dict()
+for flag in by_module.get(module.__name__, []) + by_module.get(
+    config_flags.OTHER_SECTIONS, []):
   default = flag.default
   if isinstance(default, (list, tuple)):
     default = ','.join(map(str, default))
@@ -63,23 +66,35 @@ def _value(value):
 def configuration_page():
   """Markdown: every configuration field, section by section."""
   from aiqn_tf.core import config_fields  # pylint: disable=g-import-not-at-top
+  from aiqn_tf.models import backbone  # pylint: disable=g-import-not-at-top
   from aiqn_tf.models import registry  # pylint: disable=g-import-not-at-top
   from aiqn_tf.runs import config as config_lib  # pylint: disable=g-import-not-at-top
   lines = [
       '# Configuration reference', '',
       'A run\'s configuration (`aiqn_tf/runs/config.py`) has a model section '
-      '(the model kind\'s own `Config`) and four more: data, optimizer, loop, '
-      'evaluation. `<model_dir>/config.json` holds them by section. Each '
-      'field with a flag is also a flag of `train` (`aiqn-train`) of the same '
-      'name (`--learning_rate=...`); a flag given explicitly overrides the '
-      'preset. "Resume": a resumed run (same `--model_dir`) may change the '
-      'field; the others define the run and a different value is refused.',
-      '']
+      '(the model kind\'s own `Config`), for the pixel models a backbone '
+      'section (the chosen backbone\'s `Config`), and four more: data, '
+      'optimizer, loop, evaluation. `<model_dir>/config.json` holds them by '
+      'section. Each field with a flag is also a flag of `train` '
+      '(`aiqn-train`): a data, optimizer, loop or evaluation field by its '
+      'name (`--learning_rate=...`), a model\'s or backbone\'s field by its '
+      'kind and name (`--pixel_iqn.kappa=...`, `--snail.attention_every=...`) '
+      'or by its name alone for the chosen model; a flag given explicitly '
+      'overrides the preset. "Resume": a resumed run (same `--model_dir`) may '
+      'change the field; the others define the run and a different value is '
+      'refused.', '']
   sections = [(f'`{name}` section', cls)
               for name, cls in config_lib.SECTIONS.items()]
   sections += [(f'Model section of `{name}`', registry.get(name).Config)
                for name in registry.builtin_names()]
+  sections += [(f'Backbone section of `{name}`',
+                backbone.REGISTRY.get(name).Config)
+               for name in backbone.REGISTRY.builtin_names()]
   for title, cls in sections:
+    kind = title.split('`')[1] if title.split()[0] in ('Model',
+                                                       'Backbone') else ''
+    flag = (lambda name, kind=kind: f'`--{kind}.{name}`' if kind
+            else f'`--{name}`')
     lines += [f'## {title}', '', f'`{cls.__module__}.{cls.__name__}`: '
               + _cell((cls.__doc__ or '').strip().split('\n')[0]), '',
               '| field | default | range | resume | flag | help |',
@@ -90,7 +105,7 @@ def configuration_page():
           f'| `{field.name}` | {_value(field.default)} | '
           f'{_cell(config_fields.range_text(field)) or "-"} | '
           f'{"yes" if meta["resumable"] else "no"} | '
-          f'{"`--" + field.name + "`" if meta["flag"] else "-"} | '
+          f'{flag(field.name) if meta["flag"] else "-"} | '
           f'{_cell(meta["help"])} |')
     lines.append('')
   return _GENERATED + '\n'.join(lines)
@@ -116,8 +131,13 @@ def presets_page():
       config = presets.preset(name, model_name)
       default = config_lib.Config(model_name=model_name)
       changed = []
-      for section in ('model',) + tuple(config_lib.SECTIONS):
+      if config.backbone is not None and (
+          config.model.backbone != default.model.backbone):
+        default = default.replace(backbone=config.model.backbone)
+      for section in ('model', 'backbone') + tuple(config_lib.SECTIONS):
         ours, theirs = getattr(config, section), getattr(default, section)
+        if ours is None:
+          continue
         for field in dataclasses.fields(ours):
           value = getattr(ours, field.name)
           if field.name != 'resolved' and value != getattr(theirs,

@@ -1,16 +1,29 @@
-"""What every pixel backbone shares: its contract, inputs, tau's features, checks.
+"""The backbones of the pixel models: their contract, registry and helpers.
 
 A backbone (the Gated PixelCNN in gated_pixelcnn.py, the PixelSNAIL-style one
-in snail.py) maps images, tau and labels to per-sub-pixel outputs that depend
-only on earlier sub-pixels, and implements the sampler core's cache protocol
-(sampling.cached). The helpers both use (the gate, the shift to rows above,
-the masked output path) are here too.
+in snail.py, or one of your own) maps images, tau and labels to
+per-sub-pixel outputs that depend only on earlier sub-pixels, and implements
+the sampler core's cache protocol (sampling.cached), so that every head
+(PixelIQN's quantiles, PixelCNN's softmax, the PixelCNN++ mixture) and the
+one fast sampler work on it unchanged. `PixelBackbone` states the contract;
+`register` adds a backbone, checking at registration that the class
+implements it, and `--backbone=NAME` (the pixel models' `backbone` field)
+then chooses it. A backbone's own hyperparameters are its `Config` dataclass:
+the run's `backbone` section (config.json), with its flags
+(`--NAME.FIELD`). The conformance suite (backbone_conformance_test.py) runs
+every registered backbone under every pixel head: causality by Jacobians,
+fast == sequential, a .keras round trip. The helpers the built-in backbones
+share (the gate, the shift to rows above, the masked output path) are here
+too.
 """
+
+import dataclasses
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.models import registry
 from aiqn_tf.models import slicing
 from aiqn_tf.models.masked_conv import MaskedConv2D
 
@@ -30,16 +43,42 @@ def shift_down(x):
   return slicing.pad_top(x, 1)[:, :-1]
 
 
+@dataclasses.dataclass
+class NoConfig:
+  """The section of a backbone without hyperparameters of its own."""
+
+
 class PixelBackbone(keras.layers.Layer):
-  """What every pixel backbone shares: its inputs, tau's features, config.
+  """The contract of a pixel backbone, and what every backbone shares.
 
   A backbone maps images [B, H, W, C] in [-1, 1] (tau [B, H, W, C] in [0, 1]
   when use_tau, labels [B] when class-conditional) to [B, H, W, out_channels]
   where output [b, i, j, o] depends only on images at sub-pixels before
   (i, j, c(o)) in raster order with R < G < B, and on tau at sub-pixels up
   to and including (i, j, c(o)), where c(o) = o // (out_channels / C) is the
-  output's channel; and it implements the sampler core's cache protocol
-  (sampling.cached).
+  output's channel. Tau and labels enter wherever the backbone likes (the
+  built-in ones: before every gate).
+
+  A subclass implements (`register` checks that it does):
+  - `build_layers(...)`: creates its layers (num_classes, use_tau are set).
+  - `call(images, tau=None, labels=None)`: the full pass above.
+  - The cache protocol of the exact fast sampler (sampling.cached), which
+    must give `call`'s outputs sub-pixel by sub-pixel in raster order:
+    `sampling_start(images, tau, labels, first_row) -> (cache, context)`:
+    a pass over the given images, rows >= first_row not yet sampled (any
+    values); context holds what stays fixed while sampling (tau's features
+    first, as `tau_features` gives them, or None; then anything else, e.g.
+    the labels). `sampling_start_row(cache, context, x_row, i) -> cache`
+    before row i; `sampling_pixel(cache, context, x_row, i, j, c) ->
+    (outputs [B, 1, 1, out_channels], cache)`: the outputs at (i, j) of
+    channel c's planes (the others are not read) from the cache and the
+    current row x_row [B, 1, W, C], whose sub-pixels before (i, j, c) are
+    final; `sampling_finish_row(cache, context, x_row, r) -> cache` once row
+    r is final. The cache is a nested structure of tensors whose shapes do
+    not change (the loops carry it, XLA compiles it).
+  - Optionally `sampling_candidates` (PixelIQN's likelihood on the caches).
+  `Config` is its section of hyperparameters (a dataclass of
+  `config_fields.setting`s, passed to the constructor as keywords).
 
   Args:
     image_shape: (H, W, C) with C in {1, 3}.
@@ -75,9 +114,29 @@ class PixelBackbone(keras.layers.Layer):
     self.build_layers(self.image_shape[-1], out_channels, num_layers, filters,
                       kernel_size, output_filters)
 
+  Config = NoConfig
+  kind = None  # Set by `register`.
+  layer_name = None  # The layer's name inside a model (default: its kind).
+
   def build_layers(self, channels, out_channels, num_layers, filters,
                    kernel_size, output_filters):
     """Creates the subclass's layers (num_classes, use_tau are set)."""
+    raise NotImplementedError
+
+  def sampling_start(self, images, tau=None, labels=None, first_row=0):
+    """(cache, context) before sampling from `first_row` (see the class)."""
+    raise NotImplementedError
+
+  def sampling_start_row(self, cache, context, x_row, i):
+    """The cache before row i is sampled (see the class)."""
+    raise NotImplementedError
+
+  def sampling_pixel(self, cache, context, x_row, i, j, c):
+    """(outputs [B, 1, 1, out_channels] at (i, j), cache) (see the class)."""
+    raise NotImplementedError
+
+  def sampling_finish_row(self, cache, context, x_row, r):
+    """The cache once row r is final (see the class)."""
     raise NotImplementedError
 
   def output_layers(self, channels, out_channels, output_filters):
@@ -199,3 +258,27 @@ def validate_architecture(image_shape, num_layers, filters, kernel_size,
   if num_classes is not None and num_classes < 2:
     raise ValueError(f'num_classes must be None or >= 2, got {num_classes}.')
   return image_shape
+
+
+# What a registered backbone must implement itself (PixelBackbone's contract).
+REQUIRED = ('build_layers', 'call', 'sampling_start', 'sampling_start_row',
+            'sampling_pixel', 'sampling_finish_row')
+
+
+def _check_contract(cls):
+  if not (isinstance(cls, type) and issubclass(cls, PixelBackbone)):
+    raise TypeError(f'A backbone must subclass backbone.PixelBackbone, got '
+                    f'{cls!r}.')
+  missing = [name for name in REQUIRED
+             if getattr(cls, name) is getattr(PixelBackbone, name, None)]
+  if missing:
+    raise TypeError(f'Backbone {cls.__name__} does not implement '
+                    f'{", ".join(missing)} (see backbone.PixelBackbone).')
+  if not dataclasses.is_dataclass(cls.Config):
+    raise TypeError(f'{cls.__name__}.Config must be a dataclass.')
+
+
+REGISTRY = registry.Registry(
+    'backbone', ('aiqn_tf.models.gated_pixelcnn', 'aiqn_tf.models.snail'),
+    check=_check_contract)
+register = REGISTRY.register

@@ -84,7 +84,8 @@ class GenerativeModel(keras.Model):
   # Building.
 
   @classmethod
-  def from_section(cls, section, image_shape, num_classes=None):
+  def from_section(cls, section, image_shape, num_classes=None,
+                   backbone_section=None):
     """An unbuilt model from its config section (an instance of `Config`).
 
     Args:
@@ -92,10 +93,14 @@ class GenerativeModel(keras.Model):
       image_shape: (H, W, C) of the data.
       num_classes: the data's number of classes, or None. Passed on only if
         the section has `class_conditional` set.
+      backbone_section: for a model with a backbone, the backbone's `Config`
+        dataclass, passed as `backbone_config` (a dict).
     """
     fields = dataclasses.asdict(section)
     if not fields.pop('class_conditional', False):
       num_classes = None
+    if backbone_section is not None:
+      fields['backbone_config'] = dataclasses.asdict(backbone_section)
     return cls(image_shape, num_classes=num_classes, **fields)
 
   def dummy_inputs(self, batch_size=1):

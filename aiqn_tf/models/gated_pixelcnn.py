@@ -200,9 +200,11 @@ class GatedBlock(keras.layers.Layer):
     return dict(super().get_config(), **self.arguments)
 
 
-@backbone.serializable
+@backbone.register('gated')
 class GatedPixelCNN(backbone.PixelBackbone):
   """Stack of gated blocks and the masked output path (see PixelBackbone)."""
+
+  layer_name = 'gated_pixelcnn'  # The name earlier checkpoints have.
 
   def build_layers(self, channels, out_channels, num_layers, filters,
                    kernel_size, output_filters):

@@ -1,9 +1,11 @@
-"""What PixelIQN and the PixelCNN baseline share: the Gated PixelCNN model.
+"""What the pixel models share: a registered backbone under a head.
 
-Both map images (plus tau for PixelIQN, labels when class-conditional) through
-the same backbone to per-sub-pixel outputs, and both turn those outputs and
-uniform noise into sample values (`sample_values`), so one sampler core
-(sampling.py) serves both, exactly and fast.
+PixelIQN, PixelCNN and the PixelCNN++ head map images (plus tau for
+PixelIQN, labels when class-conditional) through any registered backbone
+(backbone.py: the Gated PixelCNN, the snail one, a plugin's) to
+per-sub-pixel outputs, and each turns those outputs and uniform noise into
+sample values (`sample_values`), so one sampler core (sampling.py) serves
+every head on every backbone, exactly and fast.
 """
 
 import dataclasses
@@ -12,21 +14,16 @@ import tensorflow as tf
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import backbone as backbone_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import sampling
-from aiqn_tf.models import snail
-from aiqn_tf.models.gated_pixelcnn import GatedPixelCNN
 
-# --backbone: the layer class and its name inside the model (the Gated
-# PixelCNN keeps the name earlier checkpoints have).
-BACKBONES = {'gated': (GatedPixelCNN, 'gated_pixelcnn'),
-             'snail': (snail.SnailPixelCNN, 'snail')}
 _setting = config_fields.setting
 
 
 @dataclasses.dataclass
 class PixelConfig:
-  """The section of the pixel models, either backbone (the paper's CIFAR-10)."""
+  """The section of the pixel models, any backbone (the paper's CIFAR-10)."""
   num_layers: int = _setting(15, 'Gated layer blocks (snail: residual units).',
                             minimum=1)
   filters: int = _setting(128, 'Feature planes per block.',
@@ -37,23 +34,21 @@ class PixelConfig:
   class_conditional: bool = _setting(False, 'Condition on class labels.',
                                     note='needs a dataset with labels')
   backbone: str = _setting(
-      'gated', 'PixelIQN / PixelCNN / PixelCNN++: the Gated PixelCNN (the '
-      'paper) or a PixelSNAIL-style one with causal attention.',
-      choices=tuple(BACKBONES))
-  attention_every: int = _setting(
-      snail.ATTENTION_EVERY, 'snail: residual units per causal attention '
-      'layer.', minimum=1)
+      'gated', 'The registered backbone (models/backbone.py): gated (the '
+      'paper\'s Gated PixelCNN), snail (PixelSNAIL-style, with causal '
+      'attention), or one a --model_module registers; its own settings are '
+      'the run\'s backbone section.', note='a registered backbone')
 
 
 GatedPixelConfig = PixelConfig  # Its first name.
 
 
 class PixelModel(base.GenerativeModel):
-  """Base of the Gated PixelCNN models; subclasses set the head.
+  """Base of the pixel models: a registered backbone and a head.
 
-  Subclasses define `uses_tau` (the backbone takes the noise as tau),
-  `outputs_per_channel` (backbone planes per image channel), `call_outputs`,
-  `sample_values` and `per_example_loss`.
+  Subclasses (the heads) define `uses_tau` (the backbone takes the noise as
+  tau), `outputs_per_channel` (backbone planes per image channel),
+  `call_outputs`, `sample_values` and `per_example_loss`.
 
   Args:
     image_shape: (H, W, C), C in {1, 3}.
@@ -62,12 +57,15 @@ class PixelModel(base.GenerativeModel):
     kernel_size: odd filter size (paper: 5).
     output_filters: planes of the skip/output path (paper: 1024).
     num_classes: None, or the number of classes for a class-conditional model.
-    backbone: 'gated' (the paper's Gated PixelCNN) or 'snail' (PixelSNAIL-
-      style, with causal attention); num_layers counts its residual units.
-    attention_every: snail only: residual units per attention layer (>= 1;
-      PixelSNAIL's CIFAR-10 model: 4). The gated backbone ignores it.
-    backbone_options: more GatedPixelCNN arguments of a subclass's own
-      (PixelIQN: tau_embedding).
+    backbone: a registered backbone (backbone.REGISTRY): 'gated' (the
+      paper's Gated PixelCNN), 'snail' (PixelSNAIL-style, with causal
+      attention; num_layers counts its residual units), or a plugin's.
+    backbone_config: dict, the backbone's own settings (its `Config`
+      fields; snail: attention_every), defaults where missing.
+    attention_every: the first releases' place of the snail backbone's
+      setting (kept for .keras files that hold it; see CHANGELOG).
+    backbone_options: more backbone arguments of a head's own (PixelIQN:
+      tau_embedding).
   """
 
   Config = PixelConfig
@@ -78,28 +76,33 @@ class PixelModel(base.GenerativeModel):
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, backbone='gated',
-               attention_every=snail.ATTENTION_EVERY, backbone_options=None,
-               **kwargs):
-    if backbone not in BACKBONES:
-      raise ValueError(f'backbone must be one of {", ".join(BACKBONES)}, '
-                       f'got {backbone!r}.')
-    if attention_every < 1:
-      raise ValueError(f'attention_every must be >= 1, got {attention_every}.')
-    backbone_options = dict(backbone_options or {})
-    if backbone == 'snail':
-      backbone_options['attention_every'] = attention_every
+               backbone_config=None, attention_every=None,
+               backbone_options=None, **kwargs):
+    layer = backbone_lib.REGISTRY.get(backbone)
+    backbone_config = dict(backbone_config or {})
+    if attention_every is not None and backbone == 'snail':
+      backbone_config.setdefault('attention_every', attention_every)
+    known = [f.name for f in dataclasses.fields(layer.Config)]
+    unknown = sorted(set(backbone_config) - set(known))
+    if unknown:
+      raise ValueError(f'{", ".join(unknown)}: not a setting of the '
+                       f'{backbone} backbone; its settings are '
+                       f'{", ".join(known) or "none"}.')
+    section = layer.Config(**backbone_config)
+    config_fields.check(section)
+    backbone_config = dataclasses.asdict(section)
     super().__init__(image_shape, num_classes, **kwargs)
     self.architecture = dict(
         image_shape=self.image_shape, num_layers=num_layers, filters=filters,
         kernel_size=kernel_size, output_filters=output_filters,
         num_classes=num_classes)
     self.hyperparameters.update(dict(self.architecture, backbone=backbone,
-                                     attention_every=attention_every))
-    layer, name = BACKBONES[backbone]
+                                     backbone_config=backbone_config))
     self.backbone = layer(
         out_channels=self.image_shape[-1] * self.outputs_per_channel,
-        use_tau=self.uses_tau, name=name, **self.architecture,
-        **backbone_options)
+        use_tau=self.uses_tau, name=layer.layer_name or backbone,
+        **self.architecture, **backbone_config,
+        **dict(backbone_options or {}))
 
   def __call__(self, inputs, *args, **kwargs):
     # Check before Keras' automatic build, which would otherwise swallow the

@@ -34,11 +34,13 @@ the cache. The caches are updated by scatters, which XLA performs in place
 on the photos preset, bench/sampling.py).
 """
 
+import dataclasses
 import math
 
 import keras
 import tensorflow as tf
 
+from aiqn_tf.core import config_fields
 from aiqn_tf.models import backbone
 from aiqn_tf.models import slicing
 from aiqn_tf.models.masked_conv import MaskedConv2D
@@ -211,7 +213,15 @@ def _flat(x):
   return tf.reshape(x, [tf.shape(x)[0], x.shape[1] * x.shape[2], x.shape[3]])
 
 
-@backbone.serializable  # pylint: disable=protected-access
+@dataclasses.dataclass
+class SnailConfig:
+  """The snail backbone's section: how often it attends."""
+  attention_every: int = config_fields.setting(
+      ATTENTION_EVERY, 'Residual units per causal attention layer '
+      '(PixelSNAIL\'s CIFAR-10 model: 4).', minimum=1)
+
+
+@backbone.register('snail')
 class SnailPixelCNN(backbone.PixelBackbone):
   """PixelSNAIL-style backbone (see the module docstring and PixelBackbone).
 
@@ -222,6 +232,8 @@ class SnailPixelCNN(backbone.PixelBackbone):
   layer: num_layers 48, attention_every 4, filters 256, kernel_size 3 (its
   2 x 3 convolutions: one row above, three wide).
   """
+
+  Config = SnailConfig
 
   def __init__(self, *args, attention_every=ATTENTION_EVERY, **kwargs):
     if attention_every < 1:

@@ -115,7 +115,18 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(ValueError, 'attention_every must be >= 1'):
       snail.SnailPixelCNN((4, 4, 1), out_channels=1, attention_every=0)
     with self.assertRaisesRegex(ValueError, 'attention_every must be >= 1'):
-      aiqn_tf.PixelCNN((4, 4, 1), attention_every=0)  # Any backbone.
+      aiqn_tf.PixelCNN((4, 4, 1), backbone='snail',
+                       backbone_config=dict(attention_every=0))
+    # The snail section's setting, not the gated backbone's.
+    with self.assertRaisesRegex(ValueError, 'not a setting of the gated'):
+      aiqn_tf.PixelCNN((4, 4, 1), backbone_config=dict(attention_every=2))
+    # The first releases' keyword (in their .keras files) still reaches it.
+    model = aiqn_tf.PixelCNN((4, 4, 1), num_layers=3, filters=4,
+                             kernel_size=3, output_filters=4,
+                             backbone='snail', attention_every=3)
+    self.assertEqual(sorted(model.backbone.attention_of_unit), [2])
+    self.assertEqual(model.get_config()['backbone_config'],
+                     {'attention_every': 3})
 
   @parameterized.parameters(2, 3, 16)
   def test_query_blocks_equal_one_block(self, blocks):

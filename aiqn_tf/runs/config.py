@@ -19,6 +19,7 @@ from absl import logging
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.data import datasets
+from aiqn_tf.models import backbone as backbone_lib
 from aiqn_tf.models import registry
 
 OPTIMIZERS = ('adam', 'rmsprop')
@@ -172,10 +173,28 @@ SECTIONS = {'data': DataConfig, 'optimizer': OptimizerConfig,
             'loop': LoopConfig, 'evaluation': EvalConfig}
 
 
-def section_fields(model_name):
-  """{field: section} of every field, for the model `model_name`."""
-  fields = {f.name: 'model' for f in dataclasses.fields(
-      registry.get(model_name).Config)}
+def backbone_class(model_section):
+  """The backbone layer class a model section names, or None (no backbone)."""
+  name = getattr(model_section, 'backbone', None)
+  return None if name is None else backbone_lib.REGISTRY.get(name)
+
+
+def section_fields(model_name, backbone_name=None):
+  """{field: section} of every field, for the model `model_name`.
+
+  The backbone's own fields (section 'backbone') are included for a model
+  with a backbone: `backbone_name`'s, or the model's default backbone's. A
+  name that both the model and its backbone declare maps to 'model|backbone'
+  (`Config.replace` then asks for the section).
+  """
+  model_config = registry.get(model_name).Config
+  fields = {f.name: 'model' for f in dataclasses.fields(model_config)}
+  if backbone_name is None:
+    backbone_name = getattr(model_config(), 'backbone', None)
+  if backbone_name is not None:
+    for f in dataclasses.fields(backbone_lib.REGISTRY.get(backbone_name).Config):
+      fields[f.name] = ('model|backbone' if fields.get(f.name) == 'model'
+                        else 'backbone')
   for section, cls in SECTIONS.items():
     fields.update({f.name: section for f in dataclasses.fields(cls)})
   return fields
@@ -188,6 +207,8 @@ class Config:
   Attributes:
     model_name: a registered model kind (models/registry.py).
     model: that model's `Config` dataclass (its hyperparameters).
+    backbone: for a model with a backbone (a `backbone` field: the pixel
+      models), that backbone's `Config` dataclass (backbone.py), else None.
     data, optimizer, loop, evaluation: the sections above.
     model_module: the module registering model_name if it is not built in
       (imported by every binary that reads the run).
@@ -195,6 +216,7 @@ class Config:
   """
   model_name: str = 'pixel_iqn'
   model: object = None
+  backbone: object = None
   data: DataConfig = dataclasses.field(default_factory=DataConfig)
   optimizer: OptimizerConfig = dataclasses.field(
       default_factory=OptimizerConfig)
@@ -206,6 +228,9 @@ class Config:
   def __post_init__(self):
     if self.model is None:
       self.model = registry.get(self.model_name).Config()
+    layer = backbone_class(self.model)
+    if self.backbone is None and layer is not None:
+      self.backbone = layer.Config()
 
   @property
   def model_class(self):
@@ -226,23 +251,59 @@ class Config:
   def resumable_fields(self):
     """The fields a resumed run may change (how long, how often it logs)."""
     sections = [self.model] + [getattr(self, s) for s in SECTIONS]
+    if self.backbone is not None:
+      sections.append(self.backbone)
     return {field.name for section in sections
             for field in config_fields.fields(section)
             if config_fields.info(field)['resumable']}
 
   def replace(self, **fields):
-    """A copy with fields (by name, from any section) replaced, checked."""
-    sections = section_fields(self.model_name)
+    """A copy with fields replaced, checked.
+
+    A field is named alone (from any section) or as 'SECTION.NAME' (model,
+    backbone, data, ...), which a name both the model and its backbone
+    declare needs. Choosing another backbone gives its section its defaults,
+    then the backbone fields given here.
+    """
+    model_name = self.model_name
+    backbone_name = fields.get('backbone', fields.get(
+        'model.backbone', getattr(self.model, 'backbone', None)))
+    sections = section_fields(model_name, backbone_name)
     changes = {}
     for name, value in fields.items():
-      if name not in sections:
-        raise ValueError(not_a_field_message(name, self.model_name))
-      changes.setdefault(sections[name], {})[name] = value
+      section, _, field = name.rpartition('.')
+      if not section:
+        section = sections.get(name)
+        if section == 'model|backbone':
+          raise ValueError(
+              f'{name} is a setting of both {model_name} and the '
+              f'{backbone_name} backbone: name one ({model_name}.{name} or '
+              f'{backbone_name}.{name}).')
+      elif sections.get(field) not in (section, 'model|backbone'):
+        section = None
+      if section is None:
+        raise ValueError(not_a_field_message(name, model_name, backbone_name))
+      changes.setdefault(section, {})[field] = value
     if set(changes.get('data', ())) - {'shuffle_buffer', 'resolved'}:
       changes['data']['resolved'] = None  # Another dataset or options.
+    backbone_changes = changes.pop('backbone', {})
     replaced = {section: dataclasses.replace(getattr(self, section), **values)
                 for section, values in changes.items()}
+    if backbone_name != getattr(self.model, 'backbone', None):
+      replaced['backbone'] = backbone_class(replaced['model']).Config(
+          **backbone_changes)
+    elif backbone_changes:
+      replaced['backbone'] = dataclasses.replace(self.backbone,
+                                                 **backbone_changes)
     return dataclasses.replace(self, **replaced)
+
+  def value(self, name):
+    """The value of a field named alone or as 'SECTION.NAME' (`replace`)."""
+    section, _, field = name.rpartition('.')
+    if not section:
+      section = section_fields(self.model_name, getattr(
+          self.model, 'backbone', None)).get(name, 'model').split('|')[0]
+    return getattr(getattr(self, section), field)
 
   def validate(self):
     """Checks the rules across sections; returns self. ValueError otherwise."""
@@ -263,17 +324,25 @@ class Config:
   def make_model(self):
     """The model of this configuration, unbuilt."""
     config_fields.check(self.model)  # Constructors check what ranges can't.
+    if self.backbone is None:  # Models without a backbone keep the old call.
+      return self.model_class.from_section(self.model, self.image_shape,
+                                           self.num_classes)
+    config_fields.check(self.backbone)
     return self.model_class.from_section(self.model, self.image_shape,
-                                         self.num_classes)
+                                         self.num_classes,
+                                         backbone_section=self.backbone)
 
   def to_dict(self):
-    return {
+    values = {
         'model': dict(name=self.model_name, module=self.model_module,
                       **dataclasses.asdict(self.model)),
         **{section: dataclasses.asdict(getattr(self, section))
            for section in SECTIONS},
         'preset': self.preset,
     }
+    if self.backbone is not None:
+      values['backbone'] = dataclasses.asdict(self.backbone)
+    return values
 
   @classmethod
   def from_dict(cls, values):
@@ -284,7 +353,19 @@ class Config:
     name, module = model.pop('name'), model.pop('module', '')
     if module:
       registry.import_modules(module.split(','))
-    return cls(model_name=name, model=registry.get(name).Config(**model),
+    # 0.3.0's files keep the snail backbone's attention_every in the model
+    # section (read into the backbone section until 1.0.0, CHANGELOG).
+    moved = {key: model.pop(key) for key in ('attention_every',)
+             if key in model}
+    model_section = registry.get(name).Config(**model)
+    backbone, layer = None, backbone_class(model_section)
+    if layer is not None:
+      backbone = dict(values.get('backbone') or {})
+      for key, value in moved.items():
+        if key in {f.name for f in dataclasses.fields(layer.Config)}:
+          backbone.setdefault(key, value)
+      backbone = layer.Config(**backbone)
+    return cls(model_name=name, model=model_section, backbone=backbone,
                model_module=module, preset=values.get('preset', ''),
                **{section: SECTIONS[section](**values[section])
                   for section in SECTIONS if section in values})
@@ -292,7 +373,7 @@ class Config:
   @classmethod
   def _from_flat(cls, values):
     name = values.get('model', 'pixel_iqn')
-    sections = section_fields(name)
+    sections = section_fields(name, values.get('backbone'))
     config = cls(model_name=name)
     known = {k: v for k, v in values.items() if k in sections}
     logging.info('Reading a flat config.json (first releases) into sections; '
@@ -316,11 +397,19 @@ class Config:
       return cls.from_dict(json.load(f))
 
 
-def not_a_field_message(name, model_name):
+def not_a_field_message(name, model_name, backbone_name=None):
   """Why `name` cannot be set for `model_name`, and what can."""
-  model_fields = [f.name for f in dataclasses.fields(
-      registry.get(model_name).Config)]
+  model_config = registry.get(model_name).Config
+  model_fields = [f.name for f in dataclasses.fields(model_config)]
   if name == 'class_conditional':
     return f'{model_name} is not class-conditional; drop class_conditional.'
-  return (f'{name} is not a setting of {model_name}; its model settings are '
-          f'{", ".join(model_fields) or "none"}.')
+  message = (f'{name} is not a setting of {model_name}; its model settings '
+             f'are {", ".join(model_fields) or "none"}')
+  backbone_name = backbone_name or getattr(model_config(), 'backbone', None)
+  if backbone_name is not None:
+    backbone_fields = [f.name for f in dataclasses.fields(
+        backbone_lib.REGISTRY.get(backbone_name).Config)]
+    message += (f', its {backbone_name} backbone\'s '
+                f'{", ".join(backbone_fields) or "none"}')
+  return message + '.'
+

@@ -108,8 +108,9 @@ PRESETS = {
                '(kernel_size 3), 256 output planes.',
         sections=dict(data=dict(dataset='cifar10'),
                       model=dict(backbone='snail', num_layers=48,
-                                 attention_every=4, filters=256,
-                                 kernel_size=3, output_filters=256),
+                                 filters=256, kernel_size=3,
+                                 output_filters=256),
+                      backbone=dict(attention_every=4),
                       loop=dict(batch_size=32, train_steps=300_000)),
         models=_PAPER_PIXEL_MODELS),
     'digits': Preset(
@@ -258,5 +259,6 @@ def preset(name, model_name):
   values = {}
   for overrides in (chosen.sections, chosen.models[model_name]):
     for section, fields in overrides.items():
-      values.update(fields)
+      values.update({f'{section}.{field}': value
+                     for field, value in fields.items()})
   return dataclasses.replace(config.replace(**values), preset=name)
