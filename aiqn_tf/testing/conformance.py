@@ -1,0 +1,172 @@
+"""The conformance suite of pixel backbones: every backbone under every head.
+
+A backbone (models/backbone.py) is correct when, under each pixel head
+(PixelIQN's quantiles, PixelCNN's softmax, the PixelCNN++ mixture: every
+registered model kind built on `pixel_model.PixelModel`):
+
+- it is causal, by Jacobians: output sub-pixel k (raster order, R < G < B)
+  has zero derivative with respect to image sub-pixels >= k and to tau at
+  sub-pixels > k, a non-zero one with respect to its own tau (heads that take
+  tau) and to some earlier sub-pixel; in grey, in RGB, class-conditional
+  (the labels change the outputs);
+- its cached fast sampler gives the sequential reference's samples, from
+  scratch and completing a prefix that ends inside a pixel (inpainting);
+- the model saves to .keras and loads with equal outputs.
+
+`make_suite(backbones)` returns a test case class over those backbones and
+every head; the library's test runs it for its built-in backbones
+(models/backbone_conformance_test.py), a plugin's test for its own:
+
+  from aiqn_tf.testing import conformance
+  MyBackboneTest = conformance.make_suite(['my_backbone'])
+
+The models are tiny (a few thousand weights) and run in the test's process,
+so the suite stays cheap as backbones and heads are added.
+"""
+
+import os
+import tempfile
+
+from absl.testing import parameterized
+import keras
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import pixel_model
+from aiqn_tf.models import registry
+from aiqn_tf.models import sampling
+from aiqn_tf.testing import test_util
+
+# Shapes of the causality cases: (H, W, C), classes.
+CASES = (('grey', (3, 3, 1), None), ('rgb', (2, 3, 3), None),
+         ('rgb_classes', (2, 2, 3), 3))
+# Sizes of a tiny model, per image channel (wide enough that the output
+# path's ReLUs leave every sub-pixel a live path); the heads' own options
+# keep their outputs small.
+TINY = dict(num_layers=2, filters=6, kernel_size=3, output_filters=12)
+HEAD_OPTIONS = {'pixel_cnn_pp': dict(num_mixtures=2)}
+
+
+def heads():
+  """The registered model kinds that are a head on a pixel backbone."""
+  return [name for name in registry.names()
+          if issubclass(registry.get(name), pixel_model.PixelModel)]
+
+
+def tiny_model(head, backbone, shape, num_classes=None, seed=0):
+  """A built model of kind `head` on `backbone`, every weight random."""
+  keras.utils.set_random_seed(seed)
+  sizes = dict(TINY, filters=TINY['filters'] * shape[-1],
+               output_filters=TINY['output_filters'] * shape[-1])
+  model = registry.get(head)(shape, num_classes=num_classes,
+                             backbone=backbone, **sizes,
+                             **HEAD_OPTIONS.get(head, {}))
+  model.build_all()
+  test_util.randomize_weights(model, seed=seed)
+  return model
+
+
+def _inputs(model, shape, num_classes, seed, labels=(0,)):
+  rng = np.random.default_rng(seed)
+  inputs = {'images': tf.constant(rng.uniform(-1, 1, (1,) + shape),
+                                  tf.float32)}
+  if model.uses_tau:
+    inputs['tau'] = tf.constant(rng.uniform(size=(1,) + shape), tf.float32)
+  if num_classes:
+    inputs['labels'] = tf.constant(labels, tf.int32)
+  return inputs
+
+
+def _per_subpixel(outputs, shape):
+  """Model outputs [1, H, W, C(, P)] -> one value per sub-pixel [H W C]."""
+  outputs = tf.reshape(outputs, [int(np.prod(shape)), -1])
+  # A weighted sum, so that no parameters' derivatives cancel by chance.
+  weights = tf.range(1.0, outputs.shape[-1] + 1.0) / outputs.shape[-1]
+  return tf.reduce_sum(outputs * weights, -1)
+
+
+def make_suite(backbones, head_names=None):
+  """A parameterized test case class: each backbone under each head.
+
+  Args:
+    backbones: registered backbone names.
+    head_names: model kinds to test them under (default: `heads()`).
+  """
+  pairs = [(f'{backbone}_{head}', backbone, head)
+           for backbone in backbones for head in (head_names or heads())]
+  with_cases = [(f'{name}_{case}', backbone, head, shape, classes)
+                for name, backbone, head in pairs
+                for case, shape, classes in CASES]
+
+  class BackboneConformanceTest(tf.test.TestCase, parameterized.TestCase):
+    """See the module docstring."""
+
+    @parameterized.named_parameters(*with_cases)
+    def test_causal_by_jacobians(self, backbone, head, shape, num_classes):
+      model = tiny_model(head, backbone, shape, num_classes)
+      inputs = _inputs(model, shape, num_classes, seed=1)
+      watched = [inputs['images']] + (
+          [inputs['tau']] if model.uses_tau else [])
+      with tf.GradientTape(persistent=True) as tape:
+        tape.watch(watched)
+        out = _per_subpixel(model(inputs), shape)
+      size = out.shape[0]
+      depends = lambda x: tf.reshape(tape.jacobian(out, x),
+                                     [size, size]).numpy() != 0
+      on_images = depends(inputs['images'])
+      later = np.triu(np.ones((size, size), bool))  # [k, k'] with k' >= k.
+      self.assertFalse(on_images[later].any(),
+                       'an output depends on its own or a later sub-pixel: '
+                       f'{np.argwhere(on_images & later)[:4].tolist()}')
+      self.assertTrue(on_images[1:].any(axis=1).all(),
+                      'an output sees no earlier sub-pixel')
+      if model.uses_tau:
+        on_tau = depends(inputs['tau'])
+        self.assertFalse(on_tau[np.triu(later, 1)].any(),
+                         'an output depends on a later sub-pixel\'s tau')
+        self.assertTrue(np.diag(on_tau).all(),
+                        'an output does not depend on its own tau')
+      if num_classes:
+        other = dict(inputs, labels=tf.constant([1], tf.int32))
+        self.assertNotAllClose(model(inputs), model(other))
+
+    @parameterized.named_parameters(*pairs)
+    def test_fast_equals_sequential(self, backbone, head):
+      shape, num_classes = (3, 3, 3), 2
+      model = tiny_model(head, backbone, shape, num_classes)
+      noise = sampling.draw_noise((2,) + shape, seed=1)
+      labels = tf.constant([0, 1])
+      run = lambda method, images=None, num_fixed=0: tf.function(
+          lambda: image_lib.to_uint8(model.sample(
+              noise, method, labels, images, num_fixed)))().numpy()
+      reference, fast = run('sequential'), run('fast')
+      # Float rounding may move a value across a level boundary: at most 1
+      # in 50 sub-pixels here (54 in all), by one level.
+      self.assertLessEqual((reference != fast).sum(), 1)
+      self.assertLessEqual(
+          np.abs(reference.astype(int) - fast.astype(int)).max(), 1)
+      self.assertGreater(reference.std(), 1.0)  # Non-trivial samples.
+      # Inpainting: a prefix that ends inside a pixel is kept, the rest is
+      # the reference's.
+      originals = np.random.default_rng(2).integers(0, 256, (2,) + shape)
+      num_fixed = shape[1] * shape[2] + shape[2] - 1
+      reference = run('sequential', image_lib.to_float(originals), num_fixed)
+      fast = run('fast', image_lib.to_float(originals), num_fixed)
+      self.assertLessEqual((reference != fast).sum(), 1)
+      self.assertAllEqual(fast.reshape(2, -1)[:, :num_fixed],
+                          originals.reshape(2, -1)[:, :num_fixed])
+
+    @parameterized.named_parameters(*pairs)
+    def test_keras_round_trip(self, backbone, head):
+      shape = (2, 2, 3)
+      model = tiny_model(head, backbone, shape, num_classes=3)
+      path = os.path.join(tempfile.mkdtemp(), 'model.keras')
+      model.save(path)
+      loaded = keras.models.load_model(path)
+      self.assertIsInstance(loaded.backbone, type(model.backbone))
+      self.assertEqual(loaded.get_config(), model.get_config())
+      inputs = _inputs(model, shape, 3, seed=2, labels=(2,))
+      self.assertAllClose(loaded(inputs), model(inputs))
+
+  return BackboneConformanceTest
