@@ -8,7 +8,7 @@ from aiqn_tf.models import gated_pixelcnn
 from aiqn_tf.testing import conformance
 
 BuiltinBackbonesTest = conformance.make_suite(
-    backbone.REGISTRY.builtin_names())
+    backbone.REGISTRY.builtin_names(), conformance.heads(builtin=True))
 
 
 class RegistryTest(tf.test.TestCase):
@@ -16,7 +16,7 @@ class RegistryTest(tf.test.TestCase):
   def test_the_suite_covers_every_builtin_backbone_and_head(self):
     self.assertContainsSubset({'gated', 'snail'},
                               backbone.REGISTRY.builtin_names())
-    self.assertEqual(set(conformance.heads()),
+    self.assertEqual(set(conformance.heads(builtin=True)),
                      {'pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp'})
 
   def test_register_refuses_a_broken_contract(self):

@@ -48,9 +48,11 @@ TINY = dict(num_layers=2, filters=6, kernel_size=3, output_filters=12)
 HEAD_OPTIONS = {'pixel_cnn_pp': dict(num_mixtures=2)}
 
 
-def heads():
-  """The registered model kinds that are a head on a pixel backbone."""
-  return [name for name in registry.names()
+def heads(builtin=False):
+  """The registered model kinds that are a head on a pixel backbone (those
+  of this package only, with builtin)."""
+  names = registry.builtin_names() if builtin else registry.names()
+  return [name for name in names
           if issubclass(registry.get(name), pixel_model.PixelModel)]
 
 
