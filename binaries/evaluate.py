@@ -9,12 +9,11 @@ training images (PixelCNN: bits/dim among it).
   python -m binaries.evaluate --model_dir=runs/cifar10_iqn \
       --classifier=inception --inception_path=/models/tfgan_inception_1
 
-  # Bundled digits, with the project's digits classifier:
-  python -m binaries.train_classifier --output_dir=classifiers/digits
-  python -m binaries.evaluate --model_dir=runs/digits_iqn --classifier=digits \
+  # Bundled digits, with the dataset's own classifier (trained on first use):
+  python -m binaries.evaluate --model_dir=runs/digits_iqn --classifier=dataset \
       --num_samples=1000
 
-AIQN-VAE / VAE runs are evaluated the same way (--latent_sampler picks the
+AIQN-VAE / VAE runs are evaluated the same way (--method picks the
 AIQN's or the prior's codes), and also report how far the prior's and the
 AIQN's codes are from the encoder's (latent_w1_*: per-dimension 1-Wasserstein
 distance, averaged; latent_fd_*: Frechet distance of the code sets).
@@ -57,7 +56,8 @@ flags.DEFINE_string('inception_path', None, 'Local copy of TF-Hub\'s '
                     'tfgan/eval/inception/1 (or a SavedModel with "logits" '
                     'and "pool_3" outputs).')
 flags.DEFINE_string('digits_classifier_path', None,
-                    'The first name of --classifier_path.')
+                    'Deprecated (dropped in 0.5.0): the first name of '
+                    '--classifier_path.')
 flags.DEFINE_string('method', None, 'The model\'s sampler (default: its '
                     'first): fast or sequential (PixelIQN / PixelCNN), aiqn '
                     'or prior (AIQN-VAE).')
@@ -75,9 +75,8 @@ flags.DEFINE_integer('independent_critic_steps', 500, 'Updates of the '
                      'independent Wasserstein critic, trained between half '
                      'the test images and half the samples and read on the '
                      'other halves (0: skip).', lower_bound=0)
-flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: sample codes '
-                    'from the latent AIQN (aiqn) or the prior (prior); the '
-                    'same as --method.')
+flags.DEFINE_string('latent_sampler', None, 'Deprecated (dropped in 0.5.0): '
+                    'the first name of --method.')
 flags.DEFINE_string('data_dir', None, 'tfds data directory.')
 flags.DEFINE_string('raw_dir', None, 'Raw downloads of a tfds dataset.')
 flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),

@@ -12,7 +12,7 @@ AIQN-VAE and VAE: tau [N, latent_dim] -> latent AIQN (or the Gaussian prior)
 
   python -m binaries.sample --model_dir=runs/digits_aiqn_vae --output=aiqn.png
   python -m binaries.sample --model_dir=runs/digits_aiqn_vae \
-      --latent_sampler=prior --output=prior.png
+      --method=prior --output=prior.png
   python -m binaries.sample --model_dir=runs/digits_aiqn_vae --reconstruct \
       --output=reconstructions.png
 
@@ -63,9 +63,8 @@ flags.DEFINE_bool('inpaint', False, 'Complete test images of the model\'s '
                   'dataset from their top --fixed_rows rows.')
 flags.DEFINE_integer('fixed_rows', None, 'Rows kept when inpainting '
                      '(default: half the image).')
-flags.DEFINE_string('latent_sampler', None, 'AIQN-VAE / VAE: codes from the '
-                    'latent AIQN (aiqn) or the Gaussian prior (prior); the '
-                    'same as --method.')
+flags.DEFINE_string('latent_sampler', None, 'Deprecated (dropped in 0.5.0): '
+                    'the first name of --method.')
 flags.DEFINE_bool('reconstruct', False, 'AIQN-VAE / VAE: reconstruct test '
                   'images (decoded posterior means) instead of sampling.')
 flags.DEFINE_bool('invert', False, 'PixelIQN: the tau of --num_samples test '

@@ -1,14 +1,18 @@
 """The docs are true to the code: their commands' flags exist, their links resolve.
 
-Reads README.md and every page under docs/. In every code block and inline
+Reads README.md, every page under docs/ and the usage text of every binary
+(its module docstring, which --help prints). In every code block and inline
 code span, a command of one of our programs (`python -m binaries.NAME`,
 `python -m bench.NAME`, `aiqn-NAME`) may name only flags that program
-defines (absl's own included), and a flag quoted on its own (`--kappa`) must
-be defined by one of them or by a tool the docs name (TensorBoard, Bazel,
-saved_model_cli). Every relative link and picture must exist, and a link to
-a heading (`page.md#heading`) must find that heading.
+defines (absl's own included, section flags such as --pixel_iqn.kappa too)
+and none that it keeps only for old command lines (help "Deprecated ..."),
+and a flag quoted on its own (`--kappa`) must be defined by one of them or
+by a tool the docs name (TensorBoard, Bazel, saved_model_cli). Every
+relative link and picture must exist, and a link to a heading
+(`page.md#heading`) must find that heading.
 """
 
+import ast
 import concurrent.futures
 import functools
 import glob
@@ -25,6 +29,9 @@ PAGES = ['README.md'] + sorted(
     os.path.relpath(p, ROOT)
     for p in glob.glob(os.path.join(ROOT, 'docs', '**', '*.md'),
                        recursive=True))
+# The binaries' usage texts, read as code blocks.
+USAGE = sorted(os.path.relpath(p, ROOT) for p in glob.glob(
+    os.path.join(ROOT, 'binaries', '*.py')) if not p.endswith('_test.py'))
 CONSOLE = {'aiqn-train': 'binaries.train', 'aiqn-sample': 'binaries.sample',
            'aiqn-evaluate': 'binaries.evaluate',
            'aiqn-export': 'binaries.export',
@@ -33,17 +40,20 @@ CONSOLE = {'aiqn-train': 'binaries.train', 'aiqn-sample': 'binaries.sample',
 # bazel, pip).
 EXTERNAL_FLAGS = {'logdir', 'dir', 'tag_set', 'signature_def', 'inputs',
                   'outdir', 'all', 'nocache_test_results',
-                  'cache_test_results', 'nosandbox_debug', 'strict'}
+                  'cache_test_results', 'nosandbox_debug', 'strict',
+                  'help', 'helpfull', 'helpshort'}  # absl.app's own.
 _COMMAND = re.compile(
     r'(?:python3? -m |/python -m )((?:binaries|bench|tools)\.\w+)|'
     r'(?<![\w/-])(?:\.venv/bin/)?(aiqn-[a-z-]+)')
-_FLAG = re.compile(r'(?<![\w-])--([A-Za-z]\w*)')
+_FLAG = re.compile(r'(?<![\w-])--([A-Za-z](?:[\w.]*\w)?)')
 _LINK = re.compile(r'!?\[[^\]]*\]\(([^)\s]+)\)')
 
-# Prints every flag name a program defines, in a fresh interpreter.
+# Prints {name: help} of every flag a program defines, in a fresh
+# interpreter.
 _DUMP = ('import importlib, json, sys\nfrom absl import flags\n'
          'importlib.import_module(sys.argv[1])\n'
-         'print(json.dumps(sorted(flags.FLAGS)))')
+         'print(json.dumps({n: flags.FLAGS[n].help or "" '
+         'for n in flags.FLAGS}))')
 
 
 def code_spans(text):
@@ -74,13 +84,31 @@ def commands(span):
 
 
 @functools.lru_cache(maxsize=None)
-def program_flags(module):
-  """Every flag name `module` defines once imported; None if it fails."""
+def _program_help(module):
   run = subprocess.run([sys.executable, '-c', _DUMP, module], cwd=ROOT,
                        check=False, capture_output=True, text=True)
   if run.returncode:
     return None
-  return frozenset(json.loads(run.stdout.strip().splitlines()[-1]))
+  return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def program_flags(module):
+  """Every flag name `module` defines once imported; None if it fails."""
+  helps = _program_help(module)
+  return None if helps is None else frozenset(helps)
+
+
+def deprecated_flags(module):
+  """The flags `module` keeps only for old command lines."""
+  return frozenset(name for name, text in (_program_help(module) or {}).items()
+                   if text.startswith('Deprecated'))
+
+
+def usage_text(path):
+  """A binary's module docstring, as one code block."""
+  with open(os.path.join(ROOT, path)) as f:
+    return '```\n' + (ast.get_docstring(ast.parse(f.read())) or '') + '\n```'
+
 
 
 def _slug(heading):
@@ -104,6 +132,8 @@ class DocsTest(absltest.TestCase):
     for page in PAGES:
       with open(os.path.join(ROOT, page)) as f:
         cls.texts[page] = f.read()
+    for path in USAGE:
+      cls.texts[path] = usage_text(path)
     cls.uses = [(page, module, names) for page, text in cls.texts.items()
                 for span in code_spans(text)
                 for module, names in commands(span)]
@@ -125,7 +155,30 @@ class DocsTest(absltest.TestCase):
         for name in names:
           if name.startswith('no') and name[2:] in known:
             continue  # absl's --noflag for a bool.
+          if re.fullmatch(r'[A-Z_.]+', name) or name in EXTERNAL_FLAGS:
+            continue  # A placeholder (--KIND.NAME) or absl.app's --help.
           self.assertTrue(name in known, f'{page}: {module} has no --{name}')
+
+  def test_no_deprecated_flag_is_taught(self):
+    self.assertIn('latent_sampler', deprecated_flags('binaries.sample'))
+    for page, module, names in self.uses:
+      with self.subTest(page=page, program=module):
+        old = set(names) & deprecated_flags(module)
+        self.assertFalse(old, f'{page}: {module} is shown with the '
+                         f'deprecated {sorted(old)}')
+    for page, text in self.texts.items():
+      with self.subTest(page=page):
+        self.assertNotRegex(text, r'--(eval_)?classifier=digits\b',
+                            f'{page}: the classifier kind digits is '
+                            'deprecated: dataset')
+
+  def test_every_binary_shows_its_usage(self):
+    for path in USAGE:
+      if path.endswith('__init__.py'):
+        continue
+      module = 'binaries.' + os.path.basename(path)[:-3]
+      with self.subTest(binary=module):
+        self.assertIn((path, module), {(p, m) for p, m, _ in self.uses})
 
   def test_quoted_flags_exist(self):
     every = set(EXTERNAL_FLAGS)
@@ -136,6 +189,8 @@ class DocsTest(absltest.TestCase):
         if _COMMAND.search(span):
           continue  # Checked against its own program above.
         for name in _FLAG.findall(span):
+          if re.fullmatch(r'[A-Z_.]+', name):
+            continue  # A placeholder: --KIND.NAME.
           with self.subTest(page=page, flag=name):
             self.assertTrue(name in every or name[2:] in every,
                             f'{page}: --{name} is no flag of ours')
