@@ -16,7 +16,7 @@ The public names below are loaded on first use, so importing one layer (e.g.
 
 import importlib
 
-__version__ = '0.3.0'
+__version__ = '0.4.0'
 
 _NAMES = {
     # Classes.
