@@ -140,7 +140,7 @@ def main(argv):
     raise app.UsageError(f'{config.model_name} cannot --reconstruct.')
   if FLAGS.interpolate and not FLAGS.invert:
     raise app.UsageError('--interpolate goes with --invert.')
-  if FLAGS.invert and not hasattr(model, 'invert'):
+  if FLAGS.invert and not model.can_invert:
     raise app.UsageError(f'{config.model_name} has no tau to --invert (a '
                          'PixelIQN has).')
   method = _method(model)

@@ -21,7 +21,8 @@ What a model says about itself:
 - `averaged_layer`: the weights the Polyak average covers.
 - `sample_methods`, `sample`: its samplers (the first is the default).
 - Capabilities the binaries check: `num_classes` (labels), `can_inpaint`,
-  `can_reconstruct` (`reconstruct`), `latent_methods` (`encode`, `codes`).
+  `can_reconstruct` (`reconstruct`), `can_invert` (`invert`),
+  `latent_methods` (`encode`, `codes`).
 - `serving_signatures`: the functions a SavedModel export serves.
 """
 
@@ -69,6 +70,9 @@ class GenerativeModel(keras.Model):
   sample_methods = ()
   can_inpaint = False
   can_reconstruct = False
+  # `invert(images, labels, method)`: the noise whose sample gives the images
+  # back (PixelIQN's tau, likelihood.py).
+  can_invert = False
   latent_methods = ()
   # True where log_prob is an estimate the loss does not give (PixelIQN):
   # evaluations then estimate bits/dim separately (evaluate.py).

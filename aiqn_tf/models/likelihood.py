@@ -63,7 +63,7 @@ def _levels(quantiles):
 
 def _check(model, images, labels, method):
   """images float32 [B, H, W, C] in [-1, 1]; labels; the method."""
-  if not getattr(getattr(model, 'backbone', None), 'use_tau', False):
+  if not model.can_invert:
     raise ValueError(
         f'{type(model).__name__} has no tau to invert: PixelIQN does; '
         'PixelCNN and the PixelCNN++ head give their exact log-likelihood '

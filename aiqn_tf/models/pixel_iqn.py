@@ -51,6 +51,7 @@ class PixelIQN(pixel_model.PixelModel):
 
   Config = PixelIQNConfig
   uses_tau = True
+  can_invert = True
   estimates_likelihood = True
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
