@@ -13,16 +13,13 @@ relative link and picture must exist, and a link to a heading
 """
 
 import ast
-import concurrent.futures
-import functools
 import glob
-import json
 import os
 import re
-import subprocess
-import sys
 
 from absl.testing import absltest
+
+from tools import flag_dump
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PAGES = ['README.md'] + sorted(
@@ -47,14 +44,6 @@ _COMMAND = re.compile(
     r'(?<![\w/-])(?:\.venv/bin/)?(aiqn-[a-z-]+)')
 _FLAG = re.compile(r'(?<![\w-])--([A-Za-z](?:[\w.]*\w)?)')
 _LINK = re.compile(r'!?\[[^\]]*\]\(([^)\s]+)\)')
-
-# Prints {name: help} of every flag a program defines, in a fresh
-# interpreter.
-_DUMP = ('import importlib, json, sys\nfrom absl import flags\n'
-         'importlib.import_module(sys.argv[1])\n'
-         'print(json.dumps({n: flags.FLAGS[n].help or "" '
-         'for n in flags.FLAGS}))')
-
 
 def code_spans(text):
   """The code of a markdown text: block lines (continuations joined), spans."""
@@ -83,13 +72,21 @@ def commands(span):
   return found
 
 
-@functools.lru_cache(maxsize=None)
+_HELPS = {}  # module -> {flag: help}, or None where it does not import.
+
+
 def _program_help(module):
-  run = subprocess.run([sys.executable, '-c', _DUMP, module], cwd=ROOT,
-                       check=False, capture_output=True, text=True)
-  if run.returncode:
-    return None
-  return json.loads(run.stdout.strip().splitlines()[-1])
+  if module not in _HELPS:
+    load([module])
+  return _HELPS[module]
+
+
+def load(modules):
+  """Dumps the flags of `modules` not dumped yet (tools/flag_dump.py)."""
+  missing = [m for m in modules if m not in _HELPS]
+  for module, dumped in flag_dump.dump(missing).items() if missing else ():
+    _HELPS[module] = None if dumped is None else {
+        flag['name']: flag['help'] for flag in dumped['flags']}
 
 
 def program_flags(module):
@@ -137,9 +134,7 @@ class DocsTest(absltest.TestCase):
     cls.uses = [(page, module, names) for page, text in cls.texts.items()
                 for span in code_spans(text)
                 for module, names in commands(span)]
-    modules = sorted({module for _, module, _ in cls.uses})
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-      list(pool.map(program_flags, modules))
+    load(sorted({module for _, module, _ in cls.uses}))
 
   def test_pages_are_found(self):
     self.assertIn('docs/README.md', PAGES)
