@@ -76,12 +76,116 @@ QUICK_EVALUATE = ('--likelihood_images=0', '--independent_critic_steps=0')
 def run_binary(name, *args, timeout=600):
   """Runs `python -m binaries.NAME ARGS` from the repository root.
 
+  The program runs in a process of its own, as from a shell, forked from a
+  warm interpreter that has imported TensorFlow once (`_Zygote`): starting
+  TensorFlow cost most of a small binary run, and the binary tests run
+  dozens. Where that interpreter is unavailable it runs in a fresh one.
+
   Returns:
     (exit code, stdout followed by stderr).
   """
   env = dict(os.environ, PYTHONPATH=ROOT)
   env.pop('TF_CONFIG', None)
+  if _Zygote.get() is not None:
+    result = _Zygote.get().run(name, args, env, timeout)
+    if result is not None:
+      return result
   result = subprocess.run([sys.executable, '-m', f'binaries.{name}', *args],
                           cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
   return result.returncode, result.stdout + result.stderr
+
+
+# The warm interpreter: reads one JSON request a line, forks a child that
+# runs the binary as __main__ with its output in a file, answers its exit
+# code. Nothing in it has run a TensorFlow op, so each child starts
+# TensorFlow's runtime afresh, as a new process would.
+_ZYGOTE = r"""
+import json, os, runpy, sys
+import tensorflow, keras  # The slow imports, once.
+import aiqn_tf
+from aiqn_tf.data import datasets
+print('ready', flush=True)
+for line in sys.stdin:
+  request = json.loads(line)
+  pid = os.fork()
+  if pid == 0:
+    code = 1
+    try:
+      out = os.open(request['output'], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+      os.dup2(out, 1)
+      os.dup2(out, 2)
+      null = os.open(os.devnull, os.O_RDONLY)
+      os.dup2(null, 0)
+      os.environ.clear()
+      os.environ.update(request['env'])
+      module = 'binaries.' + request['name']
+      sys.argv = [os.path.join(os.getcwd(), *module.split('.')) + '.py'
+                 ] + request['args']
+      runpy.run_module(module, run_name='__main__', alter_sys=True)
+      code = 0
+    except SystemExit as e:
+      code = e.code if isinstance(e.code, int) else (0 if e.code is None
+                                                      else 1)
+    except BaseException:
+      import traceback
+      traceback.print_exc()
+    finally:
+      sys.stdout.flush()
+      sys.stderr.flush()
+      os._exit(code)
+  print(json.dumps({'pid': pid}), flush=True)
+  _, status = os.waitpid(pid, 0)
+  print(json.dumps({'code': os.waitstatus_to_exitcode(status)}), flush=True)
+"""
+
+
+class _Zygote:
+  """One warm interpreter per test process (see `_ZYGOTE`)."""
+
+  _instance = None
+  _failed = False
+
+  @classmethod
+  def get(cls):
+    if os.environ.get('AIQN_TF_TEST_FRESH_PROCESSES'):
+      return None  # Every binary in a fresh interpreter, as before.
+    if cls._instance is None and not cls._failed:
+      try:
+        cls._instance = cls()
+      except (OSError, RuntimeError):
+        cls._failed = True
+    return cls._instance
+
+  def __init__(self):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    env.pop('TF_CONFIG', None)
+    self.process = subprocess.Popen(
+        [sys.executable, '-c', _ZYGOTE], cwd=ROOT, env=env, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL)
+    if self.process.stdout.readline().strip() != 'ready':
+      raise RuntimeError('the warm interpreter did not start')
+
+  def run(self, name, args, env, timeout):
+    """(exit code, output), or None if the interpreter is gone."""
+    import json  # pylint: disable=g-import-not-at-top
+    import signal  # pylint: disable=g-import-not-at-top
+    import tempfile  # pylint: disable=g-import-not-at-top
+    import threading  # pylint: disable=g-import-not-at-top
+    if self.process.poll() is not None:
+      return None
+    with tempfile.NamedTemporaryFile('r', suffix='.log') as output:
+      self.process.stdin.write(json.dumps(dict(
+          name=name, args=list(args), env=env, output=output.name)) + '\n')
+      self.process.stdin.flush()
+      pid = json.loads(self.process.stdout.readline())['pid']
+      timer = threading.Timer(timeout, os.kill, (pid, signal.SIGKILL))
+      timer.start()
+      try:
+        code = json.loads(self.process.stdout.readline())['code']
+      finally:
+        timer.cancel()
+      if code == -signal.SIGKILL:
+        raise subprocess.TimeoutExpired(f'binaries.{name}', timeout)
+      return code, output.read()
