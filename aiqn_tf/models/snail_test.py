@@ -64,9 +64,9 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
     # 48 residual units compound it.
     optimizer = keras.optimizers.Adam(1e-5)
     rng = np.random.default_rng(0)
-    batch = {'images': rng.integers(0, 256, (1, 32, 32, 3)),
-             'labels': np.array([3])}
-    noise = {'tau': tf.constant(rng.uniform(size=(1, 32, 32, 3)),
+    batch = {'images': rng.integers(0, 256, (2, 32, 32, 3)),
+             'labels': np.array([3, 7])}
+    noise = {'tau': tf.constant(rng.uniform(size=(2, 32, 32, 3)),
                                 tf.float32)}
     with tf.GradientTape() as tape:
       loss = tf.reduce_mean(model.per_example_loss(batch, noise)[0])
