@@ -76,7 +76,6 @@ class ToyAR(base.GenerativeModel):
         tf.TensorSpec((None,) + self.image_shape, tf.float32, name='tau')])}
 
 
-STAND_IN = os.path.join(test_util.TESTDATA, 'inception_stand_in')
 # This file, as the binaries import it (not __main__ under Bazel).
 MODULE = 'binaries.toy_model_test'
 
@@ -113,22 +112,8 @@ class ToyModelThroughBinariesTest(tf.test.TestCase):
     self.assertNotEqual(code, 0)
     self.assertIn('cannot --inpaint', output)
 
-    code, output = test_util.run_binary(
-        'evaluate', f'--model_dir={model_dir}', '--classifier=inception',
-        f'--inception_path={STAND_IN}', '--num_samples=8',
-        *test_util.QUICK_EVALUATE)
-    self.assertEqual(code, 0, output)
-    self.assertIn('FID', output)
-
-    export_dir = os.path.join(root, 'export')
-    code, output = test_util.run_binary(
-        'export', f'--model_dir={model_dir}', f'--export_dir={export_dir}')
-    self.assertEqual(code, 0, output)
-    loaded = tf.saved_model.load(export_dir)
-    images = loaded.signatures['serving_default'](
-        tau=tf.fill((2, 8, 8, 1), 0.5))['images']
-    self.assertEqual((images.shape, images.dtype), ((2, 8, 8, 1), tf.uint8))
-
+    test_util.evaluate_and_export(self, model_dir,
+                                  os.path.join(root, 'export'), (8, 8, 1))
 
 if __name__ == '__main__':
   tf.test.main()

@@ -96,6 +96,25 @@ def run_binary(name, *args, timeout=600):
   return result.returncode, result.stdout + result.stderr
 
 
+def evaluate_and_export(test, model_dir, export_dir, image_shape):
+  """Runs the evaluate binary (stand-in Inception) and the export binary on
+  a run, and checks that the export serves images from tau."""
+  code, output = run_binary(
+      'evaluate', f'--model_dir={model_dir}', '--classifier=inception',
+      f'--inception_path={os.path.join(TESTDATA, "inception_stand_in")}',
+      '--num_samples=8', *QUICK_EVALUATE)
+  test.assertEqual(code, 0, output)
+  test.assertIn('FID', output)
+  code, output = run_binary('export', f'--model_dir={model_dir}',
+                            f'--export_dir={export_dir}')
+  test.assertEqual(code, 0, output)
+  loaded = tf.saved_model.load(export_dir)
+  images = loaded.signatures['serving_default'](
+      tau=tf.fill((2,) + tuple(image_shape), 0.5))['images']
+  test.assertEqual((images.shape, images.dtype),
+                   ((2,) + tuple(image_shape), tf.uint8))
+
+
 # The warm interpreter: reads one JSON request a line, forks a child that
 # runs the binary as __main__ with its output in a file, answers its exit
 # code. Nothing in it has run a TensorFlow op, so each child starts
