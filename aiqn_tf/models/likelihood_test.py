@@ -176,16 +176,20 @@ class TracedTest(tf.test.TestCase):
         np.random.default_rng(0).integers(0, 256, (2, 2, 2, 1)))
     iqn = test_util.trained_model(aiqn_tf.PixelIQN, (2, 2, 1), steps=1)
     cnn = test_util.trained_model(aiqn_tf.PixelCNN, (2, 2, 1), steps=1)
-    eager_tau, eager_reachable = iqn.invert(images)
-    tau, reachable = tf.function(iqn.invert)(images)
+    # The model's own methods take the default search; the coarse one of
+    # likelihood.invert / log_prob compiles faster and checks the same.
+    invert = lambda x: likelihood.invert(iqn, x, **COARSE)
+    eager_tau, eager_reachable = invert(images)
+    tau, reachable = tf.function(invert)(images)
     self.assertAllClose(tau, eager_tau)
     self.assertAllEqual(reachable, eager_reachable)
-    smoothed = tf.function(lambda x: iqn.log_prob(x, epsilon=0.01))
-    self.assertAllClose(smoothed(images), iqn.log_prob(images, epsilon=0.01))
+    smoothed = lambda x: likelihood.log_prob(iqn, x, epsilon=0.01,
+                                             **COARSE)[0]
+    self.assertAllClose(tf.function(smoothed)(images), smoothed(images))
     self.assertAllClose(tf.function(cnn.log_prob)(images),
                         cnn.log_prob(images))
-    for function in (tf.function(iqn.invert), tf.function(iqn.log_prob),
-                     tf.function(cnn.log_prob)):
+    for function in (tf.function(invert), tf.function(smoothed),
+                     tf.function(iqn.log_prob), tf.function(cnn.log_prob)):
       with self.assertRaisesRegex(tf.errors.InvalidArgumentError,
                                   r'in \[-1, 1\]'):
         function(images + 2.0)
