@@ -98,10 +98,12 @@ class PixelModel(base.GenerativeModel):
         num_classes=num_classes)
     self.hyperparameters.update(dict(self.architecture, backbone=backbone,
                                      backbone_config=backbone_config))
+    # A name the backbone's section shares with the model's (e.g. its own
+    # filters) takes the backbone section's value.
     self.backbone = layer(
         out_channels=self.image_shape[-1] * self.outputs_per_channel,
         use_tau=self.uses_tau, name=layer.layer_name or backbone,
-        **self.architecture, **backbone_config,
+        **dict(self.architecture, **backbone_config),
         **dict(backbone_options or {}))
 
   def __call__(self, inputs, *args, **kwargs):
