@@ -236,8 +236,8 @@ class SnailPixelCNN(backbone.PixelBackbone):
   Config = SnailConfig
 
   def __init__(self, *args, attention_every=ATTENTION_EVERY, **kwargs):
-    if attention_every < 1:
-      raise ValueError(f'attention_every must be >= 1, got {attention_every}.')
+    # The bound is the section's (a layer may be built without a model).
+    config_fields.check(SnailConfig(attention_every=attention_every))
     self.attention_every = attention_every  # Read by build_layers.
     super().__init__(*args, **kwargs)
     self.arguments['attention_every'] = attention_every

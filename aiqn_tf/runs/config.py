@@ -265,24 +265,12 @@ class Config:
     declare needs. Choosing another backbone gives its section its defaults,
     then the backbone fields given here.
     """
-    model_name = self.model_name
     backbone_name = fields.get('backbone', fields.get(
         'model.backbone', getattr(self.model, 'backbone', None)))
-    sections = section_fields(model_name, backbone_name)
+    sections = section_fields(self.model_name, backbone_name)
     changes = {}
     for name, value in fields.items():
-      section, _, field = name.rpartition('.')
-      if not section:
-        section = sections.get(name)
-        if section == 'model|backbone':
-          raise ValueError(
-              f'{name} is a setting of both {model_name} and the '
-              f'{backbone_name} backbone: name one ({model_name}.{name} or '
-              f'{backbone_name}.{name}).')
-      elif sections.get(field) not in (section, 'model|backbone'):
-        section = None
-      if section is None:
-        raise ValueError(not_a_field_message(name, model_name, backbone_name))
+      section, field = self._section_of(name, backbone_name, sections)
       changes.setdefault(section, {})[field] = value
     if set(changes.get('data', ())) - {'shuffle_buffer', 'resolved'}:
       changes['data']['resolved'] = None  # Another dataset or options.
@@ -297,12 +285,34 @@ class Config:
                                                  **backbone_changes)
     return dataclasses.replace(self, **replaced)
 
-  def value(self, name):
-    """The value of a field named alone or as 'SECTION.NAME' (`replace`)."""
+  def _section_of(self, name, backbone_name, sections):
+    """(section, field) of a field named alone or as 'SECTION.NAME';
+    sections: `section_fields` of the model and that backbone.
+
+    Raises:
+      ValueError: for a name of no section, or one both the model and its
+        backbone declare given alone.
+    """
     section, _, field = name.rpartition('.')
     if not section:
-      section = section_fields(self.model_name, getattr(
-          self.model, 'backbone', None)).get(name, 'model').split('|')[0]
+      section = sections.get(name)
+      if section == 'model|backbone':
+        raise ValueError(
+            f'{name} is a setting of both {self.model_name} and the '
+            f'{backbone_name} backbone: name one ({self.model_name}.{name} '
+            f'or {backbone_name}.{name}).')
+    elif sections.get(field) not in (section, 'model|backbone'):
+      section = None
+    if section is None:
+      raise ValueError(not_a_field_message(name, self.model_name,
+                                           backbone_name))
+    return section, field
+
+  def value(self, name):
+    """The value of a field named alone or as 'SECTION.NAME' (`replace`)."""
+    backbone_name = getattr(self.model, 'backbone', None)
+    section, field = self._section_of(
+        name, backbone_name, section_fields(self.model_name, backbone_name))
     return getattr(getattr(self, section), field)
 
   def validate(self):

@@ -1,8 +1,12 @@
 """Helpers shared by the tests."""
 
+import json
 import os
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 
 import keras
 import numpy as np
@@ -188,10 +192,6 @@ class _Zygote:
 
   def run(self, name, args, env, timeout):
     """(exit code, output), or None if the interpreter is gone."""
-    import json  # pylint: disable=g-import-not-at-top
-    import signal  # pylint: disable=g-import-not-at-top
-    import tempfile  # pylint: disable=g-import-not-at-top
-    import threading  # pylint: disable=g-import-not-at-top
     if self.process.poll() is not None:
       return None
     with tempfile.NamedTemporaryFile('r', suffix='.log') as output:
