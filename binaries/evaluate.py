@@ -105,6 +105,12 @@ def main(argv):
   except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(str(e)) from e
   data = config.data
+  if model.space.kind != 'images':
+    raise app.UsageError(
+        'aiqn-evaluate measures images (FID, Inception score, classifier '
+        f'scores, image statistics); {FLAGS.model_dir} models '
+        f'{model.space.describe()}. Its training loss is in TensorBoard; '
+        'aiqn-sample draws and plots its samples.')
   if FLAGS.cas_per_class and not model.num_classes:
     raise app.UsageError(
         '--cas_per_class needs a class-conditional model (trained with '

@@ -23,6 +23,13 @@ pairs of them in tau:
   python -m binaries.sample --model_dir=runs/digits_iqn --invert \
       --num_samples=8 --interpolate=6 --output=between.png,between.npz
 
+A model of sequences or vectors (core/events.py) writes them to the .npz
+under their own key, as the data stores them (float32 for continuous
+values), and plots them in the .png:
+
+  python -m binaries.sample --model_dir=runs/my_series --num_samples=8 \
+      --output=series.png,series.npz
+
 The same --seed gives the same images. The .npz holds `images` uint8
 [N,H,W,C], the `tau` (noise) used, `labels`, when inpainting or
 reconstructing or inverting the `originals`, for AIQN-VAE / VAE the latent
@@ -143,8 +150,12 @@ def main(argv):
   if FLAGS.invert and not model.can_invert:
     raise app.UsageError(f'{config.model_name} has no tau to --invert (a '
                          'PixelIQN has).')
+  if FLAGS.inpaint and model.space.kind != 'images':
+    raise app.UsageError(
+        '--inpaint completes images from their top rows; this model\'s '
+        f'events are {model.space.describe()}.')
   method = _method(model)
-  height, width, channels = model.image_shape
+  space = model.space
   num = FLAGS.num_samples
   labels = _labels(model.num_classes, num)
   originals, num_fixed = None, 0
@@ -152,12 +163,13 @@ def main(argv):
     originals, _ = _originals(config.data, num)
     reconstructions = _reconstruct(model, originals, FLAGS.batch_size)
     _write(FLAGS.output, reconstructions, originals, None, None, None, step,
-           height)
+           space)
     return
   if FLAGS.invert:
-    _invert(model, config, method, num, step, height)
+    _invert(model, config, method, num, step)
     return
   if FLAGS.inpaint:
+    height, width, channels = model.image_shape
     fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
     if not 0 <= fixed_rows <= height:
       raise app.UsageError(f'--fixed_rows must be in [0, {height}].')
@@ -186,10 +198,10 @@ def main(argv):
   sys.stderr.write('\n')
   codes = (model.codes(noise, method).numpy()
            if method in model.latent_methods else None)
-  _write(FLAGS.output, samples, originals, noise, labels, codes, step, height)
+  _write(FLAGS.output, samples, originals, noise, labels, codes, step, space)
 
 
-def _invert(model, config, method, num, step, height):
+def _invert(model, config, method, num, step):
   """--invert (and --interpolate): test images' tau, sampled back."""
   originals, labels = _originals(config.data, num)
   if not model.num_classes:
@@ -211,8 +223,8 @@ def _invert(model, config, method, num, step, height):
   if not FLAGS.interpolate:
     samples = evaluation.sample_images(model, tau, method, labels, None, 0,
                                        FLAGS.batch_size, FLAGS.xla)
-    _write(FLAGS.output, samples, originals, tau, labels, None, step, height,
-           reachable)
+    _write(FLAGS.output, samples, originals, tau, labels, None, step,
+           model.space, reachable)
     return
   if len(tau) < 2:
     raise app.UsageError('--interpolate needs --num_samples >= 2.')
@@ -236,9 +248,8 @@ def _invert(model, config, method, num, step, height):
                           inverted_tau=tau,
                           **({} if labels is None else dict(labels=labels)))
     else:
-      grids.write_png(path, grids.image_grid(
-          np.concatenate(rows), num_cols=steps + 2,
-          scale=max(1, 64 // height)))
+      grids.write_png(path, grids.picture(np.concatenate(rows), model.space,
+                                          num_cols=steps + 2))
     print(f'Wrote {path}')
 
 
@@ -249,14 +260,18 @@ def _reconstruct(model, originals, batch_size):
                          for i in range(0, len(originals), batch_size)])
 
 
-def _write(paths, samples, originals, noise, labels, codes, step, height,
+def _write(paths, samples, originals, noise, labels, codes, step, space,
            reachable=None):
-  """Writes each .npz / .png of `paths`; originals go above their results."""
+  """Writes each .npz / .png of `paths`; originals go above their results.
+
+  The samples are stored under the event space's key ("images", or
+  "sequences" and "vectors", as the data stores them) and pictured by
+  grids.picture (an image grid, or line plots).
+  """
   num = len(samples)
-  scale = max(1, 64 // height)
   for path in paths:
     if path.endswith('.npz'):
-      arrays = dict(images=samples, step=step)
+      arrays = {space.key: samples, 'step': step}
       for name, value in (('tau', noise), ('labels', labels),
                           ('originals', originals), ('codes', codes),
                           ('reachable', reachable)):
@@ -267,9 +282,9 @@ def _write(paths, samples, originals, noise, labels, codes, step, height,
       shown = samples
       if originals is not None:  # Originals above their completions.
         shown = np.concatenate([originals, samples])
-      grids.write_png(path, grids.image_grid(
-          shown, num_cols=min(num, 16) if originals is not None else None,
-          scale=scale))
+      grids.write_png(path, grids.picture(
+          shown, space,
+          num_cols=min(num, 16) if originals is not None else None))
     print(f'Wrote {path}')
 
 

@@ -1,4 +1,5 @@
-"""Image grids, for TensorBoard and PNG files."""
+"""Pictures of samples, for TensorBoard and PNG files: image grids, and
+line plots of sequences and vectors."""
 
 import math
 import os
@@ -34,6 +35,72 @@ def image_grid(images, num_cols=None, scale=1, pad=1):
     left = pad + (k % num_cols) * (width + pad)
     grid[top:top + height, left:left + width] = image
   return grid
+
+
+_COLOURS = np.array([[31, 119, 180], [214, 39, 40], [44, 160, 44],
+                     [148, 103, 189], [255, 127, 14], [23, 190, 207]],
+                    np.uint8)
+
+
+def plot_series(values, num_cols=None, height=64, width=None, bounds=None):
+  """Line plots of series, one panel each, tiled as `image_grid` tiles.
+
+  Args:
+    values: numeric [N, T, C]: N series of T steps, C channels (one colour
+      each); vectors [N, D] plot as series of D steps.
+    num_cols: panels per row (default: ceil(sqrt(N))).
+    height: pixels per panel.
+    width: pixels per panel (default: T, within [64, 256]).
+    bounds: (low, high) of the vertical axis, shared by every panel
+      (default: the values' range).
+
+  Returns:
+    uint8 RGB picture [rows * (height + 1) + 1, cols * (width + 1) + 1, 3].
+  """
+  values = np.asarray(values, np.float64)
+  if values.ndim == 2:
+    values = values[..., None]
+  if values.ndim != 3 or not np.isfinite(values).all():
+    raise ValueError(f'values must be finite [N, T, C] (or [N, D]), got '
+                     f'shape {values.shape}.')
+  num, steps, channels = values.shape
+  width = width or min(max(steps, 64), 256)
+  low, high = bounds or (values.min(), values.max())
+  if high <= low:
+    low, high = low - 1.0, high + 1.0
+  x = np.linspace(0, steps - 1, width)
+  panels = np.full((num, height, width, 3), 255, np.uint8)
+  panels[:, (height - 1) // 2, :] = 220  # The axis' middle, faint.
+  for n in range(num):
+    for c in range(channels):
+      y = np.interp(x, np.arange(steps), values[n, :, c])
+      rows = np.round((high - y) / (high - low) * (height - 1)).astype(int)
+      rows = np.clip(rows, 0, height - 1)
+      previous = np.concatenate([rows[:1], rows[:-1]])
+      for column in range(width):
+        top, bottom = sorted((previous[column], rows[column]))
+        panels[n, top:bottom + 1, column] = _COLOURS[c % len(_COLOURS)]
+  return image_grid(panels, num_cols=num_cols)
+
+
+def picture(samples, space, num_cols=None):
+  """The picture of samples of an event space (core/events.py).
+
+  Args:
+    samples: [N, *space.shape] as the space stores them (uint8 images).
+    space: events.EventSpace.
+    num_cols: samples per row of the picture.
+
+  Returns:
+    uint8 [h, w, C]: an image grid (images scaled to about 64 pixels), or
+    line plots of sequences and vectors on the model scale (bounded ones
+    over [-1, 1]).
+  """
+  if space.kind == 'images':
+    return image_grid(samples, num_cols=num_cols,
+                      scale=max(1, 64 // space.shape[0]))
+  return plot_series(space.to_float(samples).numpy(), num_cols=num_cols,
+                     bounds=(-1.0, 1.0) if space.bounded else None)
 
 
 def write_png(path, image):

@@ -93,7 +93,17 @@ class ArrayTest(tf.test.TestCase, parameterized.TestCase):
        r'C 1, 3 or 4'),
       ('empty', dict(images=np.zeros((0, 8, 8), np.uint8)), 'no images'),
       ('no_images', dict(x=np.zeros((4, 8, 8), np.uint8)),
-       r'no array "images" \(it has \[\'x\'\]\)'),
+       r'exactly one of the arrays "images", "sequences", "vectors" '
+       r'\(it has \[\'x\'\]\)'),
+      ('two_spaces', dict(images=np.zeros((4, 8, 8), np.uint8),
+                          vectors=np.zeros((4, 3), np.float32)),
+       'exactly one of the arrays'),
+      ('sequences_rank4', dict(sequences=np.zeros((4, 8, 2, 1), np.float32)),
+       r'expected \[N, T\] or \[N, T, C\]'),
+      ('vectors_rank3', dict(vectors=np.zeros((4, 8, 2), np.float32)),
+       r'expected \[N, D\]'),
+      ('int32_vectors', dict(vectors=np.zeros((4, 3), np.int32)),
+       'int32; use float .continuous values., int16'),
       ('short_labels', dict(images=np.zeros((4, 8, 8), np.uint8),
                             labels=np.zeros(3, np.int64)),
        r'int64 \(3,\); they must be integers of shape \(4,\)'),
@@ -108,6 +118,46 @@ class ArrayTest(tf.test.TestCase, parameterized.TestCase):
     np.savez(self._path('bad.npz'), **contents)
     with self.assertRaisesRegex(errors.DatasetError, message):
       datasets.resolve(f'array:{self._path("bad.npz")}')
+
+  @parameterized.named_parameters(
+      ('mono_float', 'sequences', np.float64, (30, 16), (16, 1), 'float'),
+      ('stereo_pcm', 'sequences', np.int16, (30, 16, 2), (16, 2), 'int16'),
+      ('vectors', 'vectors', np.float32, (30, 5), (5,), 'float'),
+      ('vectors_8bit', 'vectors', np.uint8, (30, 5), (5,), 'uint8'))
+  def test_sequences_and_vectors(self, key, dtype, shape, event_shape,
+                                 values):
+    rows = (np.random.default_rng(0).normal(size=shape) * 100).astype(dtype)
+    labels = np.arange(shape[0]) % 3
+    np.savez(self._path('e.npz'), labels=labels, **{key: rows})
+    spec = datasets.resolve(f'array:{self._path("e.npz")}',
+                            test_fraction=0.3)
+    self.assertEqual((spec.space, spec.values, spec.image_shape,
+                      spec.num_classes), (key, values, event_shape, 3))
+    self.assertEqual(spec.event_space.describe(),
+                     f'{key} [{", ".join(map(str, event_shape))}] of '
+                     f'{values} values')
+    stored = rows.reshape((shape[0],) + event_shape)
+    by_bytes = {row.astype(spec.event_space.dtype).tobytes(): i
+                for i, row in enumerate(stored)}
+    seen = []
+    for split in datasets.SPLITS:
+      arrays = datasets.as_arrays(spec, split)
+      self.assertEqual(set(arrays), {key, 'labels'})
+      self.assertEqual(arrays[key].dtype, spec.event_space.dtype)
+      for row, label in zip(arrays[key], arrays['labels']):
+        seen.append(by_bytes[row.tobytes()])
+        self.assertEqual(label, labels[seen[-1]])
+    self.assertCountEqual(seen, range(shape[0]))
+    with self.assertRaisesRegex(errors.DatasetError, 'leave them 0'):
+      datasets.resolve(f'array:{self._path("e.npz")}', image_size=8)
+
+  def test_non_finite_values_are_refused_with_their_rows(self):
+    vectors = np.zeros((6, 2), np.float32)
+    vectors[4, 1] = np.nan
+    np.savez(self._path('nan.npz'), vectors=vectors)
+    with self.assertRaisesRegex(errors.DatasetError,
+                                r'vectors \[4\] hold NaN'):
+      datasets.as_arrays(f'array:{self._path("nan.npz")}', 'train')
 
   def test_bad_paths(self):
     with self.assertRaisesRegex(errors.DatasetError, 'does not exist'):

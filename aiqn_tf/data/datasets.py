@@ -17,8 +17,10 @@ A dataset string is one of:
 - `array:FILE.npz` or `array:FILE.npy`: uint8 images in a numpy file, with
   optional labels (see `arrays`).
 
-Every dataset yields dicts {"images": uint8 [H, W, C], "labels": int32 []}
-("labels" only for datasets with classes), H == W, C 1 or 3. Options
+Every image dataset yields dicts {"images": uint8 [H, W, C], "labels": int32
+[]} ("labels" only for datasets with classes), H == W, C 1 or 3; an array of
+sequences or vectors yields them under their own key (`arrays`, and
+core/events.py for event spaces). Options
 (`image_size`, `channels`, ...) convert the images: channels first (grey <->
 RGB, alpha dropped), then the centre square resized to image_size (bilinear,
 antialiased, rounded back to uint8).
@@ -272,7 +274,8 @@ def load(name_or_spec, split, data_dir=None, download=False, raw_dir=None,
     raise DatasetError(f'Unknown dataset kind {spec.kind!r}; one of '
                        f'{specs.KINDS}.')
   shape = tuple(spec.image_shape)
-  if tuple(dataset.element_spec['images'].shape) != shape:
+  if spec.space == 'images' and tuple(
+      dataset.element_spec['images'].shape) != shape:
     dataset = dataset.map(
         lambda example: dict(example,
                              images=transforms.fit(example['images'], shape)),
@@ -345,10 +348,12 @@ def input_pipeline(dataset, global_batch_size, shuffle_buffer, seed,
     keep_labels: keep "labels" (class-conditional models) or drop them.
 
   Returns:
-    tf.data.Dataset of {"images": uint8 [B,H,W,C] (, "labels": int32 [B])}.
+    tf.data.Dataset of {KEY: [B, *event shape] (, "labels": int32 [B])}, KEY
+    the events' ("images": uint8 [B, H, W, C], see `load`).
   """
   if not keep_labels:
-    dataset = dataset.map(lambda example: {'images': example['images']})
+    dataset = dataset.map(lambda example: {
+        key: value for key, value in example.items() if key != 'labels'})
   return (dataset.shuffle(shuffle_buffer, seed=seed)
           .repeat()
           .batch(global_batch_size, drop_remainder=True)

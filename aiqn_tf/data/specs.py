@@ -3,6 +3,8 @@
 import dataclasses
 from typing import Optional
 
+from aiqn_tf.core import events
+
 KINDS = ('bundled', 'tfds', 'folder', 'array')
 
 # Fields held as tuples; JSON gives them back as lists.
@@ -19,8 +21,10 @@ class DatasetSpec:
   Attributes:
     name: the dataset string as given, e.g. 'cifar10', 'folder:~/pets',
       'tfds:mnist', 'array:faces.npz'.
-    image_shape: (H, W, C) of the images yielded, after any channel conversion,
-      centre crop and resize; H == W; C is 1 or 3.
+    image_shape: the shape of one event yielded (the field keeps its first
+      name, which config.json files hold): for images (H, W, C) after any
+      channel conversion, centre crop and resize, H == W, C 1 or 3; for
+      sequences (T, C); for vectors (D,).
     num_classes: number of classes of "labels" (values 0..num_classes-1), or
       None for a dataset without labels.
     kind: one of KINDS: 'bundled' (ships with a Python package), 'tfds',
@@ -40,6 +44,9 @@ class DatasetSpec:
     label_key: the tfds ClassLabel feature read, or None.
     test_split: the tfds split that serves as test.
     tfds_splits: (train, test) tfds split names, for 'tfds' datasets.
+    space: the event space's kind (events.KINDS): 'images', 'sequences' or
+      'vectors'; the batch key of the events.
+    values: how the values are stored and discretised (events.VALUES).
   """
   name: str
   image_shape: tuple
@@ -56,6 +63,13 @@ class DatasetSpec:
   label_key: Optional[str] = None
   test_split: Optional[str] = None
   tfds_splits: Optional[tuple] = None
+  space: str = 'images'
+  values: str = 'uint8'
+
+  @property
+  def event_space(self):
+    """The events' space (events.EventSpace)."""
+    return events.EventSpace(self.space, self.image_shape, self.values)
 
   @property
   def tfds_name(self):

@@ -7,6 +7,7 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import events
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.evaluation import cas
 from aiqn_tf.evaluation import independent_critic
@@ -23,7 +24,8 @@ LATENT_IMAGES = 10_000
 def sample_images(model, noise, method=None, labels=None, images=None,
                   num_fixed=0, batch_size=64, jit_compile=True, progress=None,
                   strategy=None):
-  """uint8 images [N, H, W, C] from noise: the one loop that draws samples.
+  """Samples from noise, as the data stores them (uint8 images [N, H, W, C];
+  core/events.py for other spaces): the one loop that draws samples.
 
   The sample and evaluate binaries, the trainer's evaluations and the
   benchmarks all sample through it. With a tf.distribute strategy of R
@@ -38,25 +40,28 @@ def sample_images(model, noise, method=None, labels=None, images=None,
     noise: float32 [N, *model.noise_shape] in [0, 1] (noise.draw_noise).
     method: one of model.sample_methods (None: its default).
     labels: int [N] or None (class-conditional models).
-    images: uint8 [N, H, W, C] or None: the prefix to complete (inpainting).
-    num_fixed: sub-pixels of `images` kept, in raster order.
+    images: uint8 [N, H, W, C] (events as stored) or None: the prefix to
+      complete (inpainting).
+    num_fixed: sub-pixels (elements) of `images` kept, in raster order.
     batch_size: images per sampler call (over all replicas).
     jit_compile: compile the sampler with XLA (several times faster on CPU).
     progress: optional callable(done, total).
     strategy: optional tf.distribute.Strategy.
 
   Returns:
-    numpy uint8 [N, H, W, C].
+    numpy [N, *event shape] of the space's stored dtype (uint8 for images).
   """
   replicas = (strategy or tf.distribute.get_strategy()).num_replicas_in_sync
   batch_size = max(replicas, batch_size - batch_size % replicas)
 
+  space = model.space
+
   @tf.function(reduce_retracing=True, jit_compile=jit_compile)
   def sample_batch(noise, labels, images):
     if images is not None:
-      images = image_lib.to_float(images)
-    return image_lib.to_uint8(model.sample(noise, method, labels, images,
-                                           num_fixed))
+      images = space.to_float(images)
+    return space.from_float(model.sample(noise, method, labels, images,
+                                         num_fixed))
 
   noise = np.asarray(noise, np.float32)
   num = len(noise)
@@ -296,7 +301,12 @@ def evaluate_model(model, classifier, num_samples, load_split, batch_size=64,
 
   Returns:
     dict of figures, plus 'method' (the sampler used).
+
+  Raises:
+    ValueError: for a model of events other than images, naming its space.
   """
+  events.require(model.space, ('images',), 'evaluate_model (FID, '
+                 'classifier scores, image statistics)')
   method = model.check_method(method)
   samples = draw_samples(model, num_samples, batch_size, method, seed,
                          progress, truncation=truncation, strategy=strategy)

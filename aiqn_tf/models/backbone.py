@@ -23,6 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import events
 from aiqn_tf.models import registry
 from aiqn_tf.models import slicing
 from aiqn_tf.models.masked_conv import MaskedConv2D
@@ -59,10 +60,17 @@ class PixelBackbone(keras.layers.Layer):
   output's channel. Tau and labels enter wherever the backbone likes (the
   built-in ones: before every gate).
 
+  A backbone of other event spaces (`spaces`, core/events.py) maps its
+  events the same way: sequences [B, T, C] to [B, T, out_channels], output
+  [b, t, o] depending on events at steps before t and on step t's channels
+  before c(o) (and tau up to and including (t, c(o))), the raster order of
+  a [T, C] array. The images' arguments below are then the sequences'.
+
   A subclass implements (`register` checks that it does):
   - `build_layers(...)`: creates its layers (num_classes, use_tau are set).
   - `call(images, tau=None, labels=None)`: the full pass above.
-  - The cache protocol of the exact fast sampler (sampling.cached), which
+  - For images, the cache protocol of the exact fast sampler
+    (sampling.cached), which
     must give `call`'s outputs sub-pixel by sub-pixel in raster order:
     `sampling_start(images, tau, labels, first_row) -> (cache, context)`:
     a pass over the given images, rows >= first_row not yet sampled (any
@@ -102,7 +110,7 @@ class PixelBackbone(keras.layers.Layer):
     self.tau_embedding = tau_embedding
     self.image_shape = validate_architecture(
         image_shape, num_layers, filters, kernel_size, output_filters,
-        num_classes)
+        num_classes, self.spaces)
     self.arguments = dict(
         image_shape=self.image_shape, out_channels=out_channels,
         num_layers=num_layers, filters=filters, kernel_size=kernel_size,
@@ -117,6 +125,7 @@ class PixelBackbone(keras.layers.Layer):
   Config = NoConfig
   kind = None  # Set by `register`.
   layer_name = None  # The layer's name inside a model (default: its kind).
+  spaces = ('images',)  # The event spaces' kinds it serves (events.KINDS).
 
   def build_layers(self, channels, out_channels, num_layers, filters,
                    kernel_size, output_filters):
@@ -146,40 +155,42 @@ class PixelBackbone(keras.layers.Layer):
     self.out_final = MaskedConv2D(out_channels, mask_type='B',
                                   num_groups=channels, name='out_final')
 
-  def unpack(self, inputs):
-    """Checks a model's input dict; returns (images, tau or None, labels or None).
+  def unpack(self, inputs, key='images'):
+    """Checks a model's input dict; returns (events, tau or None, labels or
+    None).
+
+    Args:
+      inputs: {key: [B, *event shape], "tau" (with use_tau), "labels"
+        (class-conditional)}.
+      key: the events' key (the event space's, events.EventSpace.key).
 
     Raises:
       ValueError: on a missing or unexpected key or a wrong shape.
     """
+    keys = ([key] + (['tau'] if self.use_tau else []) +
+            (['labels'] if self.num_classes else []))
+    expected = ', '.join(f'"{k}"' for k in keys)
     if not isinstance(inputs, dict):
-      raise ValueError('Expected a dict with keys ' + self._expected_keys() +
-                       f', got {type(inputs).__name__}.')
-    missing = [k for k in self._keys() if k not in inputs]
-    extra = [k for k in inputs if k not in self._keys()]
+      raise ValueError(f'Expected a dict with keys {expected}, got '
+                       f'{type(inputs).__name__}.')
+    missing = [k for k in keys if k not in inputs]
+    extra = [k for k in inputs if k not in keys]
     if missing or extra:
-      raise ValueError(f'Expected keys {self._expected_keys()}; missing '
-                       f'{missing}, unexpected {extra}.')
-    for key in ('images', 'tau'):
-      if key in inputs:
-        shape = tuple(inputs[key].shape)
-        if len(shape) != 4 or shape[1:] != self.image_shape:
-          raise ValueError(f'"{key}" must have shape [batch, '
+      raise ValueError(f'Expected keys {expected}; missing {missing}, '
+                       f'unexpected {extra}.')
+    for name in (key, 'tau'):
+      if name in inputs:
+        shape = tuple(inputs[name].shape)
+        if shape[1:] != self.image_shape:
+          raise ValueError(f'"{name}" must have shape [batch, '
                            f'{", ".join(map(str, self.image_shape))}], got '
                            f'{list(shape)}.')
     if self.num_classes and len(inputs['labels'].shape) != 1:
       raise ValueError('"labels" must have shape [batch] (int class ids), got '
                        f'{list(inputs["labels"].shape)}.')
-    return (tf.cast(inputs['images'], tf.float32),
+    return (tf.cast(inputs[key], tf.float32),
             tf.cast(inputs['tau'], tf.float32) if self.use_tau else None,
             inputs['labels'] if self.num_classes else None)
-
-  def _keys(self):
-    return (['images'] + (['tau'] if self.use_tau else []) +
-            (['labels'] if self.num_classes else []))
-
-  def _expected_keys(self):
-    return ', '.join(f'"{k}"' for k in self._keys())
 
   def tau_features(self, tau):
     """What the blocks' tau convolutions see: [B, H, W, C] -> [..., C * T].
@@ -239,13 +250,19 @@ class PixelBackbone(keras.layers.Layer):
 
 
 def validate_architecture(image_shape, num_layers, filters, kernel_size,
-                          output_filters, num_classes):
-  """Checks the architecture's arguments; returns image_shape as a tuple of ints."""
+                          output_filters, num_classes, spaces=('images',)):
+  """Checks the architecture's arguments; returns image_shape as a tuple of
+  ints. `spaces`: the backbone's event spaces, which fix the shape's rank."""
   image_shape = tuple(int(d) for d in image_shape)
-  if len(image_shape) != 3 or image_shape[-1] not in (1, 3) or min(
-      image_shape) < 1:
-    raise ValueError(f'image_shape must be (height, width, channels) with 1 '
-                     f'or 3 channels, got {image_shape}.')
+  ranks = {events.RANKS[kind]: kind for kind in spaces}
+  if len(image_shape) not in ranks or min(image_shape) < 1 or (
+      len(image_shape) == 3 and image_shape[-1] not in (1, 3)):
+    raise ValueError(
+        'image_shape must be ' + ' or '.join(
+            {'images': '(height, width, channels) with 1 or 3 channels',
+             'sequences': '(time steps, channels)',
+             'vectors': '(dimensions,)'}[kind] for kind in spaces) +
+        f', got {image_shape}.')
   channels = image_shape[-1]
   if num_layers < 1:
     raise ValueError(f'num_layers must be >= 1, got {num_layers}.')
@@ -260,16 +277,23 @@ def validate_architecture(image_shape, num_layers, filters, kernel_size,
   return image_shape
 
 
-# What a registered backbone must implement itself (PixelBackbone's contract).
-REQUIRED = ('build_layers', 'call', 'sampling_start', 'sampling_start_row',
-            'sampling_pixel', 'sampling_finish_row')
+# What a registered backbone must implement itself (PixelBackbone's contract);
+# the cache protocol where it serves images.
+REQUIRED = ('build_layers', 'call')
+CACHE_PROTOCOL = ('sampling_start', 'sampling_start_row', 'sampling_pixel',
+                  'sampling_finish_row')
 
 
 def _check_contract(cls):
   if not (isinstance(cls, type) and issubclass(cls, PixelBackbone)):
     raise TypeError(f'A backbone must subclass backbone.PixelBackbone, got '
                     f'{cls!r}.')
-  missing = [name for name in REQUIRED
+  unknown = sorted(set(cls.spaces) - set(events.KINDS))
+  if unknown or not cls.spaces:
+    raise TypeError(f'{cls.__name__}.spaces must name event spaces of '
+                    f'{events.KINDS}, got {cls.spaces!r}.')
+  required = REQUIRED + (CACHE_PROTOCOL if 'images' in cls.spaces else ())
+  missing = [name for name in required
              if getattr(cls, name) is getattr(PixelBackbone, name, None)]
   if missing:
     raise TypeError(f'Backbone {cls.__name__} does not implement '

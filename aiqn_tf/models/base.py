@@ -32,6 +32,8 @@ from typing import Callable
 import keras
 import tensorflow as tf
 
+from aiqn_tf.core import events
+
 
 @dataclasses.dataclass
 class NoConfig:
@@ -63,9 +65,18 @@ class GenerativeModel(keras.Model):
   Subclasses call `super().__init__(image_shape, num_classes, **kwargs)` and
   keep their constructor arguments in `self.hyperparameters` (for
   `get_config`, so `model.save('m.keras')` / `keras.models.load_model` work).
+
+  Args:
+    image_shape: the shape of one event: (H, W, C) of images (the name is
+      the first releases'), (T, C) of sequences, (D,) of vectors.
+    num_classes: int or None.
+    space: the events' space (core/events.py) as an EventSpace or its
+      `to_dict()`; None: 8-bit images of image_shape. A kind serves the
+      spaces in `spaces` and refuses others, saying so.
   """
 
   kind = None  # Set by registry.register.
+  spaces = ('images',)  # The event spaces' kinds a model kind serves.
   Config = NoConfig
   sample_methods = ()
   can_inpaint = False
@@ -78,33 +89,54 @@ class GenerativeModel(keras.Model):
   # evaluations then estimate bits/dim separately (evaluate.py).
   estimates_likelihood = False
 
-  def __init__(self, image_shape, num_classes=None, **kwargs):
+  def __init__(self, image_shape, num_classes=None, space=None, **kwargs):
     super().__init__(**kwargs)
     self.image_shape = tuple(int(d) for d in image_shape)
+    if isinstance(space, dict):
+      space = events.EventSpace.from_dict(space)
+    self.space = space or events.EventSpace.images(self.image_shape)
+    if self.space.shape != self.image_shape:
+      raise ValueError(f'The event space\'s shape {self.space.shape} is not '
+                       f'image_shape {self.image_shape}.')
+    if self.space.kind not in self.spaces:
+      raise ValueError(f'{self.kind or type(self).__name__} models '
+                       f'{" or ".join(self.spaces)}; the data are '
+                       f'{self.space.describe()}.')
     self.num_classes = num_classes
     self.hyperparameters = dict(image_shape=self.image_shape,
                                 num_classes=num_classes)
+    if not self.space.is_8bit_images:  # Their files stay as they were.
+      self.hyperparameters['space'] = self.space.to_dict()
+
+  @property
+  def event_shape(self):
+    """The shape of one event (`image_shape`, named for any space)."""
+    return self.image_shape
 
   # Building.
 
   @classmethod
   def from_section(cls, section, image_shape, num_classes=None,
-                   backbone_section=None):
+                   backbone_section=None, space=None):
     """An unbuilt model from its config section (an instance of `Config`).
 
     Args:
       section: the model's `Config` dataclass.
-      image_shape: (H, W, C) of the data.
+      image_shape: the event shape of the data ((H, W, C) of images).
       num_classes: the data's number of classes, or None. Passed on only if
         the section has `class_conditional` set.
       backbone_section: for a model with a backbone, the backbone's `Config`
         dataclass, passed as `backbone_config` (a dict).
+      space: the data's events.EventSpace; passed on unless it is 8-bit
+        images (which every model kind takes without it).
     """
     fields = dataclasses.asdict(section)
     if not fields.pop('class_conditional', False):
       num_classes = None
     if backbone_section is not None:
       fields['backbone_config'] = dataclasses.asdict(backbone_section)
+    if space is not None and not space.is_8bit_images:
+      fields['space'] = space
     return cls(image_shape, num_classes=num_classes, **fields)
 
   def dummy_inputs(self, batch_size=1):
@@ -148,7 +180,8 @@ class GenerativeModel(keras.Model):
     """The training loss of each example.
 
     Args:
-      batch: {"images": uint8 [B, H, W, C] (, "labels": int32 [B])}.
+      batch: {space.key: [B, *event shape] as stored ("images": uint8 [B,
+        H, W, C]) (, "labels": int32 [B])}.
       noise: this batch's slice of `training_noise`.
       training: batch norm mode.
 

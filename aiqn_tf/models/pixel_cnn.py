@@ -24,11 +24,11 @@ class PixelCNN(pixel_model.PixelModel):
   """
 
   outputs_per_channel = NUM_LEVELS
+  values = ('uint8', 'mu_law')  # 256 levels.
 
   def call_outputs(self, outputs):
-    height, width, channels = self.image_shape
     return tf.reshape(outputs,
-                      [-1, height, width, channels, self.outputs_per_channel])
+                      [-1, *self.image_shape, self.outputs_per_channel])
 
   def negative_log_likelihood(self, levels, outputs):
     """-log P(levels) in nats, [...], from `call` outputs [..., P]."""
@@ -55,11 +55,12 @@ class PixelCNN(pixel_model.PixelModel):
   def per_example_loss(self, batch, noise, training=True):
     """Softmax cross-entropy summed over sub-pixels, in nats; logs bits/dim."""
     del noise, training
-    nats = self.negative_log_likelihood(batch['images'],
+    nats = self.negative_log_likelihood(batch[self.space.key],
                                         self(self.model_inputs(batch)))
-    return (tf.reduce_sum(nats, axis=[1, 2, 3]),
+    axes = list(range(1, len(self.image_shape) + 1))
+    return (tf.reduce_sum(nats, axis=axes),
             {'bits_per_dim': losses.bits_per_dim(
-                tf.reduce_mean(nats, axis=[1, 2, 3]))})
+                tf.reduce_mean(nats, axis=axes))})
 
   def sample_values(self, outputs, noise):
     """Sample values from backbone outputs: the levels' inverse CDF at noise.
@@ -79,4 +80,4 @@ class PixelCNN(pixel_model.PixelModel):
         [tf.shape(noise), [self.outputs_per_channel]], 0))
     cdf = tf.cumsum(tf.nn.softmax(self.level_log_probs(outputs)), axis=-1)
     level = tf.reduce_sum(tf.cast(cdf < noise[..., None], tf.int32), -1)
-    return image_lib.to_float(tf.minimum(level, NUM_LEVELS - 1))
+    return self.space.to_float(tf.minimum(level, NUM_LEVELS - 1))

@@ -46,6 +46,7 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
   """
 
   Config = PixelCNNPPConfig
+  values = ('uint8',)  # Its mixture is discretised to 8-bit levels.
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, num_mixtures=10,

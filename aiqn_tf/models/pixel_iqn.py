@@ -1,4 +1,9 @@
-"""PixelIQN: an autoregressive implicit quantile network on a Gated PixelCNN."""
+"""PixelIQN: an autoregressive implicit quantile network on a Gated PixelCNN.
+
+The quantile head serves every event space its backbone serves and every
+coding of the values (core/events.py): on continuous values its quantiles
+are the sample, unclipped, and no discretisation enters the loss.
+"""
 
 import dataclasses
 
@@ -89,9 +94,10 @@ class PixelIQN(pixel_model.PixelModel):
       batch = {k: tf.repeat(v, self.tau_draws, axis=0)
                for k, v in batch.items() if v is not None}
     inputs = self.model_inputs(batch, tau)
-    elementwise = losses.quantile_huber_loss(inputs['images'], self(inputs),
-                                             tau, self.kappa)
-    loss = tf.reduce_sum(elementwise, axis=[1, 2, 3])
+    elementwise = losses.quantile_huber_loss(inputs[self.space.key],
+                                             self(inputs), tau, self.kappa)
+    loss = tf.reduce_sum(elementwise,
+                         axis=list(range(1, len(self.image_shape) + 1)))
     return tf.reduce_mean(tf.reshape(loss, [-1, self.tau_draws]), 1), {}
 
   def invert(self, images, labels=None, method=None):
@@ -113,7 +119,8 @@ class PixelIQN(pixel_model.PixelModel):
                                epsilon=epsilon)[0]
 
   def sample_values(self, outputs, noise):
-    """Sample values from backbone outputs: the quantiles, clipped to [-1, 1].
+    """Sample values from backbone outputs: the quantiles, clipped to [-1, 1]
+    where the values are discretised (events.EventSpace.clip).
 
     Args:
       outputs: float32 [..., C], the backbone's output at tau = noise.
@@ -121,7 +128,7 @@ class PixelIQN(pixel_model.PixelModel):
         PixelIQN takes its noise as an input).
 
     Returns:
-      float32 [..., C] in [-1, 1].
+      float32 [..., C], in [-1, 1] unless the values are continuous.
     """
     del noise
-    return tf.clip_by_value(outputs, -1.0, 1.0)
+    return self.space.clip(outputs)

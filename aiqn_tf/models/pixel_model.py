@@ -13,6 +13,7 @@ import dataclasses
 import tensorflow as tf
 
 from aiqn_tf.core import config_fields
+from aiqn_tf.core import events
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import backbone as backbone_lib
 from aiqn_tf.models import base
@@ -48,10 +49,15 @@ class PixelModel(base.GenerativeModel):
 
   Subclasses (the heads) define `uses_tau` (the backbone takes the noise as
   tau), `outputs_per_channel` (backbone planes per image channel),
-  `call_outputs`, `sample_values` and `per_example_loss`.
+  `values` (the events.VALUES codings they model), `call_outputs`,
+  `sample_values` and `per_example_loss`. The event spaces a pixel model
+  serves are its backbone's (`PixelBackbone.spaces`): images (H, W, C) with
+  the gated and snail backbones, sequences (T, C) with a sequence backbone.
+  The fast sampler's cache protocol is the images' rows; other spaces sample
+  sequentially.
 
   Args:
-    image_shape: (H, W, C), C in {1, 3}.
+    image_shape: the event shape: (H, W, C) with C in {1, 3} for images.
     num_layers: gated blocks (paper: 15; large ImageNet model: 20).
     filters: feature planes per block (paper: 128; large: 256).
     kernel_size: odd filter size (paper: 5).
@@ -66,6 +72,8 @@ class PixelModel(base.GenerativeModel):
       setting (kept for .keras files that hold it; see CHANGELOG).
     backbone_options: more backbone arguments of a head's own (PixelIQN:
       tau_embedding).
+    space: the events' space (base.GenerativeModel), one the backbone
+      serves, of values the head models.
   """
 
   Config = PixelConfig
@@ -73,12 +81,25 @@ class PixelModel(base.GenerativeModel):
   can_inpaint = True
   uses_tau = False
   outputs_per_channel = 1
+  spaces = events.KINDS  # Checked against the backbone's in __init__.
+  values = events.VALUES
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, backbone='gated',
                backbone_config=None, attention_every=None,
-               backbone_options=None, **kwargs):
+               backbone_options=None, space=None, **kwargs):
     layer = backbone_lib.REGISTRY.get(backbone)
+    if isinstance(space, dict):
+      space = events.EventSpace.from_dict(space)
+    served = space or events.EventSpace.images(image_shape)
+    if served.kind not in layer.spaces:
+      raise ValueError(f'The {backbone} backbone models '
+                       f'{" or ".join(layer.spaces)}; the data are '
+                       f'{served.describe()}.')
+    if served.values not in self.values:
+      raise ValueError(f'{self.kind or type(self).__name__} models '
+                       f'{" or ".join(self.values)} values; the data are '
+                       f'{served.describe()}.')
     backbone_config = dict(backbone_config or {})
     if attention_every is not None and backbone == 'snail':
       backbone_config.setdefault('attention_every', attention_every)
@@ -91,7 +112,10 @@ class PixelModel(base.GenerativeModel):
     section = layer.Config(**backbone_config)
     config_fields.check(section)
     backbone_config = dataclasses.asdict(section)
-    super().__init__(image_shape, num_classes, **kwargs)
+    super().__init__(image_shape, num_classes, space=space, **kwargs)
+    if self.space.kind != 'images':
+      self.sample_methods = ('sequential',)
+      self.can_invert = False
     self.architecture = dict(
         image_shape=self.image_shape, num_layers=num_layers, filters=filters,
         kernel_size=kernel_size, output_filters=output_filters,
@@ -109,20 +133,21 @@ class PixelModel(base.GenerativeModel):
   def __call__(self, inputs, *args, **kwargs):
     # Check before Keras' automatic build, which would otherwise swallow the
     # error and mark the model built.
-    self.backbone.unpack(inputs)
+    self.backbone.unpack(inputs, self.space.key)
     return super().__call__(inputs, *args, **kwargs)
 
   def call(self, inputs):
-    images, tau, labels = self.backbone.unpack(inputs)
+    images, tau, labels = self.backbone.unpack(inputs, self.space.key)
     return self.call_outputs(self.backbone(images, tau, labels))
 
   def call_outputs(self, outputs):
-    """The model's outputs from the backbone's [B, H, W, C * per channel]."""
+    """The model's outputs from the backbone's [B, *event shape[:-1], C *
+    per channel]."""
     return outputs
 
   def dummy_inputs(self, batch_size=1):
     shape = (batch_size,) + self.image_shape
-    inputs = {'images': tf.zeros(shape)}
+    inputs = {self.space.key: tf.zeros(shape)}
     if self.uses_tau:
       inputs['tau'] = tf.fill(shape, 0.5)
     if self.num_classes:
@@ -130,8 +155,9 @@ class PixelModel(base.GenerativeModel):
     return inputs
 
   def model_inputs(self, batch, tau=None):
-    """The `call` inputs of a training batch (uint8 images, labels)."""
-    inputs = {'images': image_lib.to_float(batch['images'])}
+    """The `call` inputs of a training batch (events as stored, labels)."""
+    key = self.space.key
+    inputs = {key: self.space.to_float(batch[key])}
     if self.uses_tau:
       inputs['tau'] = tau
     if self.num_classes:
@@ -139,7 +165,8 @@ class PixelModel(base.GenerativeModel):
     return inputs
 
   def sample_values(self, outputs, noise):
-    """Sample values [..., C] in [-1, 1] from backbone outputs at `noise`."""
+    """Sample values [..., C] in the model scale (events.EventSpace) from
+    backbone outputs at `noise`."""
     raise NotImplementedError
 
   def sample(self, noise, method=None, labels=None, images=None,
@@ -159,7 +186,10 @@ class PixelModel(base.GenerativeModel):
     return sampling.sequential(step, noise, images, num_fixed)
 
   def serving_signatures(self):
-    """sample / serving_default and inpaint; see serving/export.py."""
+    """sample / serving_default (and inpaint for images); see
+    serving/export.py."""
+    if self.space.kind != 'images':
+      return self._event_signatures()
     height, width, channels = self.image_shape
     num_classes = self.num_classes
     check_images = lambda name, x, low, high: base.checked_input(
@@ -209,3 +239,22 @@ class PixelModel(base.GenerativeModel):
             base.batch_spec('tau', tf.float32, self.image_shape),
             tf.TensorSpec([], tf.int32, name='fixed_rows')] + label_spec),
     }
+
+  def _event_signatures(self):
+    """sample / serving_default of a space other than images: tau ->
+    {space.key: the events as the data stores them}."""
+    key, space = self.space.key, self.space
+    sample_fn = tf.function(lambda tau, labels: space.from_float(
+        self.sample(tau, 'sequential', labels)), jit_compile=True)
+
+    def sample(tau, labels=None):
+      tau = base.checked_input('tau', tau, self.image_shape, 0, 1)
+      if labels is not None:
+        labels = base.checked_input('labels', labels, (), 0,
+                                    self.num_classes - 1)
+      return {key: sample_fn(tau, labels)}
+
+    label_spec = ([base.batch_spec('labels', tf.int32)] if self.num_classes
+                  else [])
+    return {'sample': tf.function(sample, input_signature=[
+        base.batch_spec('tau', tf.float32, self.image_shape)] + label_spec)}

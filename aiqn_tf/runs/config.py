@@ -238,8 +238,14 @@ class Config:
 
   @property
   def image_shape(self):
-    """(H, W, C) of the data as the model sees it."""
+    """The event shape of the data as the model sees it ((H, W, C) of
+    images)."""
     return tuple(self.data.spec().image_shape)
+
+  @property
+  def space(self):
+    """The data's event space (core/events.py)."""
+    return self.data.spec().event_space
 
   @property
   def num_classes(self):
@@ -322,6 +328,10 @@ class Config:
         spec.num_classes is None):
       raise ValueError(f'{self.data.dataset} has no class labels; drop '
                        'class_conditional.')
+    if self.evaluation.eval_every and spec.space != 'images':
+      raise ValueError(f'eval_every evaluates images (FID, classifier '
+                       f'scores); {self.data.dataset} holds '
+                       f'{spec.event_space.describe()}: leave it 0.')
     if (self.evaluation.eval_every and
         self.evaluation.eval_classifier == 'inception' and
         not self.evaluation.eval_classifier_path):
@@ -334,13 +344,18 @@ class Config:
   def make_model(self):
     """The model of this configuration, unbuilt."""
     config_fields.check(self.model)  # Constructors check what ranges can't.
-    if self.backbone is None:  # Models without a backbone keep the old call.
+    # 8-bit images keep the first releases' call, which plugin models
+    # written before event spaces implement.
+    space = self.space
+    extra = {} if space.is_8bit_images else dict(space=space)
+    if self.backbone is None:
       return self.model_class.from_section(self.model, self.image_shape,
-                                           self.num_classes)
+                                           self.num_classes, **extra)
     config_fields.check(self.backbone)
     return self.model_class.from_section(self.model, self.image_shape,
                                          self.num_classes,
-                                         backbone_section=self.backbone)
+                                         backbone_section=self.backbone,
+                                         **extra)
 
   def to_dict(self):
     values = {

@@ -13,6 +13,13 @@ registered model kind built on `pixel_model.PixelModel`):
   scratch and completing a prefix that ends inside a pixel (inpainting);
 - the model saves to .keras and loads with equal outputs.
 
+A backbone of sequences (`spaces`, core/events.py) runs the same causality
+cases on [T, C] events (mono, stereo, class-conditional), in the values
+each head models (continuous where it can), and, having no cached sampler,
+the sequential sampler's own property: a sample is a fixed point of the
+model (each value is what the head gives at its noise from the values
+before it), with a given prefix kept.
+
 `make_suite(backbones)` returns a test case class over those backbones and
 every head; the library's test runs it for its built-in backbones
 (models/backbone_conformance_test.py), a plugin's test for its own:
@@ -32,15 +39,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import events
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.models import backbone as backbone_lib
 from aiqn_tf.models import pixel_model
 from aiqn_tf.models import registry
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util
 
-# Shapes of the causality cases: (H, W, C), classes.
-CASES = (('grey', (3, 3, 1), None), ('rgb', (2, 3, 3), None),
-         ('rgb_classes', (2, 2, 3), 3))
+# Shapes of the causality cases per event space: (name, shape, classes).
+CASES = {
+    'images': (('grey', (3, 3, 1), None), ('rgb', (2, 3, 3), None),
+               ('rgb_classes', (2, 2, 3), 3)),
+    'sequences': (('mono', (5, 1), None), ('stereo', (4, 2), None),
+                  ('stereo_classes', (3, 2), 3)),
+}
 # Sizes of a tiny model, per image channel (wide enough that the output
 # path's ReLUs leave every sub-pixel a live path); the heads' own options
 # keep their outputs small.
@@ -56,14 +69,26 @@ def heads(builtin=False):
           if issubclass(registry.get(name), pixel_model.PixelModel)]
 
 
+def space_of(head, shape):
+  """The event space of a case: images of `shape` (rank 3), or sequences in
+  the head's continuous values where it models them, else its first."""
+  if len(shape) == 3:
+    return events.EventSpace.images(shape)
+  values = registry.get(head).values
+  return events.EventSpace('sequences', shape,
+                           'float' if 'float' in values else values[0])
+
+
 def tiny_model(head, backbone, shape, num_classes=None, seed=0):
   """A built model of kind `head` on `backbone`, every weight random."""
   keras.utils.set_random_seed(seed)
   sizes = dict(TINY, filters=TINY['filters'] * shape[-1],
                output_filters=TINY['output_filters'] * shape[-1])
-  model = registry.get(head)(shape, num_classes=num_classes,
-                             backbone=backbone, **sizes,
-                             **HEAD_OPTIONS.get(head, {}))
+  space = space_of(head, shape)
+  model = registry.get(head)(
+      shape, num_classes=num_classes, backbone=backbone, **sizes,
+      **HEAD_OPTIONS.get(head, {}),
+      **({} if space.kind == 'images' else dict(space=space)))
   model.build_all()
   test_util.randomize_weights(model, seed=seed)
   return model
@@ -71,8 +96,8 @@ def tiny_model(head, backbone, shape, num_classes=None, seed=0):
 
 def _inputs(model, shape, num_classes, seed, labels=(0,)):
   rng = np.random.default_rng(seed)
-  inputs = {'images': tf.constant(rng.uniform(-1, 1, (1,) + shape),
-                                  tf.float32)}
+  inputs = {model.space.key: tf.constant(rng.uniform(-1, 1, (1,) + shape),
+                                         tf.float32)}
   if model.uses_tau:
     inputs['tau'] = tf.constant(rng.uniform(size=(1,) + shape), tf.float32)
   if num_classes:
@@ -95,11 +120,16 @@ def make_suite(backbones, head_names=None):
     backbones: registered backbone names.
     head_names: model kinds to test them under (default: `heads()`).
   """
+  spaces = lambda backbone: backbone_lib.REGISTRY.get(backbone).spaces
   pairs = [(f'{backbone}_{head}', backbone, head)
            for backbone in backbones for head in (head_names or heads())]
   with_cases = [(f'{name}_{case}', backbone, head, shape, classes)
                 for name, backbone, head in pairs
-                for case, shape, classes in CASES]
+                for space in spaces(backbone)
+                for case, shape, classes in CASES[space]]
+  image_pairs = [pair for pair in pairs if 'images' in spaces(pair[1])]
+  sequence_pairs = [pair for pair in pairs
+                    if 'sequences' in spaces(pair[1])]
 
   class BackboneConformanceTest(tf.test.TestCase, parameterized.TestCase):
     """See the module docstring."""
@@ -108,7 +138,7 @@ def make_suite(backbones, head_names=None):
     def test_causal_by_jacobians(self, backbone, head, shape, num_classes):
       model = tiny_model(head, backbone, shape, num_classes)
       inputs = _inputs(model, shape, num_classes, seed=1)
-      watched = [inputs['images']] + (
+      watched = [inputs[model.space.key]] + (
           [inputs['tau']] if model.uses_tau else [])
       with tf.GradientTape(persistent=True) as tape:
         tape.watch(watched)
@@ -116,7 +146,7 @@ def make_suite(backbones, head_names=None):
       size = out.shape[0]
       depends = lambda x: tf.reshape(tape.jacobian(out, x),
                                      [size, size]).numpy() != 0
-      on_images = depends(inputs['images'])
+      on_images = depends(inputs[model.space.key])
       later = np.triu(np.ones((size, size), bool))  # [k, k'] with k' >= k.
       self.assertFalse(on_images[later].any(),
                        'an output depends on its own or a later sub-pixel: '
@@ -133,35 +163,59 @@ def make_suite(backbones, head_names=None):
         other = dict(inputs, labels=tf.constant([1], tf.int32))
         self.assertNotAllClose(model(inputs), model(other))
 
-    @parameterized.named_parameters(*pairs)
-    def test_fast_equals_sequential(self, backbone, head):
-      shape, num_classes = (3, 3, 3), 2
-      model = tiny_model(head, backbone, shape, num_classes)
-      noise = sampling.draw_noise((2,) + shape, seed=1)
-      labels = tf.constant([0, 1])
-      run = lambda method, images=None, num_fixed=0: tf.function(
-          lambda: image_lib.to_uint8(model.sample(
-              noise, method, labels, images, num_fixed)))().numpy()
-      reference, fast = run('sequential'), run('fast')
-      # Float rounding may move a value across a level boundary: at most 1
-      # in 50 sub-pixels here (54 in all), by one level.
-      self.assertLessEqual((reference != fast).sum(), 1)
-      self.assertLessEqual(
-          np.abs(reference.astype(int) - fast.astype(int)).max(), 1)
-      self.assertGreater(reference.std(), 1.0)  # Non-trivial samples.
-      # Inpainting: a prefix that ends inside a pixel is kept, the rest is
-      # the reference's.
-      originals = np.random.default_rng(2).integers(0, 256, (2,) + shape)
-      num_fixed = shape[1] * shape[2] + shape[2] - 1
-      reference = run('sequential', image_lib.to_float(originals), num_fixed)
-      fast = run('fast', image_lib.to_float(originals), num_fixed)
-      self.assertLessEqual((reference != fast).sum(), 1)
-      self.assertAllEqual(fast.reshape(2, -1)[:, :num_fixed],
-                          originals.reshape(2, -1)[:, :num_fixed])
+    if image_pairs:  # absl refuses a parameterization of nothing.
+
+      @parameterized.named_parameters(*image_pairs)
+      def test_fast_equals_sequential(self, backbone, head):
+        shape, num_classes = (3, 3, 3), 2
+        model = tiny_model(head, backbone, shape, num_classes)
+        noise = sampling.draw_noise((2,) + shape, seed=1)
+        labels = tf.constant([0, 1])
+        run = lambda method, images=None, num_fixed=0: tf.function(
+            lambda: image_lib.to_uint8(model.sample(
+                noise, method, labels, images, num_fixed)))().numpy()
+        reference, fast = run('sequential'), run('fast')
+        # Float rounding may move a value across a level boundary: at most 1
+        # in 50 sub-pixels here (54 in all), by one level.
+        self.assertLessEqual((reference != fast).sum(), 1)
+        self.assertLessEqual(
+            np.abs(reference.astype(int) - fast.astype(int)).max(), 1)
+        self.assertGreater(reference.std(), 1.0)  # Non-trivial samples.
+        # Inpainting: a prefix that ends inside a pixel is kept, the rest is
+        # the reference's.
+        originals = np.random.default_rng(2).integers(0, 256, (2,) + shape)
+        num_fixed = shape[1] * shape[2] + shape[2] - 1
+        reference = run('sequential', image_lib.to_float(originals), num_fixed)
+        fast = run('fast', image_lib.to_float(originals), num_fixed)
+        self.assertLessEqual((reference != fast).sum(), 1)
+        self.assertAllEqual(fast.reshape(2, -1)[:, :num_fixed],
+                            originals.reshape(2, -1)[:, :num_fixed])
+
+    if sequence_pairs:
+
+      @parameterized.named_parameters(*sequence_pairs)
+      def test_sequential_sample_is_a_fixed_point(self, backbone, head):
+        shape, num_classes = (6, 2), 2
+        model = tiny_model(head, backbone, shape, num_classes)
+        noise = sampling.draw_noise((2,) + shape, seed=1)
+        labels = tf.constant([0, 1])
+        prefix = tf.constant(np.random.default_rng(3).uniform(
+            -1, 1, (2,) + shape), tf.float32)
+        num_fixed = 5  # Ends inside a step.
+        sample = tf.function(lambda: model.sample(
+            noise, 'sequential', labels, prefix, num_fixed))()
+        again = model.sample_values(model.backbone(
+            sample, noise if model.uses_tau else None, labels), noise)
+        flat = lambda x: tf.reshape(x, [2, -1]).numpy()
+        self.assertAllClose(flat(again)[:, num_fixed:],
+                            flat(sample)[:, num_fixed:], atol=1e-5)
+        self.assertAllEqual(flat(sample)[:, :num_fixed],
+                            flat(prefix)[:, :num_fixed])
+        self.assertGreater(flat(sample)[:, num_fixed:].std(), 1e-3)
 
     @parameterized.named_parameters(*pairs)
     def test_keras_round_trip(self, backbone, head):
-      shape = (2, 2, 3)
+      shape = ((2, 2, 3) if 'images' in spaces(backbone) else (3, 2))
       model = tiny_model(head, backbone, shape, num_classes=3)
       path = os.path.join(tempfile.mkdtemp(), 'model.keras')
       model.save(path)

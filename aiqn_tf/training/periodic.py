@@ -15,7 +15,6 @@ from absl import logging
 import tensorflow as tf
 
 from aiqn_tf.core import grids
-from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import hparams
@@ -37,21 +36,21 @@ class SampleGrids:
     self.model_dir, self.writer, self.is_chief = model_dir, writer, is_chief
     num_classes = config.num_classes
     self._sample = tf.function(
-        lambda noise, labels: image_lib.to_uint8(self.model.sample(
+        lambda noise, labels: self.model.space.from_float(self.model.sample(
             noise, labels=labels if num_classes else None)),
         jit_compile=True)
 
   def grid(self):
-    """uint8 [rows, columns, C]: `loop.num_samples` samples, one class a column."""
+    """uint8 [rows, columns, C]: `loop.num_samples` samples, one class a
+    column (grids.picture: images, or plots of sequences and vectors)."""
     num_samples, num_classes = self.config.loop.num_samples, (
         self.config.num_classes)
     shape = (num_samples,) + tuple(self.model.noise_shape)
     noise = tf.random.stateless_uniform(shape, [self.config.loop.seed, 7])
     labels = tf.range(num_samples) % (num_classes or 1)
     samples = self._sample(noise, labels).numpy()
-    scale = max(1, 64 // self.model.image_shape[0])
-    return grids.image_grid(samples, num_cols=num_classes or None,
-                            scale=scale)
+    return grids.picture(samples, self.model.space,
+                         num_cols=num_classes or None)
 
   def write(self, step):
     """Draws the grid (every process: the sampler may be collective) and

@@ -1,0 +1,163 @@
+"""Event spaces: what one example of the data is, and how its values are coded.
+
+A model, its heads, the sampler core and the trainer see every event in one
+float scale (`to_float`); the data stores it in its own coding (`from_float`
+goes back). The space's kind says what the event's shape means and which
+parts apply (image metrics, grids and row inpainting need images); the
+values say how the model scale is discretised, which is a property of the
+data, not of the shape:
+
+  kind       shape        batch key
+  images     (H, W, C)    "images"     C in {1, 3} (RGB order for masks)
+  sequences  (T, C)       "sequences"  T time steps, C channels
+  vectors    (D,)         "vectors"
+
+  values   stored as             model scale                 levels
+  uint8    uint8 0..255          u / 127.5 - 1 in [-1, 1]     256
+  mu_law   uint8 mu-law codes    as uint8 (the codes, linear)  256
+  int16    int16 (16-bit PCM)    s / 32768 in [-1, 1)         65536
+  float    float32               the values themselves        continuous
+
+Mu-law (`mu_law_encode`, `mu_law_decode`: ITU-T G.711's companding with
+mu = 255, as WaveNet quantises audio) codes a waveform in [-1, 1] as 256
+levels that are finer near 0; a model of mu_law values models the codes.
+"""
+
+import dataclasses
+
+import numpy as np
+import tensorflow as tf
+
+from aiqn_tf.core import images as image_lib
+
+KINDS = ('images', 'sequences', 'vectors')
+VALUES = ('uint8', 'mu_law', 'int16', 'float')
+RANKS = {'images': 3, 'sequences': 2, 'vectors': 1}
+MU = 255.0
+
+_STORED = {'uint8': np.uint8, 'mu_law': np.uint8, 'int16': np.int16,
+           'float': np.float32}
+_LEVELS = {'uint8': 256, 'mu_law': 256, 'int16': 65536, 'float': None}
+
+
+def mu_law_encode(x):
+  """Waveform in [-1, 1] -> uint8 mu-law codes 0..255 (mu = 255)."""
+  x = tf.clip_by_value(tf.cast(x, tf.float32), -1.0, 1.0)
+  companded = tf.sign(x) * tf.math.log1p(MU * tf.abs(x)) / np.log1p(MU)
+  return tf.cast(tf.round((companded + 1.0) * 127.5), tf.uint8)
+
+
+def mu_law_decode(codes):
+  """uint8 mu-law codes -> waveform float32 in [-1, 1] (`mu_law_encode`'s
+  inverse up to its quantisation)."""
+  companded = image_lib.to_float(codes)
+  return tf.sign(companded) * ((1.0 + MU) ** tf.abs(companded) - 1.0) / MU
+
+
+@dataclasses.dataclass(frozen=True)
+class EventSpace:
+  """The space of one event: kind, shape and the coding of its values.
+
+  Attributes:
+    kind: one of KINDS.
+    shape: the event's shape (see the module docstring), positive ints.
+    values: one of VALUES.
+  """
+  kind: str = 'images'
+  shape: tuple = (1, 1, 1)
+  values: str = 'uint8'
+
+  def __post_init__(self):
+    if self.kind not in KINDS:
+      raise ValueError(f'An event space is one of {", ".join(KINDS)}, got '
+                       f'{self.kind!r}.')
+    if self.values not in VALUES:
+      raise ValueError(f'values must be one of {", ".join(VALUES)}, got '
+                       f'{self.values!r}.')
+    shape = tuple(int(d) for d in self.shape)
+    object.__setattr__(self, 'shape', shape)
+    rank = RANKS[self.kind]
+    if len(shape) != rank or min(shape) < 1:
+      raise ValueError(f'{self.kind} events have shape '
+                       f'{_SHAPE_NAMES[self.kind]}, got {shape}.')
+    if self.kind == 'images' and shape[-1] not in (1, 3):
+      raise ValueError(f'Images have 1 (grey) or 3 (RGB) channels, got '
+                       f'shape {shape}.')
+
+  @classmethod
+  def images(cls, shape):
+    """The 8-bit images of shape (H, W, C): every run before event spaces."""
+    return cls('images', shape, 'uint8')
+
+  @property
+  def is_8bit_images(self):
+    """Whether these are 8-bit images: the space of every run before event
+    spaces, which models and files take without naming it."""
+    return self.kind == 'images' and self.values == 'uint8'
+
+  @property
+  def key(self):
+    """The batch's key of the events ("images", "sequences", "vectors")."""
+    return self.kind
+
+  @property
+  def dtype(self):
+    """The numpy dtype the data stores the values in."""
+    return np.dtype(_STORED[self.values])
+
+  @property
+  def num_levels(self):
+    """Distinct values (256, 65536), or None for continuous ones."""
+    return _LEVELS[self.values]
+
+  @property
+  def bounded(self):
+    """Whether the model scale is [-1, 1] (every discretised coding)."""
+    return self.values != 'float'
+
+  def describe(self):
+    """e.g. 'sequences [400, 1] of float values'."""
+    return (f'{self.kind} [{", ".join(map(str, self.shape))}] of '
+            f'{self.values} values')
+
+  def to_float(self, x):
+    """Stored values -> float32 in the model scale (module docstring)."""
+    if self.values == 'int16':
+      return tf.cast(x, tf.float32) / 32768.0
+    if self.values == 'float':
+      return tf.cast(x, tf.float32)
+    return image_lib.to_float(x)
+
+  def from_float(self, x):
+    """Model scale -> stored values, rounded to the nearest level and
+    clipped to the coding's range (float values pass unchanged)."""
+    if self.values == 'int16':
+      levels = tf.round(tf.cast(x, tf.float32) * 32768.0)
+      return tf.cast(tf.clip_by_value(levels, -32768.0, 32767.0), tf.int16)
+    if self.values == 'float':
+      return tf.cast(x, tf.float32)
+    return image_lib.to_uint8(x)
+
+  def clip(self, x):
+    """x clipped to the model scale's range (unchanged for float values)."""
+    return tf.clip_by_value(x, -1.0, 1.0) if self.bounded else x
+
+  def to_dict(self):
+    return dict(kind=self.kind, shape=list(self.shape), values=self.values)
+
+  @classmethod
+  def from_dict(cls, d):
+    return cls(d['kind'], tuple(d['shape']), d['values'])
+
+
+_SHAPE_NAMES = {'images': '(height, width, channels)',
+                'sequences': '(time steps, channels)',
+                'vectors': '(dimensions,)'}
+
+
+def require(space, kinds, what):
+  """Raises ValueError unless space.kind is one of `kinds`, naming `what`
+  needs (e.g. 'FID') and what the space is."""
+  if space.kind not in kinds:
+    raise ValueError(f'{what} needs {" or ".join(kinds)}; this model\'s '
+                     f'events are {space.describe()}.')
