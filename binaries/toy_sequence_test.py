@@ -10,7 +10,9 @@ conformance suite runs it under every head, each in the values it models;
 the binaries train PixelIQN on it from an array of float sequences (a noisy
 sine of random phase, and a class-dependent frequency), resume, sample (a
 .npz of float sequences and a plot), evaluate (which says what sequences
-lack) and export (a SavedModel serving sequences from tau).
+lack) and export (a SavedModel serving sequences from tau). A data reader
+registered here, 'toy_sines:STEPS', feeds a run through the same plugin
+path.
 """
 
 import dataclasses
@@ -24,6 +26,8 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.core import config_fields
+from aiqn_tf.data import readers
+from aiqn_tf.data import specs
 from aiqn_tf.models import backbone
 from aiqn_tf.models.masked_conv import MaskedConv2D
 from aiqn_tf.testing import conformance
@@ -85,8 +89,9 @@ ToySequenceConformanceTest = conformance.make_suite(['toy_causal1d'])
 MODULE = 'binaries.toy_sequence_test'
 
 
-def _sines(path, num=96, steps=24, seed=0):
-  """Noisy sines of random phase, the frequency set by the label."""
+def _sine_arrays(num=96, steps=24, seed=0):
+  """Noisy sines of random phase, the frequency set by the label:
+  (float32 [num, steps], int [num])."""
   rng = np.random.default_rng(seed)
   labels = rng.integers(0, 2, num)
   t = np.arange(steps)
@@ -94,7 +99,30 @@ def _sines(path, num=96, steps=24, seed=0):
   frequency = np.where(labels == 0, 0.25, 0.5)[:, None]
   sequences = 2.0 * np.sin(frequency * t + phase) + 0.1 * rng.normal(
       size=(num, steps))
-  np.savez(path, sequences=sequences.astype(np.float32), labels=labels)
+  return sequences.astype(np.float32), labels
+
+
+def _sines(path):
+  sequences, labels = _sine_arrays()
+  np.savez(path, sequences=sequences, labels=labels)
+
+
+def _resolve_sines(name, rest, **options):
+  del options
+  return specs.DatasetSpec(name, (int(rest), 1), kind='toy_sines',
+                           source=rest, split_sizes=dict(train=48, test=16),
+                           space='sequences', values='float')
+
+
+def _load_sines(spec, split, **options):
+  del options
+  sequences, _ = _sine_arrays(64, spec.image_shape[0])
+  chosen = sequences[:48] if split == 'train' else sequences[48:]
+  return tf.data.Dataset.from_tensor_slices({'sequences': chosen[..., None]})
+
+
+readers.register(readers.Reader('toy_sines', 'toy_sines:', _resolve_sines,
+                                _load_sines, 'toy_sines:STEPS (noisy sines)'))
 
 
 class ToySequenceThroughBinariesTest(tf.test.TestCase):
@@ -164,6 +192,24 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
     tau = tf.random.stateless_uniform([2, 24, 1], [1, 2])
     out = served(tau=tau, labels=tf.constant([0, 1]))['sequences']
     self.assertEqual((out.dtype, out.shape), (tf.float32, (2, 24, 1)))
+
+  def test_a_plugin_data_reader(self):
+    root = tempfile.mkdtemp()
+    self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+    model_dir, npz = os.path.join(root, 'run'), os.path.join(root, 's.npz')
+    code, output = test_util.run_binary(
+        'train', '--model=pixel_iqn', '--backbone=toy_causal1d',
+        f'--model_module={MODULE}', '--dataset=toy_sines:16',
+        '--train_steps=2', '--batch_size=8', '--sample_every=0',
+        f'--model_dir={model_dir}')
+    self.assertEqual(code, 0, output)
+    self.assertIn('Trained pixel_iqn on toy_sines:16 to step 2', output)
+    code, output = test_util.run_binary(
+        'sample', f'--model_dir={model_dir}', '--num_samples=2',
+        f'--output={npz}')
+    self.assertEqual(code, 0, output)
+    with np.load(npz) as f:
+      self.assertEqual(f['sequences'].shape, (2, 16, 1))
 
 
 if __name__ == '__main__':

@@ -27,6 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.data import errors
+from aiqn_tf.data import readers
 from aiqn_tf.data import specs
 from aiqn_tf.data import splits
 from aiqn_tf.data import transforms
@@ -231,3 +232,11 @@ def load(spec, split):
   if labels is not None:
     columns['labels'] = labels[chosen].astype(np.int32)
   return tf.data.Dataset.from_tensor_slices(columns)
+
+
+readers.register(readers.Reader(
+    'array', 'array:',
+    lambda name, rest, image_size=0, channels=0, test_fraction=0.1, **_:
+    resolve(name, rest, image_size, channels, test_fraction),
+    lambda spec, split, **_: load(spec, split),
+    'array:FILE.npz|.npy (numpy arrays of images, sequences or vectors)'))

@@ -24,6 +24,8 @@ import functools
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.data import readers
+
 # Colour photos that ship inside scikit-image / scikit-learn and load offline.
 PHOTOS = ('astronaut', 'coffee', 'rocket', 'hubble_deep_field',
           'immunohistochemistry', 'china.jpg', 'chelsea', 'flower.jpg')
@@ -178,3 +180,10 @@ def _photos(split):
   # N images, which must come from every photo and scale.
   order = np.random.default_rng(0).permutation(len(patches))
   return patches[order], photo_sources[order]
+
+
+# The bundled sets are named (datasets.SPECS), without a prefix.
+readers.register(readers.Reader(
+    'bundled', None, None,
+    lambda spec, split, **_: tf.data.Dataset.from_tensor_slices(
+        arrays(spec.name, split))))

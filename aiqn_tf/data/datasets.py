@@ -43,13 +43,12 @@ import tensorflow as tf
 from aiqn_tf.data import arrays
 from aiqn_tf.data import bundled
 from aiqn_tf.data import errors
-from aiqn_tf.data import folders
+from aiqn_tf.data import readers
 from aiqn_tf.data import specs
 from aiqn_tf.data import tfds_source
 from aiqn_tf.data import transforms
 
 SPLITS = ('train', 'test')
-PREFIXES = ('folder:', 'tfds:', 'array:')
 
 # Re-exported: the names callers use.
 DatasetSpec = specs.DatasetSpec
@@ -89,9 +88,8 @@ SPECS = {
 
 
 def _known():
-  return (f'choose one of {", ".join(sorted(SPECS))}, or folder:PATH (image '
-          'files), tfds:NAME[/CONFIG] (a tensorflow-datasets dataset) or '
-          'array:FILE.npz (numpy arrays)')
+  return (f'choose one of {", ".join(sorted(SPECS))}, or '
+          f'{readers.prefixed_help()}')
 
 
 def _check_options(image_size, channels, test_fraction):
@@ -155,17 +153,13 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
     raise DatasetError(
         'image_key, label_key and test_split apply to tfds:NAME datasets '
         f'only, not {name!r}.')
-  if name.startswith('folder:'):
-    return folders.resolve(name, name[len('folder:'):], image_size, channels,
-                           test_fraction)
-  if name.startswith('array:'):
-    return arrays.resolve(name, name[len('array:'):], image_size, channels,
-                          test_fraction)
-  if name.startswith('tfds:'):
-    return tfds_source.resolve(
-        name, name[len('tfds:'):], image_size=image_size, channels=channels,
-        image_key=image_key, label_key=label_key, test_split=test_split,
-        data_dir=data_dir, download=download, raw_dir=raw_dir)
+  reader = readers.for_name(name)
+  if reader is not None:
+    return reader.resolve(
+        name, name[len(reader.prefix):], image_size=image_size,
+        channels=channels, test_fraction=test_fraction, image_key=image_key,
+        label_key=label_key, test_split=test_split, data_dir=data_dir,
+        download=download, raw_dir=raw_dir)
   if name not in SPECS:
     hint = ''
     close = difflib.get_close_matches(name, SPECS, n=1)
@@ -260,19 +254,13 @@ def load(name_or_spec, split, data_dir=None, download=False, raw_dir=None,
   else:
     spec = resolve(name_or_spec, image_size=image_size or 0,
                    data_dir=data_dir, download=download, raw_dir=raw_dir)
-  if spec.kind == 'bundled':
-    dataset = tf.data.Dataset.from_tensor_slices(
-        bundled.arrays(spec.name, split))
-  elif spec.kind == 'tfds':
-    dataset = tfds_source.load(spec, split, data_dir, download, raw_dir,
-                               shuffle_seed)
-  elif spec.kind == 'folder':
-    dataset = folders.load(spec, split)
-  elif spec.kind == 'array':
-    dataset = arrays.load(spec, split)
-  else:
-    raise DatasetError(f'Unknown dataset kind {spec.kind!r}; one of '
-                       f'{specs.KINDS}.')
+  try:
+    reader = readers.REGISTRY.get(spec.kind)
+  except ValueError as e:
+    raise DatasetError(f'{spec.name!r} is read by the {spec.kind!r} data '
+                       f'reader, which is not registered: {e}') from e
+  dataset = reader.load(spec, split, data_dir=data_dir, download=download,
+                        raw_dir=raw_dir, shuffle_seed=shuffle_seed)
   shape = tuple(spec.image_shape)
   if spec.space == 'images' and tuple(
       dataset.element_spec['images'].shape) != shape:

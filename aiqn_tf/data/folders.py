@@ -28,6 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.data import errors
+from aiqn_tf.data import readers
 from aiqn_tf.data import specs
 from aiqn_tf.data import splits
 from aiqn_tf.data import transforms
@@ -274,3 +275,11 @@ def load(spec, split):
   return (tf.data.Dataset.from_tensor_slices(columns)
           .map(decode, num_parallel_calls=tf.data.AUTOTUNE)
           .ignore_errors(log_warning=True))
+
+
+readers.register(readers.Reader(
+    'folder', 'folder:',
+    lambda name, rest, image_size=0, channels=0, test_fraction=0.1, **_:
+    resolve(name, rest, image_size, channels, test_fraction),
+    lambda spec, split, **_: load(spec, split),
+    'folder:PATH (image files; sub-folders are classes)'))

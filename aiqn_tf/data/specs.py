@@ -5,8 +5,6 @@ from typing import Optional
 
 from aiqn_tf.core import events
 
-KINDS = ('bundled', 'tfds', 'folder', 'array')
-
 # Fields held as tuples; JSON gives them back as lists.
 _TUPLE_FIELDS = ('image_shape', 'class_names', 'tfds_splits')
 
@@ -27,8 +25,9 @@ class DatasetSpec:
       sequences (T, C); for vectors (D,).
     num_classes: number of classes of "labels" (values 0..num_classes-1), or
       None for a dataset without labels.
-    kind: one of KINDS: 'bundled' (ships with a Python package), 'tfds',
-      'folder' (image files) or 'array' (a .npz / .npy file).
+    kind: the registered data reader that reads it (readers.py): 'bundled'
+      (ships with a Python package), 'tfds', 'folder' (image files), 'array'
+      (a .npz / .npy file) or a plugin's.
     source: the absolute path of a folder or array file, or the tfds name
       (with config) for 'tfds'; None for 'bundled'.
     split_sizes: {'train': N, 'test': M} where known without reading the data

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.data import errors
+from aiqn_tf.data import readers
 from aiqn_tf.data import specs
 from aiqn_tf.data import transforms
 
@@ -294,3 +295,14 @@ def load(spec, split, data_dir=None, download=False, raw_dir=None,
     return out
 
   return dataset.map(convert, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+readers.register(readers.Reader(
+    'tfds', 'tfds:',
+    lambda name, rest, image_size=0, channels=0, image_key=None,
+    label_key=None, test_split=None, data_dir=None, download=False,
+    raw_dir=None, **_: resolve(
+        name, rest, image_size=image_size, channels=channels,
+        image_key=image_key, label_key=label_key, test_split=test_split,
+        data_dir=data_dir, download=download, raw_dir=raw_dir),
+    load, 'tfds:NAME[/CONFIG] (a tensorflow-datasets dataset)'))
