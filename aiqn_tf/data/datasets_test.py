@@ -193,8 +193,8 @@ class ResolveTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.named_parameters(
       ('unknown', 'svhn', {},
        r"Unknown dataset 'svhn'; choose one of celeba, cifar10, digits, "
-       r'faces, imagenet32, mnist, photos, or folder:PATH .*tfds:NAME'
-       r'\[/CONFIG\] .*array:FILE.npz'),
+       r'faces, imagenet32, mnist, photos, or array:FILE.npz.*folder:PATH '
+       r'.*tfds:NAME\[/CONFIG\]'),
       ('typo', 'mnsit', {}, "Did you mean 'mnist'"),
       ('array_without_prefix', 'images.npz', {}, 'Did you mean array:'),
       ('empty', '', {}, 'non-empty string'),
