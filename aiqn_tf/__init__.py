@@ -16,31 +16,21 @@ The public names below are loaded on first use, so importing one layer (e.g.
 
 import importlib
 
+from aiqn_tf.core import compat
+
 __version__ = '0.4.0'
 
 _NAMES = {
     # Classes.
-    'PixelIQN': 'aiqn_tf.models.pixel_iqn',
-    'PixelCNN': 'aiqn_tf.models.pixel_cnn',
-    'PixelCNNPP': 'aiqn_tf.models.pixel_cnn_pp',
-    'AIQNVAE': 'aiqn_tf.models.aiqn_vae',
-    'LatentAIQN': 'aiqn_tf.models.latent_aiqn',
-    'ConvVAE': 'aiqn_tf.models.vae',
+    'PixelIQN': 'aiqn_tf.models.heads.pixel_iqn',
+    'PixelCNN': 'aiqn_tf.models.heads.pixel_cnn',
+    'PixelCNNPP': 'aiqn_tf.models.heads.pixel_cnn_pp',
+    'AIQNVAE': 'aiqn_tf.models.latent.aiqn_vae',
+    'LatentAIQN': 'aiqn_tf.models.latent.latent_aiqn',
+    'ConvVAE': 'aiqn_tf.models.latent.vae',
 }
-_MODULES = {
-    # Modules, at the names the first releases had (`aiqn_tf.losses`, ...).
-    'images': 'aiqn_tf.core.images',
-    'grids': 'aiqn_tf.core.grids',
-    'losses': 'aiqn_tf.models.losses',
-    'sampling': 'aiqn_tf.models.sampling',
-    'registry': 'aiqn_tf.models.registry',
-    'vae': 'aiqn_tf.models.vae',
-    'latent_aiqn': 'aiqn_tf.models.latent_aiqn',
-    'aiqn_vae': 'aiqn_tf.models.aiqn_vae',
-    'pixel_iqn': 'aiqn_tf.models.pixel_iqn',
-    'pixel_cnn': 'aiqn_tf.models.pixel_cnn',
-    'pixel_cnn_pp': 'aiqn_tf.models.pixel_cnn_pp',
-}
+# Modules, at the names the first releases had (`aiqn_tf.losses`, ...).
+_MODULES = compat.TOP_LEVEL
 
 __all__ = sorted(_NAMES) + sorted(_MODULES)
 

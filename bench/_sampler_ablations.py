@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.models import sampling
-from aiqn_tf.models import slicing
+from aiqn_tf.models.layers import slicing
 
 
 def widened_sample(model, tau, spread):

@@ -1,6 +1,6 @@
 """The snail ablation's backbones (bench/snail_tau.py): one factor changed each.
 
-Each is a registered backbone (models/backbone.py), so a run chooses it by
+Each is a registered backbone (models/backbones/backbone.py), so a run chooses it by
 name (`backbone='snail_no_attention'`) as a user's plugin would. Kept apart
 from the bench, which defines flags, so its test can import them beside the
 binaries' flags in one process.
@@ -10,8 +10,8 @@ import collections
 
 import tensorflow as tf
 
-from aiqn_tf.models import backbone
-from aiqn_tf.models import snail
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.backbones import snail
 
 
 @backbone.register('snail_no_attention')

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import snail
+from aiqn_tf.models.backbones import snail
 from aiqn_tf.testing import test_util
 from bench import _snail_variants
 

@@ -78,7 +78,7 @@ from aiqn_tf.evaluation import calibration
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.models import noise as noise_lib
-from aiqn_tf.models import slicing
+from aiqn_tf.models.layers import slicing
 from aiqn_tf.runs import run_dir
 from bench import _sampler_ablations as ablations
 from bench import report

@@ -33,7 +33,7 @@ import tensorflow as tf
 import aiqn_tf
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
-from aiqn_tf.models import likelihood
+from aiqn_tf.models.heads import likelihood
 from aiqn_tf.models import noise as noise_lib
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir

@@ -18,8 +18,8 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import masked_conv
-from aiqn_tf.models import snail
+from aiqn_tf.models.layers import masked_conv
+from aiqn_tf.models.backbones import snail
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import optimizers

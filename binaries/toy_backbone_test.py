@@ -23,11 +23,11 @@ import tensorflow as tf
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import backbone
-from aiqn_tf.models import pixel_model
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.heads import pixel_model
 from aiqn_tf.models import registry
-from aiqn_tf.models import slicing
-from aiqn_tf.models.masked_conv import MaskedConv2D
+from aiqn_tf.models.layers import slicing
+from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 from aiqn_tf.testing import conformance
 from aiqn_tf.testing import test_util
 

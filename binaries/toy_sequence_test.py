@@ -28,8 +28,8 @@ import tensorflow as tf
 from aiqn_tf.core import config_fields
 from aiqn_tf.data import readers
 from aiqn_tf.data import specs
-from aiqn_tf.models import backbone
-from aiqn_tf.models.masked_conv import MaskedConv2D
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 from aiqn_tf.testing import conformance
 from aiqn_tf.testing import test_util
 

@@ -67,7 +67,7 @@ flags.DEFINE_string('model', config_flags.DEFAULT_MODEL,
                     '(listed first by --help).')
 flags.DEFINE_list('model_module', [], 'Python modules to import first: they '
                   'register more model kinds and backbones '
-                  '(models/registry.py, models/backbone.py).')
+                  '(models/registry.py, models/backbones/backbone.py).')
 flags.DEFINE_string('data_dir', None, 'tensorflow-datasets data directory.')
 flags.DEFINE_string('raw_dir', None, 'Folder with the dataset\'s raw '
                     'downloads, to prepare a tfds dataset without network.')

@@ -45,7 +45,7 @@ def _value(value):
 def configuration_page():
   """Markdown: every configuration field, section by section."""
   from aiqn_tf.core import config_fields  # pylint: disable=g-import-not-at-top
-  from aiqn_tf.models import backbone  # pylint: disable=g-import-not-at-top
+  from aiqn_tf.models.backbones import backbone  # pylint: disable=g-import-not-at-top
   from aiqn_tf.models import registry  # pylint: disable=g-import-not-at-top
   from aiqn_tf.runs import config as config_lib  # pylint: disable=g-import-not-at-top
   lines = [

@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import pixel_cnn
+from aiqn_tf.models.heads import pixel_cnn
 
 # u this close to 0 or 1: the level lies beyond the conditional's draws.
 _EDGE = 1e-6

@@ -13,7 +13,7 @@ from aiqn_tf.evaluation import cas
 from aiqn_tf.evaluation import independent_critic
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.evaluation import replicas as replicas_lib
-from aiqn_tf.models import likelihood
+from aiqn_tf.models.heads import likelihood
 from aiqn_tf.models import noise as noise_lib
 
 EVAL_DIR = 'eval'

@@ -6,10 +6,10 @@ import scipy.special
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import aiqn_vae
-from aiqn_tf.models import likelihood
-from aiqn_tf.models import pixel_cnn
-from aiqn_tf.models import pixel_iqn
+from aiqn_tf.models.latent import aiqn_vae
+from aiqn_tf.models.heads import likelihood
+from aiqn_tf.models.heads import pixel_cnn
+from aiqn_tf.models.heads import pixel_iqn
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.testing import test_util
 

@@ -3,8 +3,8 @@ registry's check of a backbone's contract."""
 
 import tensorflow as tf
 
-from aiqn_tf.models import backbone
-from aiqn_tf.models import gated_pixelcnn
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.backbones import gated_pixelcnn
 from aiqn_tf.testing import conformance
 
 BuiltinBackbonesTest = conformance.make_suite(

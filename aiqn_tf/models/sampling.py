@@ -32,13 +32,15 @@ import functools
 
 import tensorflow as tf
 
-from aiqn_tf.models import slicing
+from aiqn_tf.models.layers import slicing
 # Noise and PixelIQN's density analysis live in their own modules; their
 # names stay here too, where the first releases had them
 # (`aiqn_tf.sampling.draw_noise`, ...).
-from aiqn_tf.models.noise import draw_noise  # pylint: disable=unused-import
-from aiqn_tf.models.quantile_density import density_summary  # pylint: disable=unused-import
-from aiqn_tf.models.quantile_density import quantile_density  # pylint: disable=unused-import
+# pylint: disable=unused-import
+from aiqn_tf.models.heads.quantile_density import density_summary
+from aiqn_tf.models.heads.quantile_density import quantile_density
+from aiqn_tf.models.noise import draw_noise
+# pylint: enable=unused-import
 
 METHODS = ('fast', 'sequential')
 

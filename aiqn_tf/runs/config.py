@@ -19,7 +19,7 @@ from absl import logging
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.data import datasets
-from aiqn_tf.models import backbone as backbone_lib
+from aiqn_tf.models.backbones import backbone as backbone_lib
 from aiqn_tf.models import registry
 
 OPTIMIZERS = ('adam', 'rmsprop')

@@ -31,7 +31,7 @@ Which of them a resumed run may change is `config.Config.resumable_fields`.
 from absl import flags
 
 from aiqn_tf.core import config_fields
-from aiqn_tf.models import backbone as backbone_lib
+from aiqn_tf.models.backbones import backbone as backbone_lib
 from aiqn_tf.models import registry
 from aiqn_tf.runs import config as config_lib
 

@@ -6,8 +6,8 @@ from absl import flags
 from absl.testing import absltest
 
 from aiqn_tf.core import config_fields
-from aiqn_tf.models import backbone
-from aiqn_tf.models import gated_pixelcnn
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.backbones import gated_pixelcnn
 from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import config_flags
 from aiqn_tf.runs import presets

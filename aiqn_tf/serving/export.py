@@ -8,7 +8,7 @@ module holding the Keras model does not (its variables are not found there).
 The signatures are the model's own (`serving_signatures` of the model
 protocol, models/base.py); the first serves as serving_default:
 
-PixelIQN / PixelCNN (models/pixel_model.py):
+PixelIQN / PixelCNN (models/heads/pixel_model.py):
   sample / serving_default: tau float32 [B, H, W, C] in [0, 1] (+ labels
     int32 [B] for a class-conditional model) -> {"images": uint8 [B, H, W, C]},
     drawn by the fast sampler.
@@ -16,7 +16,7 @@ PixelIQN / PixelCNN (models/pixel_model.py):
     {"images": uint8 [B, H, W, C]} whose top fixed_rows rows are the input's.
   For a PixelCNN, tau is the uniform noise inverted through the softmax's CDF.
 
-AIQN-VAE / VAE (models/aiqn_vae.py):
+AIQN-VAE / VAE (models/latent/aiqn_vae.py):
   sample / serving_default: tau float32 [B, latent_dim] in [0, 1] ->
     {"images": uint8 [B, S, S, C]}, through the latent AIQN (the plain VAE:
     the prior) and the decoder.

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 import aiqn_tf
-from aiqn_tf.models import aiqn_vae
+from aiqn_tf.models.latent import aiqn_vae
 from aiqn_tf.serving import export
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import sampling

@@ -1,6 +1,6 @@
 """The conformance suite of pixel backbones: every backbone under every head.
 
-A backbone (models/backbone.py) is correct when, under each pixel head
+A backbone (models/backbones/backbone.py) is correct when, under each pixel head
 (PixelIQN's quantiles, PixelCNN's softmax, the PixelCNN++ mixture: every
 registered model kind built on `pixel_model.PixelModel`):
 
@@ -41,8 +41,8 @@ import tensorflow as tf
 
 from aiqn_tf.core import events
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import backbone as backbone_lib
-from aiqn_tf.models import pixel_model
+from aiqn_tf.models.backbones import backbone as backbone_lib
+from aiqn_tf.models.heads import pixel_model
 from aiqn_tf.models import registry
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util

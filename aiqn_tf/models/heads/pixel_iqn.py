@@ -10,10 +10,10 @@ import dataclasses
 import tensorflow as tf
 
 from aiqn_tf.core import config_fields
-from aiqn_tf.models import backbone
-from aiqn_tf.models import likelihood
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.heads import likelihood
 from aiqn_tf.models import losses
-from aiqn_tf.models import pixel_model
+from aiqn_tf.models.heads import pixel_model
 from aiqn_tf.models import registry
 
 

@@ -5,7 +5,7 @@ import tensorflow as tf
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import losses
-from aiqn_tf.models import pixel_model
+from aiqn_tf.models.heads import pixel_model
 from aiqn_tf.models import registry
 
 NUM_LEVELS = 256

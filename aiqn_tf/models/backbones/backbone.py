@@ -25,8 +25,8 @@ import tensorflow as tf
 
 from aiqn_tf.core import events
 from aiqn_tf.models import registry
-from aiqn_tf.models import slicing
-from aiqn_tf.models.masked_conv import MaskedConv2D
+from aiqn_tf.models.layers import slicing
+from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 
 serializable = keras.saving.register_keras_serializable(package='aiqn_tf')
 TAU_EMBEDDINGS = ('linear', 'cosine')
@@ -303,6 +303,7 @@ def _check_contract(cls):
 
 
 REGISTRY = registry.Registry(
-    'backbone', ('aiqn_tf.models.gated_pixelcnn', 'aiqn_tf.models.snail'),
+    'backbone', ('aiqn_tf.models.backbones.gated_pixelcnn',
+                 'aiqn_tf.models.backbones.snail'),
     check=_check_contract)
 register = REGISTRY.register

@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import adversarial_autoencoder as aa
+from aiqn_tf.models.adversarial import adversarial_autoencoder as aa
 
 
 def _batch(seed=0):

@@ -5,9 +5,9 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import adversarial_losses
-from aiqn_tf.models import dcgan_networks
-from aiqn_tf.models import gan
+from aiqn_tf.models.adversarial import adversarial_losses
+from aiqn_tf.models.adversarial import dcgan_networks
+from aiqn_tf.models.adversarial import gan
 from aiqn_tf.models import noise as noise_lib
 
 

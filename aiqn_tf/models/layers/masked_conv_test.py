@@ -4,8 +4,8 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import masks
-from aiqn_tf.models.masked_conv import MaskedConv2D
+from aiqn_tf.models.layers import masks
+from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 
 
 class MaskedConv2DTest(tf.test.TestCase, parameterized.TestCase):

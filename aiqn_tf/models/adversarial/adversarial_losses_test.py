@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import adversarial_losses as adv
+from aiqn_tf.models.adversarial import adversarial_losses as adv
 
 
 class LossFormulaTest(tf.test.TestCase):

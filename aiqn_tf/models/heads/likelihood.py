@@ -42,7 +42,7 @@ import tensorflow as tf
 
 from aiqn_tf.models import base
 from aiqn_tf.models import sampling
-from aiqn_tf.models import slicing
+from aiqn_tf.models.layers import slicing
 
 GRID = 32  # Cells of [0, 1] per sub-pixel: Q is taken as monotone in each.
 SUB = 8  # A refinement round cuts a switch's bracket into SUB parts.

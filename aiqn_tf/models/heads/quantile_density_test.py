@@ -4,7 +4,7 @@ import numpy as np
 import tensorflow as tf
 
 import aiqn_tf
-from aiqn_tf.models import quantile_density
+from aiqn_tf.models.heads import quantile_density
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util
 

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import latent_aiqn
+from aiqn_tf.models.latent import latent_aiqn
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util
 

@@ -36,12 +36,12 @@ import tensorflow as tf
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import adversarial
-from aiqn_tf.models import adversarial_losses as losses
+from aiqn_tf.models.adversarial import adversarial
+from aiqn_tf.models.adversarial import adversarial_losses as losses
 from aiqn_tf.models import base
-from aiqn_tf.models import dcgan_networks
+from aiqn_tf.models.adversarial import dcgan_networks
 from aiqn_tf.models import registry
-from aiqn_tf.models import vae as vae_lib
+from aiqn_tf.models.latent import vae as vae_lib
 
 _setting = config_fields.setting
 

@@ -18,12 +18,12 @@ import tensorflow as tf
 from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import base
-from aiqn_tf.models import latent_aiqn
+from aiqn_tf.models.latent import latent_aiqn
 from aiqn_tf.models import losses
 from aiqn_tf.models import noise as noise_lib
 from aiqn_tf.models import registry
 from aiqn_tf.models import sampling
-from aiqn_tf.models import vae as vae_lib
+from aiqn_tf.models.latent import vae as vae_lib
 
 LATENT_SAMPLERS = ('aiqn', 'prior')
 # Uniform noise is clipped to [EPS, 1 - EPS] before the Gaussian quantile.

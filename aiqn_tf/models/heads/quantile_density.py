@@ -7,7 +7,7 @@ is not positive the quantile function crosses.
 
 import tensorflow as tf
 
-from aiqn_tf.models import slicing
+from aiqn_tf.models.layers import slicing
 
 
 def quantile_density(model, images, tau, labels=None):

@@ -16,8 +16,8 @@ import tensorflow as tf
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.models import losses
-from aiqn_tf.models import pixel_cnn
-from aiqn_tf.models import pixel_model
+from aiqn_tf.models.heads import pixel_cnn
+from aiqn_tf.models.heads import pixel_model
 from aiqn_tf.models import registry
 
 

@@ -21,10 +21,10 @@ import tensorflow as tf
 
 from aiqn_tf.core import config_fields
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import adversarial
-from aiqn_tf.models import adversarial_losses as losses
+from aiqn_tf.models.adversarial import adversarial
+from aiqn_tf.models.adversarial import adversarial_losses as losses
 from aiqn_tf.models import base
-from aiqn_tf.models import dcgan_networks
+from aiqn_tf.models.adversarial import dcgan_networks
 from aiqn_tf.models import registry
 
 _setting = config_fields.setting

@@ -8,7 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 import aiqn_tf
-from aiqn_tf.models import snail
+from aiqn_tf.models.backbones import snail
 from aiqn_tf.runs import presets
 from aiqn_tf.testing import test_util
 

@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import masks
+from aiqn_tf.models.layers import masks
 
 
 @keras.saving.register_keras_serializable(package='aiqn_tf')

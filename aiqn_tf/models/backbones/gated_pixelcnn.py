@@ -22,10 +22,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import backbone
-from aiqn_tf.models import masks
-from aiqn_tf.models import slicing
-from aiqn_tf.models.masked_conv import MaskedConv2D
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.layers import masks
+from aiqn_tf.models.layers import slicing
+from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 
 
 @backbone.serializable

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import masks
+from aiqn_tf.models.layers import masks
 
 
 class MasksTest(tf.test.TestCase):

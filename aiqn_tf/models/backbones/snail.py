@@ -41,9 +41,9 @@ import keras
 import tensorflow as tf
 
 from aiqn_tf.core import config_fields
-from aiqn_tf.models import backbone
-from aiqn_tf.models import slicing
-from aiqn_tf.models.masked_conv import MaskedConv2D
+from aiqn_tf.models.backbones import backbone
+from aiqn_tf.models.layers import slicing
+from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 
 ATTENTION_EVERY = 2  # Default residual units per attention layer.
 NUM_HEADS = 2  # Attention heads per channel group.

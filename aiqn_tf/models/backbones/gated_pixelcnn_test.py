@@ -4,7 +4,7 @@ from absl.testing import parameterized
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import gated_pixelcnn
+from aiqn_tf.models.backbones import gated_pixelcnn
 from aiqn_tf.testing import test_util
 
 

@@ -15,7 +15,7 @@ import tensorflow as tf
 from aiqn_tf.core import config_fields
 from aiqn_tf.core import events
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import backbone as backbone_lib
+from aiqn_tf.models.backbones import backbone as backbone_lib
 from aiqn_tf.models import base
 from aiqn_tf.models import sampling
 
@@ -35,7 +35,7 @@ class PixelConfig:
   class_conditional: bool = _setting(False, 'Condition on class labels.',
                                     note='needs a dataset with labels')
   backbone: str = _setting(
-      'gated', 'The registered backbone (models/backbone.py): gated (the '
+      'gated', 'The registered backbone (models/backbones/backbone.py): gated (the '
       'paper\'s Gated PixelCNN), snail (PixelSNAIL-style, with causal '
       'attention), or one a --model_module registers; its own settings are '
       'the run\'s backbone section.', note='a registered backbone')

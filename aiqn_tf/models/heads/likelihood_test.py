@@ -7,7 +7,7 @@ import tensorflow as tf
 
 import aiqn_tf
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.models import likelihood
+from aiqn_tf.models.heads import likelihood
 from aiqn_tf.models import losses
 from aiqn_tf.models import noise
 from aiqn_tf.testing import test_util

@@ -3,7 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
-from aiqn_tf.models import vae
+from aiqn_tf.models.latent import vae
 
 
 class ConvVAETest(tf.test.TestCase):

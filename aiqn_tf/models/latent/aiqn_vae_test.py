@@ -5,7 +5,7 @@ import numpy as np
 from scipy import stats
 import tensorflow as tf
 
-from aiqn_tf.models import aiqn_vae
+from aiqn_tf.models.latent import aiqn_vae
 from aiqn_tf.data import datasets
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import sampling

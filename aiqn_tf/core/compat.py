@@ -1,0 +1,78 @@
+"""Compatibility names, in one place: each old name, what it is now, and
+the release that drops it (the table at the top of CHANGELOG.md).
+
+- `TOP_LEVEL`: the first releases' module names at the package's top
+  (`aiqn_tf.losses`, `aiqn_tf.pixel_iqn`, ...), served by
+  `aiqn_tf.__getattr__`; short public names, kept.
+- `MOVED`: the modules of `aiqn_tf/models/` before 0.4.0 split it by job
+  (layers/, backbones/, heads/, latent/, adversarial/): `import
+  aiqn_tf.models.pixel_iqn` and `from aiqn_tf.models import gan` give the
+  moved module, with a DeprecationWarning, until `MOVED_DROPPED_IN`.
+
+The configuration's own migrations (a flat config.json, the snail
+backbone's `attention_every` in the model section) are read where the
+configuration is (runs/config.py), and the flags' where the flags are
+(runs/config_flags.py); both are in the same CHANGELOG table.
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+import warnings
+
+TOP_LEVEL = {
+    'images': 'aiqn_tf.core.images',
+    'grids': 'aiqn_tf.core.grids',
+    'losses': 'aiqn_tf.models.losses',
+    'sampling': 'aiqn_tf.models.sampling',
+    'registry': 'aiqn_tf.models.registry',
+    'vae': 'aiqn_tf.models.latent.vae',
+    'latent_aiqn': 'aiqn_tf.models.latent.latent_aiqn',
+    'aiqn_vae': 'aiqn_tf.models.latent.aiqn_vae',
+    'pixel_iqn': 'aiqn_tf.models.heads.pixel_iqn',
+    'pixel_cnn': 'aiqn_tf.models.heads.pixel_cnn',
+    'pixel_cnn_pp': 'aiqn_tf.models.heads.pixel_cnn_pp',
+}
+
+_BY_JOB = {
+    'layers': ('masked_conv', 'masks', 'slicing'),
+    'backbones': ('backbone', 'gated_pixelcnn', 'snail'),
+    'heads': ('pixel_model', 'pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp',
+              'likelihood', 'quantile_density'),
+    'latent': ('vae', 'latent_aiqn', 'aiqn_vae'),
+    'adversarial': ('adversarial', 'adversarial_losses', 'gan',
+                    'adversarial_autoencoder', 'dcgan_networks'),
+}
+MOVED = {f'aiqn_tf.models.{name}': f'aiqn_tf.models.{job}.{name}'
+         for job, names in _BY_JOB.items() for name in names}
+MOVED_DROPPED_IN = '1.0.0'
+
+
+class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+  """Imports a module's old name (MOVED) as the module itself."""
+
+  def find_spec(self, fullname, path=None, target=None):
+    del path, target
+    if fullname in MOVED:
+      return importlib.util.spec_from_loader(fullname, self)
+    return None
+
+  def create_module(self, spec):
+    warnings.warn(f'{spec.name} is now {MOVED[spec.name]}; the old name is '
+                  f'dropped in {MOVED_DROPPED_IN}.', DeprecationWarning,
+                  stacklevel=2)
+    module = importlib.import_module(MOVED[spec.name])
+    self._spec = module.__spec__
+    return module
+
+  def exec_module(self, module):
+    # The import system set the old name's spec on the module: give it back
+    # its own.
+    module.__spec__ = self._spec
+
+
+def install():
+  """Serves the MOVED names (once per process; aiqn_tf.models calls it)."""
+  if not any(isinstance(f, _MovedModules) for f in sys.meta_path):
+    sys.meta_path.append(_MovedModules())

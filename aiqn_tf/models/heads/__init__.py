@@ -1,0 +1,1 @@
+"""The pixel heads on any backbone (PixelIQN, PixelCNN, PixelCNN++) and PixelIQN's likelihood."""
