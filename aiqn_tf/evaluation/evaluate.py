@@ -208,7 +208,7 @@ def estimated_likelihood(model, examples, batch_size=64, seed=0,
                          num_samples=1):
   """Bits/dim of a model that estimates its likelihood (PixelIQN).
 
-  The estimate of likelihood.log_prob with the smoothing `epsilon` (so
+  The model's `estimate_log_prob` with the smoothing `epsilon` (so
   that images whose levels the quantile function cannot reach count, at
   log2(256 / epsilon) bits a sub-pixel, instead of making the mean
   infinite), in the PixelCNN family's unit, -log2 P(x) / (H W C) on the
@@ -222,7 +222,7 @@ def estimated_likelihood(model, examples, batch_size=64, seed=0,
     batch_size, seed: of the estimate.
     prefix: names the results.
     epsilon: in [0, 1), the smoothing.
-    num_samples: particles per image (likelihood.log_prob).
+    num_samples: particles per image (PixelIQN: likelihood.log_prob).
 
   Returns:
     {<prefix>_bits_per_dim: the mean, <prefix>_unreachable: the share of
@@ -238,8 +238,8 @@ def estimated_likelihood(model, examples, batch_size=64, seed=0,
     size = len(batch['images'])
     padded = {k: np.concatenate([v, np.repeat(v[-1:], batch_size - size, 0)])
               for k, v in batch.items()}
-    log_p, parts = likelihood.log_prob(
-        model, image_lib.to_float(padded['images']), padded.get('labels'),
+    log_p, parts = model.estimate_log_prob(
+        image_lib.to_float(padded['images']), padded.get('labels'),
         num_samples, seed=seed + start, epsilon=epsilon)
     bits.append(likelihood.bits_per_dim(log_p.numpy(),
                                         model.image_shape)[:size])

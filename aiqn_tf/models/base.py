@@ -22,7 +22,9 @@ What a model says about itself:
 - `sample_methods`, `sample`: its samplers (the first is the default).
 - Capabilities the binaries check: `num_classes` (labels), `can_inpaint`,
   `can_reconstruct` (`reconstruct`), `can_invert` (`invert`),
-  `latent_methods` (`encode`, `codes`).
+  `latent_methods` (`encode`, `codes`), `estimates_likelihood`
+  (`estimate_log_prob`), and `spaces`, the event spaces it serves
+  (core/events.py; `space` is the one it was built for).
 - `serving_signatures`: the functions a SavedModel export serves.
 """
 
@@ -86,7 +88,8 @@ class GenerativeModel(keras.Model):
   can_invert = False
   latent_methods = ()
   # True where log_prob is an estimate the loss does not give (PixelIQN):
-  # evaluations then estimate bits/dim separately (evaluate.py).
+  # it implements `estimate_log_prob`, and evaluations estimate bits/dim
+  # with it (evaluate.py).
   estimates_likelihood = False
 
   def __init__(self, image_shape, num_classes=None, space=None, **kwargs):
@@ -218,6 +221,24 @@ class GenerativeModel(keras.Model):
     del images, labels, num_samples
     raise NotImplementedError(f'{type(self).__name__} gives no likelihood of '
                               '8-bit images.')
+
+  def estimate_log_prob(self, images, labels=None, num_samples=1, seed=0,
+                        epsilon=0.0):
+    """An estimate of log P(x) in nats [B] and its diagnostics, for a model
+    with `estimates_likelihood`.
+
+    Args:
+      images, labels, num_samples: as `log_prob`.
+      seed: of the estimate's randomness.
+      epsilon: in [0, 1), a smoothing that gives every level some mass
+        (PixelIQN: likelihood.log_prob).
+
+    Returns:
+      (log_p float32 [B], dict of float32 [B]: the estimate's diagnostics).
+    """
+    del images, labels, num_samples, seed, epsilon
+    raise NotImplementedError(f'{type(self).__name__} does not estimate its '
+                              'likelihood (estimates_likelihood is False).')
 
   def averaged_layer(self):
     """The layer whose weights the Polyak average covers (None: nothing).

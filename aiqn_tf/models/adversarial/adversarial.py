@@ -48,6 +48,7 @@ class AdversarialModel(base.GenerativeModel):
     return super().from_section(section, image_shape)
 
   def build(self, input_shape):
+    self.generator(tf.zeros([1, self.latent_dim]))
     self.call(tf.zeros([1] + list(input_shape[1:])))
 
   def dummy_inputs(self, batch_size=1):

@@ -67,8 +67,9 @@ class WGANGP(adversarial.AdversarialModel):
                                                batch_norm=False, name='critic')
 
   def call(self, images, training=False):
-    codes = tf.zeros([tf.shape(images)[0], self.latent_dim])
-    return self.critic(self.generator(codes, training=training))
+    """The critic's scores f(x) [B] of images [B, S, S, C] in [-1, 1]."""
+    del training  # The critic has no batch norm (the gradient penalty).
+    return self.critic(images)
 
   def critic_loss(self, batch, noise, training=True):
     """f(G(z)) - f(x) + lambda GP [B]; logs the Wasserstein estimate f(x) - f(G(z))."""
@@ -126,8 +127,8 @@ class DCGAN(adversarial.AdversarialModel):
                                                       filters)
 
   def call(self, images, training=False):
-    codes = tf.zeros([tf.shape(images)[0], self.latent_dim])
-    return self.discriminator(self.generator(codes, training=training))
+    """The discriminator's logits [B] of images [B, S, S, C] in [-1, 1]."""
+    return self.discriminator(images, training=training)
 
   def discriminator_loss(self, batch, noise, training=True):
     """-log D(x) - log(1 - D(G(z))) [B]."""

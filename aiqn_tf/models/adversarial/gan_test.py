@@ -42,6 +42,18 @@ class NetworksTest(tf.test.TestCase, parameterized.TestCase):
                                    for i in range(3)], atol=1e-6)
 
 
+class CallTest(tf.test.TestCase, parameterized.TestCase):
+
+  @parameterized.parameters(
+      (gan.WGANGP, 'critic'), (gan.DCGAN, 'discriminator'))
+  def test_a_call_judges_the_images_it_is_given(self, kind, judge):
+    model = kind((8, 8, 1), latent_dim=4, filters=4).build_all()
+    x = image_lib.to_float(_batch((8, 8, 1))['images'])
+    self.assertAllClose(model(x), getattr(model, judge)(x))
+    self.assertNotAllClose(model(x), model(-x))
+    self.assertNotEmpty(model.generator.weights)  # Built by build_all.
+
+
 class WGANGPTest(tf.test.TestCase):
 
   def setUp(self):

@@ -115,8 +115,15 @@ class PixelIQN(pixel_model.PixelModel):
     level is out of Q's reach, unless epsilon > 0 smooths each sub-pixel's
     law with a uniform level (likelihood.log_prob).
     """
-    return likelihood.log_prob(self, images, labels, num_samples,
-                               epsilon=epsilon)[0]
+    return self.estimate_log_prob(images, labels, num_samples,
+                                  epsilon=epsilon)[0]
+
+  def estimate_log_prob(self, images, labels=None, num_samples=1, seed=0,
+                        epsilon=0.0):
+    """(log P(x) [B], diagnostics: the share of each image's unreachable
+    and crossing sub-pixels): likelihood.log_prob's particle filter."""
+    return likelihood.log_prob(self, images, labels, num_samples, seed=seed,
+                               epsilon=epsilon)
 
   def sample_values(self, outputs, noise):
     """Sample values from backbone outputs: the quantiles, clipped to [-1, 1]
