@@ -21,7 +21,7 @@ functions too, by walking its syntax tree):
   import aiqn_tf                          layer `core`   (aiqn_tf/__init__.py)
   from ..training import trainer          relative imports, resolved by path
   importlib.import_module('aiqn_tf.x')    string constants only
-  import binaries / import bench          layers `binaries`, `bench`
+  import binaries / import experiments   layers `binaries`, `experiments`
 
 A layer may always import itself. Exit status 0 and the stamp file written
 when every import is allowed; 1 and a message per import otherwise.
@@ -37,7 +37,7 @@ import sys
 AIQN_TF_LAYERS = ('core', 'models', 'data', 'evaluation', 'runs', 'training',
                   'serving', 'testing')
 # Top-level packages that are layers of their own.
-TOP_LEVEL_LAYERS = ('binaries', 'bench')
+TOP_LEVEL_LAYERS = ('binaries', 'experiments')
 # Names of aiqn_tf/__init__.py that are not layer folders but live in core;
 # every other such name (PixelIQN, losses, sampling, ...) lives in models.
 CORE_NAMES = frozenset(('images', 'grids'))

@@ -3,7 +3,7 @@
 Reads README.md, every page under docs/ and the usage text of every binary
 (its module docstring, which --help prints). In every code block and inline
 code span, a command of one of our programs (`python -m binaries.NAME`,
-`python -m bench.NAME`, `aiqn-NAME`) may name only flags that program
+`python -m experiments.NAME`, `aiqn-NAME`) may name only flags that program
 defines (absl's own included, section flags such as --pixel_iqn.kappa too)
 and none that it keeps only for old command lines (help "Deprecated ..."),
 and a flag quoted on its own (`--kappa`) must be defined by one of them or
@@ -40,7 +40,7 @@ EXTERNAL_FLAGS = {'logdir', 'dir', 'tag_set', 'signature_def', 'inputs',
                   'cache_test_results', 'nosandbox_debug', 'strict',
                   'help', 'helpfull', 'helpshort'}  # absl.app's own.
 _COMMAND = re.compile(
-    r'(?:python3? -m |/python -m )((?:binaries|bench|tools)\.\w+)|'
+    r'(?:python3? -m |/python -m )((?:binaries|experiments|tools)\.\w+)|'
     r'(?<![\w/-])(?:\.venv/bin/)?(aiqn-[a-z-]+)')
 _FLAG = re.compile(r'(?<![\w-])--([A-Za-z](?:[\w.]*\w)?)')
 _LINK = re.compile(r'!?\[[^\]]*\]\(([^)\s]+)\)')
@@ -143,7 +143,8 @@ class DocsTest(absltest.TestCase):
   def test_commands_name_only_their_programs_flags(self):
     for page, module, names in self.uses:
       with self.subTest(page=page, program=module):
-        self.assertIn(module.split('.')[0], ('binaries', 'bench', 'tools'),
+        self.assertIn(module.split('.')[0],
+                      ('binaries', 'experiments', 'tools'),
                       f'{page}: unknown command {module}')
         known = program_flags(module)
         self.assertIsNotNone(known, f'{page}: {module} does not import')

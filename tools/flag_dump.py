@@ -8,9 +8,10 @@ which imports it and reports its flags. A program whose child fails (or
 hangs) is dumped again in a fresh interpreter, so a result never depends on
 the fork.
 
-  flag_dump.dump(['binaries.train', 'bench.quality'])
+  flag_dump.dump(['binaries.train', 'experiments.quality'])
   # {'binaries.train': {'doc': ..., 'flags': [{'name', 'type', 'default',
-  #   'help', 'choices', 'module'}, ...]}, 'bench.quality': None (no import)}
+  #   'help', 'choices', 'module'}, ...]},
+  #  'experiments.quality': None (no import)}
 """
 
 import json

@@ -31,7 +31,7 @@ AIQN_TF_LAYERS = [
     "serving",
     "testing",
 ]
-TOP_LEVEL_LAYERS = ["binaries", "bench"]
+TOP_LEVEL_LAYERS = ["binaries", "experiments"]
 
 _CHECKER = "tools/check_layer_imports.py"
 

@@ -20,7 +20,8 @@ _PROGRAMS = check_layer_imports.TOP_LEVEL_LAYERS
 
 
 def imported_programs(root=_ROOT):
-  """Sorted module names under binaries/ and bench/ that some test imports."""
+  """Sorted module names under binaries/ and experiments/ that some test
+  imports."""
   found = set()
   tests = glob.glob(os.path.join(root, '**', '*_test.py'), recursive=True)
   for path in tests:
@@ -30,7 +31,8 @@ def imported_programs(root=_ROOT):
       tree = ast.parse(f.read(), path)
     for node in ast.walk(tree):
       if isinstance(node, ast.ImportFrom) and node.module:
-        # `from bench import x` names bench.x; `from bench.x import y`, bench.x.
+        # `from experiments import x` names experiments.x; `from
+        # experiments.x import y`, experiments.x.
         found.update(f'{node.module}.{a.name}' for a in node.names)
       elif isinstance(node, ast.Import):
         found.update(a.name for a in node.names)

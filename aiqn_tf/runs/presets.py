@@ -35,7 +35,7 @@ _PIXEL_CPU = ('Our CPU choice: trains in minutes on 2 cores; small Gated '
 _PAPER_CNN = {'optimizer': dict(optimizer='rmsprop', lr_schedule='paper')}
 _CPU_CNN = {'optimizer': dict(optimizer='rmsprop')}
 # IQN's cosine tau embedding where the quality study supports it (3 seeds,
-# bench/quality.py; docs/results/quality.md): digits FID 10.95 against
+# experiments/quality.py; docs/results/quality.md): digits FID 10.95 against
 # the paper's linear tau's 12.90, mnist 458 against 650. Not photos, where
 # linear tau did better (SWD 173 against 228, test loss 84.6 against 98.8).
 _CPU_IQN = {'model': dict(tau_embedding='cosine')}

@@ -31,7 +31,7 @@ the image each step: a pixel's last channel is set only after its own step);
 sub-pixel (i, j, c) runs every layer on pixel (i, j) only and attends over
 the cache. The caches are updated by scatters, which XLA performs in place
 (a select over the whole map made it copy every map every step: 6x slower
-on the photos preset, bench/sampling.py).
+on the photos preset, experiments/sampling.py).
 """
 
 import dataclasses
@@ -50,7 +50,7 @@ NUM_HEADS = 2  # Attention heads per channel group.
 # A full pass attends in at most this many blocks of query rows, each over
 # the keys up to its last row only: the causal half of the score matrix is
 # never computed (photos preset: a PixelIQN training step 2x faster on CPU,
-# bench/train_throughput.py), and the scores' memory shrinks alike.
+# experiments/train_throughput.py), and the scores' memory shrinks alike.
 QUERY_BLOCKS = 16
 # Blocks hold at least this many queries: below it the extra ops cost more
 # than they save (digits 8x8: one block, 2x faster than eight).

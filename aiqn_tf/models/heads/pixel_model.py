@@ -206,7 +206,8 @@ class PixelModel(base.GenerativeModel):
       return labels
 
     # The sampler compiled with XLA, as `sample --xla` (3-4x faster on CPU,
-    # bench/sampling.py); the checks stay outside it (XLA has no Assert).
+    # experiments/sampling.py); the checks stay outside it (XLA has no
+    # Assert).
     fast = tf.function(
         lambda tau, labels, images, num_fixed: image_lib.to_uint8(
             self.sample(tau, 'fast', labels, images, num_fixed)),

@@ -18,7 +18,7 @@ PixelIQN alone.
 Writes a markdown table (mean +- standard deviation over seeds) and a
 picture of sample grids side by side (seed 0).
 
-  python -m bench.quality [--datasets=digits,mnist,photos] [--seeds=0,1,2]
+  python -m experiments.quality [--datasets=digits,mnist,photos] [--seeds=0,1,2]
       [--models=pixel_iqn,pixel_cnn,pixel_cnn_pp,pixel_iqn:snail,...]
       [--steps=digits=1000,mnist=500,photos=200] [--tfp=digits]
       [--ablations=tau_linear,...] [--ablation_dataset=digits,...]
@@ -40,8 +40,8 @@ from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.runs import presets
-from bench import _preset_runs
-from bench import report as report_lib
+from experiments import _preset_runs
+from experiments import report as report_lib
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('datasets', ['digits', 'mnist', 'photos'],
@@ -264,7 +264,7 @@ def main(argv):
   seeds = [int(s) for s in FLAGS.seeds]
   report = ['# PixelIQN against PixelCNN on the bundled data\n'
             ] + report_lib.provenance() + [
-            'Settings in full: `python -m bench.quality '
+            'Settings in full: `python -m experiments.quality '
             f'--datasets={",".join(FLAGS.datasets)} '
             f'--models={",".join(FLAGS.models)} '
             f'--seeds={",".join(FLAGS.seeds)} --steps={",".join(FLAGS.steps)}'

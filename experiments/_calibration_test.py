@@ -6,8 +6,8 @@ import tensorflow as tf
 
 import aiqn_tf
 from aiqn_tf.core import images as image_lib
-from aiqn_tf.evaluation import calibration
 from aiqn_tf.testing import test_util
+from experiments import _calibration as calibration
 
 
 def _samples(model, noise):

@@ -16,7 +16,7 @@ evaluation.latent_distances).
 Prints a table and writes it, with a picture of the three sample grids, to
 docs/results/vae_comparison.md.
 
-  python -m bench.vae_comparison [--train_steps=10000] [--num_samples=300]
+  python -m experiments.vae_comparison [--train_steps=10000] [--num_samples=300]
 """
 
 import os
@@ -28,8 +28,8 @@ from aiqn_tf.core import grids
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
-from bench import _preset_runs
-from bench import report
+from experiments import _preset_runs
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'runs/vae_comparison', 'Run directories.')

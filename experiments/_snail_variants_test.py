@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from aiqn_tf.models.backbones import snail
 from aiqn_tf.testing import test_util
-from bench import _snail_variants
+from experiments import _snail_variants
 
 
 def _backbone(cls, shape=(4, 4, 3), layers=2):

@@ -7,8 +7,8 @@ from unittest import mock
 
 from absl.testing import absltest
 
-from bench import _budget
-from bench import _preset_runs
+from experiments import _budget
+from experiments import _preset_runs
 
 
 class StepsInBudgetTest(absltest.TestCase):

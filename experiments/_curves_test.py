@@ -6,7 +6,7 @@ import tempfile
 
 from absl.testing import absltest
 
-from bench import _curves
+from experiments import _curves
 
 
 def _write_point(model_dir, step, fid, suffix=''):

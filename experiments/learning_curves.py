@@ -8,9 +8,9 @@ its run's `eval/step_<N>.json`, and a stopped study resumes where it stopped
 (the train binary continues a run from its last checkpoint), so it can be
 completed over several sittings.
 
-  python -m bench.learning_curves --dataset=digits --train_steps=12000 \
+  python -m experiments.learning_curves --dataset=digits --train_steps=12000 \
       [--models=pixel_iqn,pixel_cnn,pixel_cnn_pp] [--seeds=0,1,2]
-  python -m bench.learning_curves --dataset=digits --report_only
+  python -m experiments.learning_curves --dataset=digits --report_only
 
 Writes <output>.json (every point of every run), <output>.md (each model's
 best and final figures, the step PixelIQN first reaches PixelCNN's best FID)
@@ -27,8 +27,8 @@ import sys
 from absl import app
 from absl import flags
 
-from bench import _curves
-from bench import report
+from experiments import _curves
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'digits', 'Bundled dataset (its preset).')

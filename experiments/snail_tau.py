@@ -26,7 +26,7 @@ Variants of the backbone (`_snail_variants.VARIANTS`):
   earlier pixels' values only, not their features (which carry their tau),
   so the past tau reach a pixel through the convolutions alone.
 
-  python -m bench.snail_tau [--steps=300] [--seeds=0,1] \
+  python -m experiments.snail_tau [--steps=300] [--seeds=0,1] \
       [--models=pixel_iqn,pixel_cnn] [--variant=gated --variant=snail ...]
 """
 
@@ -38,9 +38,9 @@ import numpy as np
 
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import evaluate as evaluation
-from bench import _preset_runs
-from bench import _snail_variants
-from bench import report
+from experiments import _preset_runs
+from experiments import _snail_variants
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'mnist', 'Bundled dataset (its preset).')

@@ -1,6 +1,6 @@
 """Learning-curve runs on disk: where they are, their points, whether done.
 
-Kept apart from bench/learning_curves.py's flags so tests and other benches
+Kept apart from experiments/learning_curves.py's flags so tests and other benches
 can import it.
 """
 

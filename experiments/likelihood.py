@@ -17,7 +17,7 @@ page), on `batch` test images (digits: 300, photos: 100):
 - with --particle_counts, on the first preset: how the particles tighten
   log_prob's estimate and complete invert's round trip.
 
-  python -m bench.likelihood [--presets=digits,photos] [--batches=300,100] \
+  python -m experiments.likelihood [--presets=digits,photos] [--batches=300,100] \
       [--model_dirs=runs/digits_iqn,] [--particles=8,1] [--repeat=digits] \
       [--log_prob_only=photos] \
       [--particle_counts=1,8,32]
@@ -38,7 +38,7 @@ from aiqn_tf.models import noise as noise_lib
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.testing import test_util
-from bench import report
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('presets', ['digits', 'photos'], 'Presets (their PixelIQN '

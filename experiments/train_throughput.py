@@ -7,7 +7,7 @@ float32 matmul GFLOP/s measured in the same run. With --backbones=gated,snail
 both backbones; --query_blocks compares the snail attention computed in that
 many blocks of query rows (1: the whole score matrix at once).
 
-  python -m bench.train_throughput [--batch_size=8] [--steps=3]
+  python -m experiments.train_throughput [--batch_size=8] [--steps=3]
       [--backbones=gated,snail] [--query_blocks=1,16]
 """
 
@@ -23,7 +23,7 @@ from aiqn_tf.models.backbones import snail
 from aiqn_tf.runs import presets
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import optimizers
-from bench import report
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_integer('batch_size', 8, 'Batch size of the full paper size.')

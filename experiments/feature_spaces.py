@@ -18,7 +18,7 @@ images' shape, and their pixels permuted (the values' histogram kept, the
 structure gone). A feature space worth an FID puts every altered set far
 above its row's floor.
 
-  python -m bench.feature_spaces [--datasets=digits,mnist,photos,faces]
+  python -m experiments.feature_spaces [--datasets=digits,mnist,photos,faces]
 """
 
 from absl import app
@@ -28,7 +28,7 @@ import numpy as np
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import metrics
-from bench import report
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('datasets', ['digits', 'mnist', 'photos', 'faces'],

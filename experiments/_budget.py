@@ -10,8 +10,8 @@ without the run directories, trains the same steps.
 import json
 import os
 
-from bench import _preset_runs
-from bench import report
+from experiments import _preset_runs
+from experiments import report
 
 CALIBRATION_STEPS = (20, 120)
 # One backbone, so equal steps too (the fewer of the two).

@@ -7,7 +7,7 @@ import aiqn_tf
 from aiqn_tf.models import noise
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util
-from bench import _sampler_ablations as ablations
+from experiments import _sampler_ablations as ablations
 
 
 class WidenedTest(tf.test.TestCase):

@@ -8,7 +8,7 @@ images, Inception score, and the floor (N held-out test images against the
 same training images). Prints a table and writes it to
 docs/results/digits_comparison.md.
 
-  python -m bench.digits_comparison [--train_steps=4000] [--num_samples=300]
+  python -m experiments.digits_comparison [--train_steps=4000] [--num_samples=300]
 """
 
 from absl import app
@@ -17,8 +17,8 @@ from absl import flags
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
-from bench import _preset_runs
-from bench import report
+from experiments import _preset_runs
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('work_dir', 'runs/digits_comparison', 'Run directories.')

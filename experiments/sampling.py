@@ -30,7 +30,7 @@ PixelSNAIL-style backbone too, at the paper size as the cifar10_snail preset
 (PixelSNAIL's CIFAR-10 model: 48 residual units of 256 planes, attention after
 every 4); the TFP peer and serving stay on gated.
 
-  python -m bench.sampling [--paper_batches=1,4,16,64] [--prefix=24]
+  python -m experiments.sampling [--paper_batches=1,4,16,64] [--prefix=24]
       [--tfp_batch=1] [--serving_batch=64] [--backbones=gated]
 """
 
@@ -54,7 +54,7 @@ from aiqn_tf.models import sampling
 from aiqn_tf.runs import presets
 from aiqn_tf.serving import export
 from aiqn_tf.testing import test_util
-from bench import report
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list('paper_batches', ['1', '4', '16', '64'],

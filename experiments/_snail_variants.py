@@ -1,4 +1,4 @@
-"""The snail ablation's backbones (bench/snail_tau.py): one factor changed each.
+"""The snail ablation's backbones (experiments/snail_tau.py): one factor changed each.
 
 Each is a registered backbone (models/backbones/backbone.py), so a run chooses it by
 name (`backbone='snail_no_attention'`) as a user's plugin would. Kept apart

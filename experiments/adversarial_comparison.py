@@ -3,7 +3,7 @@ r"""Should I use AIQN or a GAN? Eight models on the same data and budget.
 Trains PixelIQN, PixelCNN, AIQN-VAE, VAE, AAE, alpha-GAN, WGAN-GP and DCGAN
 (--models) with each dataset's preset for the same training wall-clock
 budget: each model's steps are its measured steps per second times
---budget_s (bench/_budget.py: measured once per dataset and kept with the
+--budget_s (experiments/_budget.py: measured once per dataset and kept with the
 results, so a resumed study trains the same steps; PixelIQN and PixelCNN
 share the backbone, so they also get equal steps).
 
@@ -17,7 +17,7 @@ that priors of different variance compare). --lr_factors adds a learning-rate
 sweep on the first seed: the spread of FID across it is each model's
 sensitivity.
 
-  python -m bench.adversarial_comparison [--datasets=digits,mnist]
+  python -m experiments.adversarial_comparison [--datasets=digits,mnist]
       [--models=...] [--seeds=0,1,2] [--budget_s=digits=120,mnist=300]
       [--lr_factors=0.5,2] [--sweep_datasets=digits]
       [--work_dir=runs/adversarial]
@@ -41,9 +41,9 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.runs import presets
-from bench import _budget
-from bench import _preset_runs
-from bench import report as report_lib
+from experiments import _budget
+from experiments import _preset_runs
+from experiments import report as report_lib
 
 FLAGS = flags.FLAGS
 LABELS = collections.OrderedDict(
@@ -148,7 +148,7 @@ def main(argv):
   store = _load_results()
   report = ['# AIQN against GANs and adversarial autoencoders\n'
             ] + report_lib.provenance() + [
-            f'Settings in full: `python -m bench.adversarial_comparison '
+            f'Settings in full: `python -m experiments.adversarial_comparison '
             f'--datasets={",".join(FLAGS.datasets)} '
             f'--models={",".join(FLAGS.models)} --seeds={",".join(FLAGS.seeds)}'
             f' --budget_s={",".join(FLAGS.budget_s)} '

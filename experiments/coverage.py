@@ -58,7 +58,7 @@ Polyak-averaged weights and measures, against as many training images:
   (`calibration.recalibrated_noise`): if over-confident conditionals cost a
   model its recall, this gains.
 
-  python -m bench.coverage --dataset=digits \
+  python -m experiments.coverage --dataset=digits \
       --runs=PixelIQN=runs/quality/digits/pixel_iqn_seed0,... \
       [--spreads=0.9,1.1,1.25,1.5] [--context] [--black] [--past_tau=1,8] \
       [--truncations=0.94,0.8 [--truncated_rows=2]] [--calibrate] \
@@ -74,14 +74,14 @@ import tensorflow as tf
 
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
-from aiqn_tf.evaluation import calibration
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import metrics
 from aiqn_tf.models import noise as noise_lib
 from aiqn_tf.models.layers import slicing
 from aiqn_tf.runs import run_dir
-from bench import _sampler_ablations as ablations
-from bench import report
+from experiments import _calibration as calibration
+from experiments import _sampler_ablations as ablations
+from experiments import report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string('dataset', 'digits', 'Bundled dataset of the runs.')

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from bench import _preset_runs
+from experiments import _preset_runs
 
 
 def _weights(trainer):
