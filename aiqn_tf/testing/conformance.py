@@ -11,7 +11,12 @@ registered model kind built on `pixel_model.PixelModel`):
   (the labels change the outputs);
 - its cached fast sampler gives the sequential reference's samples, from
   scratch and completing a prefix that ends inside a pixel (inpainting);
-- the model saves to .keras and loads with equal outputs.
+- the model saves to .keras and loads with equal outputs;
+- what the trainer's guarantees need of it (training/trainer_test.py tests
+  them for every model kind): two replicas train as one device only if each
+  example's outputs are its own (no batch statistics, no mixing across the
+  batch), and a run resumes exactly only if the backbone's state is in the
+  weights a checkpoint holds; both are checked here, in one process.
 
 A backbone of sequences (`spaces`, core/events.py) runs the same causality
 cases on [T, C] events (mono, stereo, class-conditional), in the values
@@ -212,6 +217,35 @@ def make_suite(backbones, head_names=None):
         self.assertAllEqual(flat(sample)[:, :num_fixed],
                             flat(prefix)[:, :num_fixed])
         self.assertGreater(flat(sample)[:, num_fixed:].std(), 1e-3)
+
+    @parameterized.named_parameters(*pairs)
+    def test_each_example_alone_as_replicas_need(self, backbone, head):
+      shape = (2, 3, 3) if 'images' in spaces(backbone) else (4, 2)
+      model = tiny_model(head, backbone, shape, num_classes=3)
+      rng = np.random.default_rng(4)
+      inputs = {model.space.key: tf.constant(
+          rng.uniform(-1, 1, (3,) + shape), tf.float32),
+                'labels': tf.constant([0, 2, 1])}
+      if model.uses_tau:
+        inputs['tau'] = tf.constant(rng.uniform(size=(3,) + shape),
+                                    tf.float32)
+      together = model(inputs)
+      for b in range(3):
+        alone = model({k: v[b:b + 1] for k, v in inputs.items()})
+        self.assertAllClose(alone[0], together[b], atol=1e-5)
+
+    @parameterized.named_parameters(*pairs)
+    def test_a_checkpoint_restores_every_output_as_resume_needs(self, backbone,
+                                                                head):
+      shape = (2, 2, 3) if 'images' in spaces(backbone) else (3, 2)
+      model = tiny_model(head, backbone, shape, num_classes=3, seed=0)
+      path = tf.train.Checkpoint(model=model).write(
+          os.path.join(tempfile.mkdtemp(), 'ckpt'))
+      other = tiny_model(head, backbone, shape, num_classes=3, seed=1)
+      inputs = _inputs(model, shape, 3, seed=5, labels=(1,))
+      self.assertNotAllClose(other(inputs), model(inputs))
+      tf.train.Checkpoint(model=other).read(path).assert_consumed()
+      self.assertAllClose(other(inputs), model(inputs))
 
     @parameterized.named_parameters(*pairs)
     def test_keras_round_trip(self, backbone, head):
