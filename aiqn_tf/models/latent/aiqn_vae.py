@@ -5,10 +5,12 @@ loss on the encoder's codes, one reparameterized sample z ~ q(z | x) per image
 (the codes the decoder is trained on), with the gradient stopped so the AIQN
 never shapes the encoder. Sampling: tau ~ U([0,1]^m) -> AIQN -> decoder.
 
-The plain VAE is the same model without the AIQN (`use_aiqn=False`). Both
-turn uniform noise [B, m] into images: the prior's codes are its Gaussian
-quantiles, z = sqrt(prior_variance) * Phi^-1(u), so the same noise drives
-prior and AIQN samples and one serving signature fits both.
+The plain VAE (`VAE`) and AIQN-VAE share `VAEModel`: the ConvVAE, its loss,
+reconstructions and its prior; AIQN-VAE adds the latent AIQN, its loss term
+and sampler. Both turn uniform noise [B, m] into images: the prior's codes
+are its Gaussian quantiles, z = sqrt(prior_variance) * Phi^-1(u), so the
+same noise drives prior and AIQN samples and one serving signature fits
+both.
 """
 
 import dataclasses
@@ -50,28 +52,28 @@ class AIQNVAEConfig:
                           'loss.', above=0)
 
 
-@registry.register('aiqn_vae')
-class AIQNVAE(base.GenerativeModel):
-  """A ConvVAE and (unless use_aiqn is False) a LatentAIQN on its codes.
+class VAEModel(base.GenerativeModel):
+  """A ConvVAE sampled through codes: what the VAE and AIQN-VAE share.
+
+  Subclasses name their samplers (`sample_methods`, the prior's 'prior'
+  among them), turn noise into codes (`codes`) and may add a loss term on
+  the codes (`latent_loss`) and the layer the Polyak average covers.
 
   Args:
     image_shape: (S, S, C), S in {8, 16, 32, 64}.
-    latent_dim: m (the paper: 32).
-    hidden_units, head_units: the latent AIQN (the paper: three of 512).
-    kl_weight: weight of the KL term (AIQN-VAE: 0.5; plain VAE: 1).
-    prior_variance: variance of the Gaussian prior (AIQN-VAE: 0.1).
-    kappa: Huber threshold of the AIQN's quantile loss.
-    use_aiqn: False for the plain VAE.
+    latent_dim: m (the paper: 32), >= 2.
+    kl_weight: weight of the KL term (AIQN-VAE: 0.5; plain VAE: 1), >= 0.
+    prior_variance: variance of the Gaussian prior (AIQN-VAE: 0.1), > 0.
+    num_classes: must be None (not class-conditional).
   """
 
-  Config = AIQNVAEConfig
   can_reconstruct = True
+  sample_methods = ('prior',)
 
-  def __init__(self, image_shape, latent_dim=32, hidden_units=(512,) * 3,
-               head_units=16, kl_weight=0.5, prior_variance=0.1, kappa=0.002,
-               use_aiqn=True, num_classes=None, **kwargs):
+  def __init__(self, image_shape, latent_dim=32, kl_weight=1.0,
+               prior_variance=1.0, num_classes=None, **kwargs):
     if num_classes is not None:
-      raise ValueError('AIQN-VAE is not class-conditional; set '
+      raise ValueError(f'{self.kind} is not class-conditional; set '
                        'class_conditional to False.')
     if latent_dim < 2:
       raise ValueError(f'latent_dim must be >= 2, got {latent_dim}.')
@@ -79,32 +81,18 @@ class AIQNVAE(base.GenerativeModel):
       raise ValueError(f'kl_weight must be >= 0, got {kl_weight}.')
     if not prior_variance > 0:
       raise ValueError(f'prior_variance must be > 0, got {prior_variance}.')
-    if not kappa > 0:
-      raise ValueError(f'kappa must be > 0, got {kappa}.')
     super().__init__(image_shape, None, **kwargs)
     self.hyperparameters = dict(
         image_shape=self.image_shape, latent_dim=latent_dim,
-        hidden_units=tuple(hidden_units), head_units=head_units,
-        kl_weight=kl_weight, prior_variance=prior_variance, kappa=kappa,
-        use_aiqn=use_aiqn)
+        kl_weight=kl_weight, prior_variance=prior_variance)
     self.latent_dim = latent_dim
     self.vae = vae_lib.ConvVAE(image_shape, latent_dim, name='vae')
-    self.aiqn = (latent_aiqn.LatentAIQN(latent_dim, hidden_units, head_units,
-                                        name='latent_aiqn')
-                 if use_aiqn else None)
     self.kl_weight = kl_weight
     self.prior_variance = prior_variance
-    self.kappa = kappa
 
-  @classmethod
-  def from_section(cls, section, image_shape, num_classes=None):
-    del num_classes  # Its section has no class_conditional.
-    fields = dataclasses.asdict(section)
-    layers, units = fields.pop('aiqn_layers'), fields.pop('aiqn_units')
-    if layers < 1 or units < 1:
-      raise ValueError(f'aiqn_layers and aiqn_units must be >= 1, got '
-                       f'{layers} and {units}.')
-    return cls(image_shape, hidden_units=(units,) * layers, **fields)
+  @property
+  def latent_methods(self):
+    return self.sample_methods
 
   def build(self, input_shape):
     # The parts build lazily: one call on zeros creates every weight.
@@ -117,35 +105,22 @@ class AIQNVAE(base.GenerativeModel):
   def noise_shape(self):
     return (self.latent_dim,)
 
-  @property
-  def sample_methods(self):
-    """'aiqn' (the default) and 'prior'; a plain VAE only 'prior'."""
-    return ('prior',) if self.aiqn is None else LATENT_SAMPLERS
-
-  latent_methods = sample_methods
-
-  def check_method(self, method):
-    if method == 'aiqn' and self.aiqn is None:
-      raise ValueError('A plain VAE has no latent AIQN, so no AIQN codes: '
-                       "sample its prior ('prior') instead.")
-    return super().check_method(method)
-
   def training_noise(self, batch_size, seed):
-    """tau for the AIQN and the reparameterization noise epsilon."""
+    """tau for a latent model and the reparameterization noise epsilon."""
     shape = (batch_size, self.latent_dim)
     return {'tau': tf.random.stateless_uniform(shape, seed),
             'epsilon': tf.random.stateless_normal(
                 shape, tf.random.experimental.stateless_fold_in(seed, 1))}
 
   def per_example_loss(self, batch, noise, training=True):
-    """VAE loss + the AIQN's quantile loss; logs the three parts."""
+    """The VAE's loss (+ a latent model's); logs the three parts."""
     parts = self.compute_losses(image_lib.to_float(batch['images']),
                                 noise['tau'], training, noise['epsilon'])
     return parts.pop('total'), parts
 
   def averaged_layer(self):
-    """The AIQN only, as in the paper (the VAE's weights are copied)."""
-    return self.aiqn
+    """None: the VAE's weights are copied, not averaged."""
+    return None
 
   def sample(self, noise, method=None, labels=None, images=None,
              num_fixed=0):
@@ -179,34 +154,33 @@ class AIQNVAE(base.GenerativeModel):
   def call(self, images, training=False):
     """Builds every part; returns reconstructions from the posterior means."""
     mean, _ = self.vae.encode(images, training)
-    if self.aiqn is not None:
-      self.aiqn({'z': mean, 'tau': tf.fill(tf.shape(mean), 0.5)})
+    self.latent_loss(mean, tf.fill(tf.shape(mean), 0.5))
     return self.vae.decode(mean, training)
+
+  def latent_loss(self, codes, tau):
+    """A latent model's loss [B] on the encoder's codes [B, m] (none: 0)."""
+    del tau
+    return tf.zeros_like(codes[:, 0])
 
   def compute_losses(self, images, tau, training=True, epsilon=None):
     """Per-example losses of a batch.
 
     Args:
       images: float32 [B, S, S, C] in [-1, 1].
-      tau: float32 [B, m] in [0, 1] (unused without the AIQN).
+      tau: float32 [B, m] in [0, 1] (for a latent model's loss).
       training: batch norm mode.
       epsilon: optional float32 [B, m] reparameterization noise.
 
     Returns:
-      dict of float32 [B]: reconstruction, kl, quantile (0 without the AIQN),
-      and total = reconstruction + kl_weight * kl + quantile.
+      dict of float32 [B]: reconstruction, kl, quantile (the latent model's
+      loss; 0 without one), and total = reconstruction + kl_weight * kl +
+      quantile.
     """
     reconstructions, mean, log_variance, z = self.vae(
         images, training=training, epsilon=epsilon)
     reconstruction, kl = vae_lib.vae_losses(
         images, reconstructions, mean, log_variance, self.prior_variance)
-    if self.aiqn is None:
-      quantile = tf.zeros_like(kl)
-    else:
-      codes = tf.stop_gradient(z)
-      quantiles = self.aiqn({'z': codes, 'tau': tau})
-      quantile = tf.reduce_sum(
-          losses.quantile_huber_loss(codes, quantiles, tau, self.kappa), -1)
+    quantile = self.latent_loss(tf.stop_gradient(z), tau)
     return dict(reconstruction=reconstruction, kl=kl, quantile=quantile,
                 total=reconstruction + self.kl_weight * kl + quantile)
 
@@ -214,22 +188,9 @@ class AIQNVAE(base.GenerativeModel):
     """Codes of the Gaussian prior: float32 [B, m] uniform noise -> z [B, m]."""
     return self.prior_variance**0.5 * noise_lib.gaussian_quantiles(noise, EPS)
 
-  def aiqn_codes(self, tau):
-    """AIQN codes: tau float32 [B, m] in [0, 1] -> z [B, m], m AIQN passes."""
-    if self.aiqn is None:
-      raise ValueError('This is a plain VAE: it has no AIQN; sample its '
-                       'prior instead.')
-    return sampling.sequential(
-        lambda z, t: self.aiqn({'z': z, 'tau': t}), tau)
-
   def codes(self, noise, method=None):
-    """Codes [B, m] from uniform noise [B, m] through method 'aiqn' or 'prior'.
-
-    None: the default (the AIQN if there is one).
-    """
-    method = self.check_method(method)
-    if method == 'aiqn':
-      return self.aiqn_codes(noise)
+    """Codes [B, m] from uniform noise [B, m] (the prior's here)."""
+    self.check_method(method)
     return self.prior_codes(noise)
 
   def generate(self, noise, method=None):
@@ -237,7 +198,7 @@ class AIQNVAE(base.GenerativeModel):
 
     Args:
       noise: float32 [B, m] in [0, 1].
-      method: 'aiqn' or 'prior'; default: the AIQN if there is one.
+      method: one of `sample_methods` (None: the first).
 
     Returns:
       float32 [B, S, S, C] in [-1, 1].
@@ -247,6 +208,70 @@ class AIQNVAE(base.GenerativeModel):
   def reconstruct(self, images):
     """float32 [B, S, S, C] in [-1, 1] -> decoded posterior means, same range."""
     return self.vae.decode(self.vae.encode(images)[0])
+
+
+@registry.register('aiqn_vae')
+class AIQNVAE(VAEModel):
+  """A ConvVAE and a LatentAIQN on its codes (the paper's appendix).
+
+  Args:
+    image_shape, latent_dim, kl_weight, prior_variance: as VAEModel.
+    hidden_units, head_units: the latent AIQN (the paper: three of 512).
+    kappa: Huber threshold of the AIQN's quantile loss, > 0.
+    use_aiqn: True, as the first releases' .keras files hold it (the plain
+      VAE is the kind 'vae' now; see CHANGELOG).
+  """
+
+  Config = AIQNVAEConfig
+  sample_methods = LATENT_SAMPLERS  # 'aiqn' (the default), 'prior'.
+
+  def __init__(self, image_shape, latent_dim=32, hidden_units=(512,) * 3,
+               head_units=16, kl_weight=0.5, prior_variance=0.1, kappa=0.002,
+               use_aiqn=True, **kwargs):
+    if not use_aiqn:
+      raise ValueError('AIQN-VAE without its AIQN is the plain VAE: use the '
+                       "kind 'vae' (aiqn_vae.VAE).")
+    if not kappa > 0:
+      raise ValueError(f'kappa must be > 0, got {kappa}.')
+    super().__init__(image_shape, latent_dim, kl_weight, prior_variance,
+                     **kwargs)
+    self.hyperparameters.update(dict(hidden_units=tuple(hidden_units),
+                                     head_units=head_units, kappa=kappa))
+    self.aiqn = latent_aiqn.LatentAIQN(latent_dim, hidden_units, head_units,
+                                       name='latent_aiqn')
+    self.kappa = kappa
+
+  @classmethod
+  def from_section(cls, section, image_shape, num_classes=None):
+    del num_classes  # Its section has no class_conditional.
+    fields = dataclasses.asdict(section)
+    layers, units = fields.pop('aiqn_layers'), fields.pop('aiqn_units')
+    if layers < 1 or units < 1:
+      raise ValueError(f'aiqn_layers and aiqn_units must be >= 1, got '
+                       f'{layers} and {units}.')
+    return cls(image_shape, hidden_units=(units,) * layers, **fields)
+
+  def averaged_layer(self):
+    """The AIQN only, as in the paper (the VAE's weights are copied)."""
+    return self.aiqn
+
+  def latent_loss(self, codes, tau):
+    """The AIQN's quantile Huber loss on the codes, summed over dimensions."""
+    quantiles = self.aiqn({'z': codes, 'tau': tau})
+    return tf.reduce_sum(
+        losses.quantile_huber_loss(codes, quantiles, tau, self.kappa), -1)
+
+  def aiqn_codes(self, tau):
+    """AIQN codes: tau float32 [B, m] in [0, 1] -> z [B, m], m AIQN passes."""
+    return sampling.sequential(
+        lambda z, t: self.aiqn({'z': z, 'tau': t}), tau)
+
+  def codes(self, noise, method=None):
+    """Codes [B, m] from uniform noise [B, m] through method 'aiqn' or
+    'prior' (None: 'aiqn')."""
+    if self.check_method(method) == 'aiqn':
+      return self.aiqn_codes(noise)
+    return self.prior_codes(noise)
 
 
 @dataclasses.dataclass
@@ -261,24 +286,31 @@ class VAEConfig:
 
 
 @registry.register('vae')
-class VAE(AIQNVAE):
-  """The plain VAE: AIQNVAE without the AIQN, sampled from its prior.
+class VAE(VAEModel):
+  """The plain VAE, sampled from its Gaussian prior.
 
   Args:
-    image_shape, latent_dim, kl_weight, prior_variance: as AIQNVAE.
+    image_shape, latent_dim, kl_weight, prior_variance: as VAEModel.
+    use_aiqn, hidden_units, head_units, kappa: ignored; the first releases'
+      .keras files of the VAE hold them (CHANGELOG; dropped in 1.0.0).
   """
 
   Config = VAEConfig
 
   def __init__(self, image_shape, latent_dim=32, kl_weight=1.0,
                prior_variance=1.0, **kwargs):
-    kwargs.pop('use_aiqn', None)
-    for name in ('hidden_units', 'head_units', 'kappa'):
-      kwargs.pop(name, None)  # In get_config, but without an AIQN unused.
-    super().__init__(image_shape, latent_dim, kl_weight=kl_weight,
-                     prior_variance=prior_variance, use_aiqn=False, **kwargs)
+    for name in ('use_aiqn', 'hidden_units', 'head_units', 'kappa'):
+      kwargs.pop(name, None)
+    super().__init__(image_shape, latent_dim, kl_weight, prior_variance,
+                     **kwargs)
 
   @classmethod
   def from_section(cls, section, image_shape, num_classes=None):
     del num_classes
     return cls(image_shape, **dataclasses.asdict(section))
+
+  def check_method(self, method):
+    if method == 'aiqn':
+      raise ValueError('A plain VAE has no latent AIQN, so no AIQN codes: '
+                       "sample its prior ('prior') instead.")
+    return super().check_method(method)

@@ -107,17 +107,30 @@ class AIQNVAETest(tf.test.TestCase):
     self.assertAllClose(model.prior_codes(u), expected, rtol=1e-4)
 
   def test_plain_vae(self):
-    model = aiqn_vae.AIQNVAE((8, 8, 1), latent_dim=6, use_aiqn=False,
-                             kl_weight=1.0, prior_variance=1.0)
+    model = aiqn_vae.VAE((8, 8, 1), latent_dim=6, kl_weight=1.0,
+                         prior_variance=1.0)
     model(tf.zeros((1, 8, 8, 1)))
-    self.assertIsNone(model.aiqn)
+    self.assertNotIsInstance(model, aiqn_vae.AIQNVAE)
+    self.assertEqual((model.sample_methods, model.latent_methods),
+                     (('prior',), ('prior',)))
     parts = model.compute_losses(tf.zeros((2, 8, 8, 1)), tf.zeros((2, 6)))
     self.assertAllEqual(parts['quantile'], [0.0, 0.0])
     self.assertAllClose(parts['total'], parts['reconstruction'] + parts['kl'])
     self.assertEqual(sampling.sample(model, tf.fill((3, 6), 0.5)).shape,
                      (3, 8, 8, 1))
-    with self.assertRaisesRegex(ValueError, 'no AIQN'):
+    with self.assertRaisesRegex(ValueError, 'no latent AIQN'):
       model.generate(tf.fill((3, 6), 0.5), 'aiqn')
+
+  def test_the_first_releases_keywords_still_build(self):
+    # A 0.3.0 .keras file of the VAE holds AIQN-VAE's keywords, one of
+    # AIQN-VAE holds use_aiqn=True.
+    vae = aiqn_vae.VAE((8, 8, 1), latent_dim=6, use_aiqn=False,
+                       hidden_units=(8,), head_units=4, kappa=0.01)
+    self.assertEqual(vae.get_config()['latent_dim'], 6)
+    self.assertIsInstance(aiqn_vae.AIQNVAE((8, 8, 1), latent_dim=6,
+                                           use_aiqn=True), aiqn_vae.AIQNVAE)
+    with self.assertRaisesRegex(ValueError, "kind 'vae'"):
+      aiqn_vae.AIQNVAE((8, 8, 1), latent_dim=6, use_aiqn=False)
 
 
 if __name__ == '__main__':
