@@ -4,6 +4,10 @@ the release that drops it (the table at the top of CHANGELOG.md).
 - `TOP_LEVEL`: the first releases' module names at the package's top
   (`aiqn_tf.losses`, `aiqn_tf.pixel_iqn`, ...), served by
   `aiqn_tf.__getattr__`; short public names, kept.
+- `NAMES`: names a module held that live in another now
+  (`aiqn_tf.sampling.quantile_density`; `aiqn_tf.models.adversarial`, now a
+  package, held `AdversarialModel`), served by that module's `__getattr__`
+  (`names_moved_from`); kept.
 - `MOVED`: the modules of `aiqn_tf/models/` before 0.4.0 split it by job
   (layers/, backbones/, heads/, latent/, adversarial/): `import
   aiqn_tf.models.pixel_iqn` and `from aiqn_tf.models import gan` give the
@@ -44,9 +48,35 @@ _BY_JOB = {
     'adversarial': ('adversarial', 'adversarial_losses', 'gan',
                     'adversarial_autoencoder', 'dcgan_networks'),
 }
+# The package adversarial/ took the name of the module adversarial.py, so
+# that module's names are the package's (NAMES) rather than a moved module.
 MOVED = {f'aiqn_tf.models.{name}': f'aiqn_tf.models.{job}.{name}'
-         for job, names in _BY_JOB.items() for name in names}
+         for job, names in _BY_JOB.items() for name in names if name != job}
 MOVED_DROPPED_IN = '1.0.0'
+
+# Names a module of the first releases held that live elsewhere now:
+# module -> {name: the module that holds it}; kept (short public names).
+NAMES = {
+    'aiqn_tf.models.adversarial': {
+        'AdversarialModel': 'aiqn_tf.models.adversarial.adversarial',
+    },
+    'aiqn_tf.models.sampling': {
+        'density_summary': 'aiqn_tf.models.heads.quantile_density',
+        'quantile_density': 'aiqn_tf.models.heads.quantile_density',
+    },
+}
+
+
+def names_moved_from(module):
+  """A module `__getattr__` serving `NAMES[module]` (imported on first use,
+  so the module does not import the one that holds them)."""
+
+  def getattr_(name):
+    if name in NAMES.get(module, {}):
+      return getattr(importlib.import_module(NAMES[module][name]), name)
+    raise AttributeError(f'module {module!r} has no attribute {name!r}')
+
+  return getattr_
 
 
 class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):

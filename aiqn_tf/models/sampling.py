@@ -32,15 +32,14 @@ import functools
 
 import tensorflow as tf
 
+from aiqn_tf.core import compat
 from aiqn_tf.models.layers import slicing
-# Noise and PixelIQN's density analysis live in their own modules; their
-# names stay here too, where the first releases had them
-# (`aiqn_tf.sampling.draw_noise`, ...).
-# pylint: disable=unused-import
-from aiqn_tf.models.heads.quantile_density import density_summary
-from aiqn_tf.models.heads.quantile_density import quantile_density
-from aiqn_tf.models.noise import draw_noise
-# pylint: enable=unused-import
+# The noise lives in its own module; its name stays here too, where the
+# first releases had it (`aiqn_tf.sampling.draw_noise`), as do PixelIQN's
+# density analysis' (core/compat.py).
+from aiqn_tf.models.noise import draw_noise  # pylint: disable=unused-import
+
+__getattr__ = compat.names_moved_from(__name__)
 
 METHODS = ('fast', 'sequential')
 
