@@ -137,7 +137,8 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
         'train', '--model=pixel_iqn', '--backbone=toy_causal1d',
         f'--model_module={MODULE}', f'--dataset=array:{data}',
         '--class_conditional', '--toy_causal1d.window=3',
-        '--learning_rate=1e-2', '--ema_decay=0', f'--train_steps={steps}', '--batch_size=16',
+        '--learning_rate=1e-2', '--ema_decay=0', f'--train_steps={steps}',
+        '--batch_size=16',
         '--summary_every=10', '--sample_every=10', '--num_samples=4',
         '--checkpoint_every=10', f'--model_dir={model_dir}')
     code, output = train(10)

@@ -1,8 +1,9 @@
 """Registries: a name -> a part (a class, or a value such as a data reader).
 
 One generic `Registry` serves every kind of part the library lets a module
-add: model kinds and backbones (models/registry.py, models/backbones/backbone.py) and
-data readers (data/readers.py). Built-in parts register when their module is
+add: model kinds and backbones (models/registry.py,
+models/backbones/backbone.py) and data readers (data/readers.py). Built-in
+parts register when their module is
 imported, which the registry does on its first look-up; modules outside the
 package register the same way, and the binaries import them from
 `--model_module` (a run's config.json remembers it).

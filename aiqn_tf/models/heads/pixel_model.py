@@ -35,10 +35,10 @@ class PixelConfig:
   class_conditional: bool = _setting(False, 'Condition on class labels.',
                                     note='needs a dataset with labels')
   backbone: str = _setting(
-      'gated', 'The registered backbone (models/backbones/backbone.py): gated (the '
-      'paper\'s Gated PixelCNN), snail (PixelSNAIL-style, with causal '
-      'attention), or one a --model_module registers; its own settings are '
-      'the run\'s backbone section.', note='a registered backbone')
+      'gated', 'The registered backbone (models/backbones/backbone.py): '
+      'gated (the paper\'s Gated PixelCNN), snail (PixelSNAIL-style, with '
+      'causal attention), or one a --model_module registers; its own '
+      'settings are the run\'s backbone section.', note='a registered backbone')
 
 
 GatedPixelConfig = PixelConfig  # Its first name.
