@@ -7,6 +7,7 @@ is not positive the quantile function crosses.
 
 import tensorflow as tf
 
+from aiqn_tf.models.backbones import gated_pixelcnn
 from aiqn_tf.models.layers import slicing
 
 
@@ -31,7 +32,7 @@ def quantile_density(model, images, tau, labels=None):
   backbone = model.backbone
   if not backbone.use_tau:
     raise ValueError('quantile_density needs a PixelIQN (a model with tau).')
-  if not hasattr(backbone, 'blocks'):
+  if not isinstance(backbone, gated_pixelcnn.GatedPixelCNN):
     raise ValueError('quantile_density needs the gated backbone (its '
                      'vertical and horizontal stacks); this model has '
                      f'{type(backbone).__name__}.')

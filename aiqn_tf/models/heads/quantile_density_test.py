@@ -11,6 +11,17 @@ from aiqn_tf.testing import test_util
 
 class QuantileDensityTest(tf.test.TestCase):
 
+  def test_needs_tau_and_the_gated_stacks(self):
+    shape = (2, 2, 1)
+    images, tau = tf.zeros((1,) + shape), tf.fill((1,) + shape, 0.5)
+    small = dict(num_layers=1, filters=4, kernel_size=3, output_filters=4)
+    snail = aiqn_tf.PixelIQN(shape, backbone='snail', **small).build_all()
+    with self.assertRaisesRegex(ValueError, 'needs the gated backbone'):
+      quantile_density.quantile_density(snail, images, tau)
+    cnn = aiqn_tf.PixelCNN(shape, **small).build_all()
+    with self.assertRaisesRegex(ValueError, 'needs a PixelIQN'):
+      quantile_density.quantile_density(cnn, images, tau)
+
   def test_matches_full_model_gradient_and_finite_difference(self):
     shape = (4, 3, 3)
     model = test_util.trained_model(aiqn_tf.PixelIQN, shape, num_classes=2)
