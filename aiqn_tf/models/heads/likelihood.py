@@ -369,7 +369,7 @@ _COMPILED = weakref.WeakKeyDictionary()  # model -> {search: tf.function}
 
 
 def _walk(model, targets, labels, seed, method, search, epsilon, particles,
-          invert=False, num_fixed=0):
+          invert=False, num_fixed=0, jit_compile=True):
   """(tau [N, H W C], log estimate [N], crossings [N], reachable [N, H W C]);
   N = images x particles, each image's particles consecutive."""
   draws = tf.random.stateless_uniform(targets.shape + [TRIES + 2],
@@ -377,15 +377,16 @@ def _walk(model, targets, labels, seed, method, search, epsilon, particles,
   if method == 'sequential':
     return _sequential_walk(model, targets, labels, draws, search, epsilon,
                             particles, invert, num_fixed)
-  key = (invert, float(epsilon), particles) + tuple(sorted(search.items()))
+  key = (invert, float(epsilon), particles, bool(jit_compile)) + tuple(
+      sorted(search.items()))
   functions = _COMPILED.setdefault(model, {})
   if key not in functions:
-    # XLA-compiled as the sampler is; one function per setting, its traces
-    # per batch shape kept by tf.function.
+    # XLA-compiled as the sampler is (unless asked not to); one function per
+    # setting, its traces per batch shape kept by tf.function.
     functions[key] = tf.function(
         lambda t, l, d, n: _fast_walk(model, t, l, d, search, epsilon,
                                       particles, invert, n),
-        jit_compile=True)
+        jit_compile=bool(jit_compile))
   return functions[key](targets, labels, draws, tf.constant(num_fixed,
                                                             tf.int32))
 
@@ -416,7 +417,8 @@ def _fixed(model, num_fixed):
 
 
 def invert(model, images, labels=None, method=None, particles=PARTICLES,
-           seed=0, num_fixed=0, grid=GRID, rounds=ROUNDS, slots=SLOTS):
+           seed=0, num_fixed=0, grid=GRID, rounds=ROUNDS, slots=SLOTS,
+           jit_compile=True):
   """tau [B, H, W, C] in [0, 1] whose sample rounds to `images`.
 
   A particle filter: each image's `particles` walks choose different
@@ -440,6 +442,10 @@ def invert(model, images, labels=None, method=None, particles=PARTICLES,
       back. Their tau is 0.5 (not read).
     grid, rounds, slots: the search (level_set): each set's ends to 1 /
       (grid * SUB**rounds).
+    jit_compile: compile the fast walk with XLA (the default: faster per
+      call; the compile costs seconds per setting and batch shape, which a
+      one-off estimate on a few small images may rather skip). The same
+      walk either way.
 
   Returns:
     (tau float32 [B, H, W, C], reachable bool [B, H, W, C]): where a level
@@ -452,14 +458,15 @@ def invert(model, images, labels=None, method=None, particles=PARTICLES,
   tau, _, _, reachable = _walk(model, targets, labels, seed, method,
                                _search(grid, rounds, slots), 0.0,
                                int(particles), invert=True,
-                               num_fixed=_fixed(model, num_fixed))
+                               num_fixed=_fixed(model, num_fixed),
+                               jit_compile=jit_compile)
   return (tf.reshape(tau[::particles], shape),
           tf.reshape(reachable[::particles], shape))
 
 
 def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
              method=None, num_fixed=0, grid=GRID, rounds=ROUNDS,
-             slots=SLOTS):
+             slots=SLOTS, jit_compile=True):
   """log P(x) in nats of 8-bit images under PixelIQN's discretised model.
 
   A particle filter with `num_samples` particles per image: at each
@@ -492,9 +499,9 @@ def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
     num_samples: particles per image, >= 1 (the cost grows with them).
     seed: of the draws.
     epsilon: in [0, 1), the smoothing (0: the model itself).
-    method, num_fixed, grid, rounds, slots: as in `invert`; with num_fixed
-      > 0 the result is log P(the rest | the prefix), the diagnostics over
-      the rest.
+    method, num_fixed, grid, rounds, slots, jit_compile: as in `invert`;
+      with num_fixed > 0 the result is log P(the rest | the prefix), the
+      diagnostics over the rest.
 
   Returns:
     (log_prob float32 [B] nats, diagnostics: {'crossing': float32 [B], the
@@ -510,7 +517,8 @@ def log_prob(model, images, labels=None, num_samples=1, seed=0, epsilon=0.0,
   num_fixed = _fixed(model, num_fixed)
   _, log_estimate, crossings, reachable = _walk(
       model, targets, labels, seed, method, _search(grid, rounds, slots),
-      epsilon, int(num_samples), num_fixed=num_fixed)
+      epsilon, int(num_samples), num_fixed=num_fixed,
+      jit_compile=jit_compile)
   per_image = lambda x: tf.reduce_mean(tf.reshape(x, [batch, -1]), 1)
   walked = targets.shape[1] - num_fixed
   return log_estimate[::num_samples], {

@@ -13,10 +13,13 @@ from aiqn_tf.models import noise
 from aiqn_tf.testing import test_util
 
 # A coarser search than the default keeps the tests quick: set ends to
-# 1 / (16 * 8**4), about 1.5e-5.
-SEARCH = dict(grid=16, rounds=4)
+# 1 / (16 * 8**4), about 1.5e-5. The fast walk runs as a graph without XLA,
+# which compiles in a third of the time on these sizes; the XLA-compiled
+# walk, the default, is checked against whole-image passes by
+# test_the_cached_walk_equals_whole_image_passes_rgb_xla.
+SEARCH = dict(grid=16, rounds=4, jit_compile=False)
 # Fast against sequential holds at any search; a coarse one compiles faster.
-COARSE = dict(grid=8, rounds=2)
+COARSE = dict(grid=8, rounds=2, jit_compile=False)
 
 
 def _fit_binary_patterns(steps=150, seed=0):
@@ -58,7 +61,8 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
     tau = noise.draw_noise((6,) + shape, seed=3)
     samples = image_lib.to_uint8(model.sample(tau, 'fast', labels))
     inverse, reachable = likelihood.invert(
-        model, image_lib.to_float(samples), labels, grid=8, rounds=4)
+        model, image_lib.to_float(samples), labels, grid=8, rounds=4,
+        jit_compile=False)
     self.assertTrue(np.all(reachable))
     self.assertAllInRange(inverse, 0.0, 1.0)
     again = image_lib.to_uint8(model.sample(inverse, 'fast', labels))
@@ -70,7 +74,8 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
         -3, 4, (6,) + shape)
     data = np.clip(moved, 0, 255).astype(np.uint8)
     inverse, reachable = likelihood.invert(model, image_lib.to_float(data),
-                                           labels, grid=8, rounds=4)
+                                           labels, grid=8, rounds=4,
+                                           jit_compile=False)
     again = image_lib.to_uint8(model.sample(inverse, 'fast', labels)).numpy()
     flat_ok = reachable.numpy().reshape(6, -1)
     prefix = np.cumprod(flat_ok, axis=1).astype(bool)
@@ -106,23 +111,24 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
       likelihood.invert(model, prefix, num_fixed=12)
 
   @parameterized.named_parameters(
-      ('rgb', (2, 2, 3), None),
-      ('grey_classes', (3, 3, 1), 3),
+      ('rgb_xla', (2, 2, 3), None, True),
+      ('grey_classes', (3, 3, 1), 3, False),
   )
   def test_the_cached_walk_equals_whole_image_passes(self, shape,
-                                                     num_classes):
+                                                     num_classes, xla):
     model = test_util.trained_model(aiqn_tf.PixelIQN, shape, num_classes,
                                     steps=20)
     labels = (tf.constant([0, 1, 2, 0]) if num_classes else None)
     data = image_lib.to_float(np.random.default_rng(4).integers(
         0, 256, (4,) + shape, np.uint8))
-    fast, _ = likelihood.invert(model, data, labels, **COARSE)
+    search = dict(COARSE, jit_compile=xla)  # XLA: the default walk.
+    fast, _ = likelihood.invert(model, data, labels, **search)
     reference, _ = likelihood.invert(model, data, labels, 'sequential',
                                      **COARSE)
     self.assertAllClose(fast, reference, atol=1e-4)
     # Smoothed, so that both branches of every sub-pixel's law are walked.
     fast, parts = likelihood.log_prob(model, data, labels, 2, epsilon=0.05,
-                                      **COARSE)
+                                      **search)
     reference, reference_parts = likelihood.log_prob(
         model, data, labels, 2, epsilon=0.05, method='sequential', **COARSE)
     self.assertAllClose(fast, reference, rtol=1e-3)
