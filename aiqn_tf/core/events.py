@@ -89,6 +89,14 @@ class EventSpace:
     """The 8-bit images of shape (H, W, C): every run before event spaces."""
     return cls('images', shape, 'uint8')
 
+  @classmethod
+  def of(cls, space, shape):
+    """An EventSpace from an EventSpace, its `to_dict()` (a .keras file's),
+    or None: 8-bit images of `shape`."""
+    if space is None:
+      return cls.images(shape)
+    return cls.from_dict(space) if isinstance(space, dict) else space
+
   @property
   def is_8bit_images(self):
     """Whether these are 8-bit images: the space of every run before event

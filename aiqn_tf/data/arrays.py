@@ -86,7 +86,8 @@ def _read_labels(path):
     return data['labels']
 
 
-def resolve(name, path, image_size, channels, test_fraction):
+def resolve(name, path, image_size=0, channels=0, test_fraction=0.1,
+            **options):
   """The DatasetSpec of an array file ('array:FILE').
 
   Reads the images' header only (and the labels, if any).
@@ -108,6 +109,7 @@ def resolve(name, path, image_size, channels, test_fraction):
       sequences or vectors of another rank or dtype, image options for
       them, or bad labels.
   """
+  del options  # Other readers' options (readers.py).
   path = _check_path(path)
   headers = _headers(path)
   found = [key for key in EVENT_KEYS if key in headers]
@@ -191,7 +193,7 @@ def _values(path, key, dtype):
       'int16 (16-bit PCM) or uint8 (8-bit levels).')
 
 
-def load(spec, split):
+def load(spec, split, **options):
   """One split of an array dataset, images as stored (fit to shape later).
 
   Args:
@@ -207,6 +209,7 @@ def load(spec, split):
   Raises:
     errors.DatasetError: on float events that are NaN or infinite.
   """
+  del options  # Other readers' options (readers.py).
   path = _check_path(spec.source)
   key = spec.space
   labels = None
@@ -235,8 +238,5 @@ def load(spec, split):
 
 
 readers.register(readers.Reader(
-    'array', 'array:',
-    lambda name, rest, image_size=0, channels=0, test_fraction=0.1, **_:
-    resolve(name, rest, image_size, channels, test_fraction),
-    lambda spec, split, **_: load(spec, split),
+    'array', 'array:', resolve, load,
     'array:FILE.npz|.npy (numpy arrays of images, sequences or vectors)'))

@@ -197,7 +197,8 @@ def scan(root):
                     class_names=class_names, skipped=skipped)
 
 
-def resolve(name, root, image_size, channels, test_fraction):
+def resolve(name, root, image_size=0, channels=0, test_fraction=0.1,
+            **options):
   """The DatasetSpec of a folder ('folder:PATH').
 
   Args:
@@ -216,6 +217,7 @@ def resolve(name, root, image_size, channels, test_fraction):
     errors.DatasetError: as `scan`, and for images of several sizes without
       image_size.
   """
+  del options  # Other readers' options (readers.py).
   found = scan(root)
   size = image_size
   if not size:
@@ -239,7 +241,7 @@ def resolve(name, root, image_size, channels, test_fraction):
       test_fraction=test_fraction)
 
 
-def load(spec, split):
+def load(spec, split, **options):
   """One split of a folder dataset, images as stored (fit to shape later).
 
   Args:
@@ -254,6 +256,7 @@ def load(spec, split):
     errors.DatasetError: if the folder is gone or empty now, or its class
       sub-folders are not those of `spec`.
   """
+  del options  # Other readers' options (readers.py).
   found = scan(spec.source)
   if found.class_names != spec.class_names:
     raise errors.DatasetError(
@@ -278,8 +281,5 @@ def load(spec, split):
 
 
 readers.register(readers.Reader(
-    'folder', 'folder:',
-    lambda name, rest, image_size=0, channels=0, test_fraction=0.1, **_:
-    resolve(name, rest, image_size, channels, test_fraction),
-    lambda spec, split, **_: load(spec, split),
+    'folder', 'folder:', resolve, load,
     'folder:PATH (image files; sub-folders are classes)'))

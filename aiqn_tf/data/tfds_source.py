@@ -167,7 +167,7 @@ def _test_split(tfds_name, info, test_split):
 
 def resolve(name, tfds_name, *, image_size=0, channels=0, image_key=None,
             label_key=None, test_split=None, data_dir=None, download=False,
-            raw_dir=None):
+            raw_dir=None, **options):
   """The DatasetSpec of a tfds dataset ('tfds:NAME[/CONFIG]').
 
   The features are checked before preparing, so a wrong image_key fails
@@ -197,6 +197,7 @@ def resolve(name, tfds_name, *, image_size=0, channels=0, image_key=None,
       images, or images of varying size without image_size.
     errors.DatasetNotPreparedError: as `prepare`.
   """
+  del options  # Other readers' options (readers.py).
   builder = make_builder(tfds_name, data_dir)
   info = builder.info
   image_key = _image_key(tfds_name, info.features, image_key)
@@ -256,7 +257,7 @@ def complete(spec, data_dir=None, download=False, raw_dir=None):
 
 
 def load(spec, split, data_dir=None, download=False, raw_dir=None,
-         shuffle_seed=None):
+         shuffle_seed=None, **options):
   """One split of a tfds dataset, images as stored (fit to shape later).
 
   Args:
@@ -269,6 +270,7 @@ def load(spec, split, data_dir=None, download=False, raw_dir=None,
     tf.data.Dataset of {"images": uint8 [H, W, C] (, "labels": int32 [])};
     CelebA ('celeba') already cropped as LynnHo/VAE-Tensorflow.
   """
+  del options  # Other readers' options (readers.py).
   tfds = _tfds()
   builder = prepare(spec.name, spec.source,
                     make_builder(spec.source, data_dir), data_dir, download,
@@ -298,11 +300,4 @@ def load(spec, split, data_dir=None, download=False, raw_dir=None,
 
 
 readers.register(readers.Reader(
-    'tfds', 'tfds:',
-    lambda name, rest, image_size=0, channels=0, image_key=None,
-    label_key=None, test_split=None, data_dir=None, download=False,
-    raw_dir=None, **_: resolve(
-        name, rest, image_size=image_size, channels=channels,
-        image_key=image_key, label_key=label_key, test_split=test_split,
-        data_dir=data_dir, download=download, raw_dir=raw_dir),
-    load, 'tfds:NAME[/CONFIG] (a tensorflow-datasets dataset)'))
+    'tfds', 'tfds:', resolve, load, 'tfds:NAME[/CONFIG] (a tensorflow-datasets dataset)'))

@@ -95,9 +95,7 @@ class GenerativeModel(keras.Model):
   def __init__(self, image_shape, num_classes=None, space=None, **kwargs):
     super().__init__(**kwargs)
     self.image_shape = tuple(int(d) for d in image_shape)
-    if isinstance(space, dict):
-      space = events.EventSpace.from_dict(space)
-    self.space = space or events.EventSpace.images(self.image_shape)
+    self.space = events.EventSpace.of(space, self.image_shape)
     if self.space.shape != self.image_shape:
       raise ValueError(f'The event space\'s shape {self.space.shape} is not '
                        f'image_shape {self.image_shape}.')

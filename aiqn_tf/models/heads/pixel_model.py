@@ -89,9 +89,7 @@ class PixelModel(base.GenerativeModel):
                backbone_config=None, attention_every=None,
                backbone_options=None, space=None, **kwargs):
     layer = backbone_lib.REGISTRY.get(backbone)
-    if isinstance(space, dict):
-      space = events.EventSpace.from_dict(space)
-    served = space or events.EventSpace.images(image_shape)
+    served = events.EventSpace.of(space, image_shape)
     if served.kind not in layer.spaces:
       raise ValueError(f'The {backbone} backbone models '
                        f'{" or ".join(layer.spaces)}; the data are '
@@ -112,7 +110,7 @@ class PixelModel(base.GenerativeModel):
     section = layer.Config(**backbone_config)
     config_fields.check(section)
     backbone_config = dataclasses.asdict(section)
-    super().__init__(image_shape, num_classes, space=space, **kwargs)
+    super().__init__(image_shape, num_classes, space=served, **kwargs)
     if self.space.kind != 'images':
       self.sample_methods = ('sequential',)
       self.can_invert = False
