@@ -304,6 +304,8 @@ def _check_contract(cls):
 
 REGISTRY = registry.Registry(
     'backbone', ('aiqn_tf.models.backbones.gated_pixelcnn',
-                 'aiqn_tf.models.backbones.snail'),
+                 'aiqn_tf.models.backbones.snail',
+                 'aiqn_tf.models.backbones.pixel_rnn',
+                 'aiqn_tf.models.backbones.pixelcnn_pp'),
     check=_check_contract)
 register = REGISTRY.register

@@ -54,10 +54,10 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
 
   def test_paper_size_builds_and_takes_a_step(self):
     # The cifar10_snail preset: PixelSNAIL's CIFAR-10 size, 12 blocks of 4
-    # residual units and an attention layer, 256 planes; on 16x16 images,
-    # which its weights do not depend on, so the step costs a quarter.
+    # residual units and an attention layer, 256 planes; on 8x8 images,
+    # which its weights do not depend on, so the step costs a sixteenth.
     config = presets.preset('cifar10_snail', 'pixel_iqn').replace(
-        class_conditional=True, image_size=16)
+        class_conditional=True, image_size=8)
     model = config.make_model()
     self.assertLen(model.backbone.units, 48)
     self.assertLen(model.backbone.attentions, 12)
@@ -65,9 +65,9 @@ class SnailTest(tf.test.TestCase, parameterized.TestCase):
     # 48 residual units compound it.
     optimizer = keras.optimizers.Adam(1e-5)
     rng = np.random.default_rng(0)
-    batch = {'images': rng.integers(0, 256, (2, 16, 16, 3)),
+    batch = {'images': rng.integers(0, 256, (2, 8, 8, 3)),
              'labels': np.array([3, 7])}
-    noise = {'tau': tf.constant(rng.uniform(size=(2, 16, 16, 3)),
+    noise = {'tau': tf.constant(rng.uniform(size=(2, 8, 8, 3)),
                                 tf.float32)}
     with tf.GradientTape() as tape:
       loss = tf.reduce_mean(model.per_example_loss(batch, noise)[0])

@@ -37,7 +37,9 @@ class PixelConfig:
   backbone: str = _setting(
       'gated', 'The registered backbone (models/backbones/backbone.py): '
       'gated (the paper\'s Gated PixelCNN), snail (PixelSNAIL-style, with '
-      'causal attention), or one a --model_module registers; its own '
+      'causal attention), row_lstm and diagonal_bilstm (PixelRNN\'s), '
+      'pixelcnn_pp (PixelCNN++\'s U-Net), or one a --model_module '
+      'registers; its own '
       'settings are the run\'s backbone section.', note='a registered backbone')
 
 
@@ -52,7 +54,7 @@ class PixelModel(base.GenerativeModel):
   `values` (the events.VALUES codings they model), `call_outputs`,
   `sample_values` and `per_example_loss`. The event spaces a pixel model
   serves are its backbone's (`PixelBackbone.spaces`): images (H, W, C) with
-  the gated and snail backbones, sequences (T, C) with a sequence backbone.
+  the built-in backbones, sequences (T, C) with a sequence backbone.
   The fast sampler's cache protocol is the images' rows; other spaces sample
   sequentially.
 
