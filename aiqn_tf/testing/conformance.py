@@ -176,9 +176,15 @@ def make_suite(backbones, head_names=None):
         model = tiny_model(head, backbone, shape, num_classes)
         noise = sampling.draw_noise((2,) + shape, seed=1)
         labels = tf.constant([0, 1])
-        run = lambda method, images=None, num_fixed=0: tf.function(
-            lambda: image_lib.to_uint8(model.sample(
-                noise, method, labels, images, num_fixed)))().numpy()
+        # One trace per sampler: the prefix and its length are arguments
+        # (num_fixed=0 samples from scratch).
+        samplers = {method: tf.function(
+            lambda images, num_fixed, method=method: image_lib.to_uint8(
+                model.sample(noise, method, labels, images, num_fixed)))
+                    for method in ('sequential', 'fast')}
+        originals = np.random.default_rng(2).integers(0, 256, (2,) + shape)
+        run = lambda method, num_fixed=0: samplers[method](
+            image_lib.to_float(originals), tf.constant(num_fixed)).numpy()
         reference, fast = run('sequential'), run('fast')
         # Float rounding may move a value across a level boundary: at most 1
         # in 50 sub-pixels here (54 in all), by one level.
@@ -188,10 +194,8 @@ def make_suite(backbones, head_names=None):
         self.assertGreater(reference.std(), 1.0)  # Non-trivial samples.
         # Inpainting: a prefix that ends inside a pixel is kept, the rest is
         # the reference's.
-        originals = np.random.default_rng(2).integers(0, 256, (2,) + shape)
         num_fixed = shape[1] * shape[2] + shape[2] - 1
-        reference = run('sequential', image_lib.to_float(originals), num_fixed)
-        fast = run('fast', image_lib.to_float(originals), num_fixed)
+        reference, fast = run('sequential', num_fixed), run('fast', num_fixed)
         self.assertLessEqual((reference != fast).sum(), 1)
         self.assertAllEqual(fast.reshape(2, -1)[:, :num_fixed],
                             originals.reshape(2, -1)[:, :num_fixed])

@@ -305,28 +305,57 @@ def _read(path):
     return f.read()
 
 
+def _load(out):
+  """A worker's weights: {"KIND/INDEX": array}."""
+  with np.load(out + '.npz') as f:
+    return {key: f[key] for key in f.files}
+
+
 class StrategyTest(tf.test.TestCase):
+
+  @classmethod
+  def setUpClass(cls):
+    super().setUpClass()
+    cls.shared = tempfile.mkdtemp()
+    # The one-device reference of both agreement tests, every model kind,
+    # started once while the tests start their own workers.
+    cls.one_device = _spawn(os.path.join(cls.shared, 'one'), 'one_device')
+
+  @classmethod
+  def tearDownClass(cls):
+    if cls.one_device.poll() is None:
+      cls.one_device.kill()
+    cls.one_device.communicate()
+    shutil.rmtree(cls.shared, ignore_errors=True)
+    super().tearDownClass()
 
   def setUp(self):
     super().setUp()
     self.root = tempfile.mkdtemp()
     self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
 
+  def _one_device(self):
+    if self.one_device.returncode is None:
+      _wait(self.one_device)
+    elif self.one_device.returncode:
+      self.fail('the one-device worker failed (see the first test to wait)')
+    return _load(os.path.join(self.shared, 'one'))
+
   def _result(self, name):
-    with np.load(os.path.join(self.root, name + '.npz')) as f:
-      return [f[k] for k in sorted(f.files, key=lambda k: int(k[4:]))]
+    return _load(os.path.join(self.root, name))
 
   def _assert_close(self, a, b):
-    self.assertLen(a, len(b))
-    for x, y in zip(a, b):
-      self.assertAllClose(x, y, rtol=1e-4, atol=1e-5)
+    """Every weight of `a` as in `b` (which may hold more model kinds)."""
+    self.assertNotEmpty(a)
+    self.assertContainsSubset(a.keys(), b.keys())
+    for key in a:
+      self.assertAllClose(a[key], b[key], rtol=1e-4, atol=1e-5, msg=key)
 
   def test_mirrored_matches_one_device(self):
-    one = _spawn(os.path.join(self.root, 'one'), 'one_device')
     mirrored = _spawn(os.path.join(self.root, 'mirrored'), 'mirrored', 2)
-    _wait(one)
     _wait(mirrored)
-    self._assert_close(self._result('one'), self._result('mirrored'))
+    self.assertLen(self._result('mirrored'), len(self._one_device()))
+    self._assert_close(self._result('mirrored'), self._one_device())
 
   def test_multi_worker_agree(self):
     # The two-player models' collectives are mirrored_matches_one_device's.
@@ -339,12 +368,10 @@ class StrategyTest(tf.test.TestCase):
                adversarial=False)
         for i in range(2)
     ]
-    one = _spawn(os.path.join(self.root, 'one'), 'one_device',
-                 adversarial=False)
-    for process in workers + [one]:
+    for process in workers:
       _wait(process)
     self._assert_close(self._result('worker0'), self._result('worker1'))
-    self._assert_close(self._result('worker0'), self._result('one'))
+    self._assert_close(self._result('worker0'), self._one_device())
 
   def _start_preemptible(self, name, train_steps):
     """Starts the two workers of a multi-worker run in root/name."""
@@ -391,9 +418,10 @@ class StrategyTest(tf.test.TestCase):
     for i in range(2):
       straight, resumed = (self._result(f'straight{i}'),
                            self._result(f'preempted{i}'))
-      self.assertLen(resumed, len(straight))
-      for x, y in zip(straight, resumed):
-        self.assertAllClose(x, y, rtol=1e-6, atol=1e-7)
+      self.assertEqual(resumed.keys(), straight.keys())
+      for key in straight:
+        self.assertAllClose(straight[key], resumed[key], rtol=1e-6,
+                            atol=1e-7)
 
 
 def _worker_main(out, strategy_name, cpu_replicas, adversarial):
@@ -404,7 +432,7 @@ def _worker_main(out, strategy_name, cpu_replicas, adversarial):
   expected = {'one_device': 1, 'mirrored': 2, 'multi_worker': 2}
   assert strategy.num_replicas_in_sync == expected[strategy_name], (
       strategy.num_replicas_in_sync)
-  weights = []
+  weights = {}
   # PixelIQN, AIQN-VAE for its synchronized batch norm, and with
   # `adversarial` the two-player models (alpha-GAN with batch norm in three
   # of its four players).
@@ -415,7 +443,8 @@ def _worker_main(out, strategy_name, cpu_replicas, adversarial):
   for config in configs:
     trainer = training.Trainer(config, f'{out}_{config.model_name}', strategy)
     trainer.train()
-    weights += [w.numpy() for w in trainer.model.weights]
+    weights.update({f'{config.model_name}/{i}': w.numpy()
+                    for i, w in enumerate(trainer.model.weights)})
   # A NaN at step 3: every replica and worker refuses it.
   trainer = training.Trainer(_faulty_config(nan_step=3, train_steps=5,
                                             summary_every=5),
@@ -425,8 +454,9 @@ def _worker_main(out, strategy_name, cpu_replicas, adversarial):
     raise AssertionError('The NaN of step 3 went unnoticed.')
   except training.NonFiniteLossError as e:
     assert (e.step, trainer.step) == (3, 2), (e.step, trainer.step)
-  weights += [w.numpy() for w in trainer.model.weights]
-  np.savez(out + '.npz', *weights)
+  weights.update({f'faulty_toy/{i}': w.numpy()
+                  for i, w in enumerate(trainer.model.weights)})
+  np.savez(out + '.npz', **weights)
 
 
 def _preemptible_config(train_steps):

@@ -16,7 +16,7 @@ from aiqn_tf.testing import test_util
 # 1 / (16 * 8**4), about 1.5e-5. The fast walk runs as a graph without XLA,
 # which compiles in a third of the time on these sizes; the XLA-compiled
 # walk, the default, is checked against whole-image passes by
-# test_the_cached_walk_equals_whole_image_passes_rgb_xla.
+# test_the_cached_walk_equals_whole_image_passes_rgb_xla (log_prob's walk).
 SEARCH = dict(grid=16, rounds=4, jit_compile=False)
 # Fast against sequential holds at any search; a coarse one compiles faster.
 COARSE = dict(grid=8, rounds=2, jit_compile=False)
@@ -121,8 +121,11 @@ class InvertTest(tf.test.TestCase, parameterized.TestCase):
     labels = (tf.constant([0, 1, 2, 0]) if num_classes else None)
     data = image_lib.to_float(np.random.default_rng(4).integers(
         0, 256, (4,) + shape, np.uint8))
-    search = dict(COARSE, jit_compile=xla)  # XLA: the default walk.
-    fast, _ = likelihood.invert(model, data, labels, **search)
+    # XLA, the default walk, on log_prob's (both branches of each sub-pixel
+    # walked); invert's XLA walk, which compiles for longer, is the sample
+    # binary's default (binaries/sample_test.py inverts test images).
+    search = dict(COARSE, jit_compile=xla)
+    fast, _ = likelihood.invert(model, data, labels, **COARSE)
     reference, _ = likelihood.invert(model, data, labels, 'sequential',
                                      **COARSE)
     self.assertAllClose(fast, reference, atol=1e-4)
