@@ -28,7 +28,9 @@ trained ones:
 With --backbones=gated,snail the sweep and the presets run for the
 PixelSNAIL-style backbone too, at the paper size as the cifar10_snail preset
 (PixelSNAIL's CIFAR-10 model: 48 residual units of 256 planes, attention after
-every 4); the TFP peer and serving stay on gated.
+every 4), and so for any registered backbone, at its cifar10_BACKBONE preset
+where there is one (row_lstm, diagonal_bilstm, pixelcnn_pp); the TFP peer
+and serving stay on gated.
 
   python -m experiments.sampling [--paper_batches=1,4,16,64] [--prefix=24]
       [--tfp_batch=1] [--serving_batch=64] [--backbones=gated]
@@ -72,15 +74,17 @@ flags.DEFINE_string('output', 'docs/results/sampling', 'Writes <output>.md '
                     'with what it prints and its provenance ("": print '
                     'only).')
 flags.DEFINE_list('backbones', ['gated'], 'Backbones of the sweep and the '
-                  'presets: gated, snail.')
+                  'presets: any registered ones (gated, snail, row_lstm, '
+                  'diagonal_bilstm, pixelcnn_pp).')
 flags.DEFINE_integer('serving_batch', 64, 'Throughput batch through the '
                      'SavedModel (0: skip serving).')
 
 
 def _model(preset, image_shape, backbone='gated'):
-  """An untrained PixelIQN of `preset` (cifar10: cifar10_snail for snail)."""
-  if preset == 'cifar10' and backbone == 'snail':
-    preset = 'cifar10_snail'
+  """An untrained PixelIQN of `preset` (cifar10: the backbone's own CIFAR-10
+  preset, cifar10_BACKBONE, where there is one)."""
+  if preset == 'cifar10' and f'cifar10_{backbone}' in presets.PRESETS:
+    preset = f'cifar10_{backbone}'
   config = presets.preset(preset, 'pixel_iqn').replace(backbone=backbone)
   model = aiqn_tf.PixelIQN.from_section(config.model, image_shape,
                                         backbone_section=config.backbone)
@@ -145,9 +149,14 @@ def run(name, model, config, batch, prefix=None):
   fast_part = np.concatenate([a for a, _ in pairs], 1)
   seq_part = np.concatenate([b for _, b in pairs], 1)
   m = config.model
-  blocks = (f'{m.num_layers} blocks' if m.backbone == 'gated' else
-            f'{m.num_layers} residual units (attention after every '
-            f'{config.backbone.attention_every})')
+  blocks = {
+      'snail': f'{m.num_layers} residual units (attention after every '
+               f'{getattr(config.backbone, "attention_every", None)})',
+      'row_lstm': f'{m.num_layers} LSTM layers',
+      'diagonal_bilstm': f'{m.num_layers} bidirectional LSTM layers',
+      'pixelcnn_pp': f'{getattr(config.backbone, "resolutions", None)} '
+                     f'resolutions of {m.num_layers} ResNet blocks',
+  }.get(m.backbone, f'{m.num_layers} blocks')
   print(f'{name}: PixelIQN {"x".join(map(str, image_shape))}, {m.backbone} '
         f'backbone, {blocks} x {m.filters} planes, {m.kernel_size}x'
         f'{m.kernel_size}, {m.output_filters} output planes, batch {batch}')

@@ -113,6 +113,50 @@ PRESETS = {
                       backbone=dict(attention_every=4),
                       loop=dict(batch_size=32, train_steps=300_000)),
         models=_PAPER_PIXEL_MODELS),
+    'cifar10_row_lstm': Preset(
+        source='The paper\'s CIFAR-10 setting (data, batch 32, 300K steps, '
+               'each model\'s optimizer, Polyak decay 0.9999) on PixelRNN\'s '
+               'Row LSTM (van den Oord et al. 2016) at its CIFAR-10 depth, 12 '
+               'layers with residual connections, of 128 units (the width of '
+               'the Gated PixelCNN of the same setting), state-to-state '
+               'kernel 3, 1024 output planes.',
+        sections=dict(data=dict(dataset='cifar10'),
+                      model=dict(backbone='row_lstm', num_layers=12,
+                                 filters=128, kernel_size=3,
+                                 output_filters=1024),
+                      loop=dict(batch_size=32, train_steps=300_000)),
+        models=_PAPER_PIXEL_MODELS),
+    'cifar10_diagonal_bilstm': Preset(
+        source='As cifar10_row_lstm, on PixelRNN\'s Diagonal BiLSTM: 12 '
+               'layers of 128 units (its 2 x 1 state-to-state kernel is '
+               'fixed), 1024 output planes.',
+        sections=dict(data=dict(dataset='cifar10'),
+                      model=dict(backbone='diagonal_bilstm', num_layers=12,
+                                 filters=128, kernel_size=3,
+                                 output_filters=1024),
+                      loop=dict(batch_size=32, train_steps=300_000)),
+        models=_PAPER_PIXEL_MODELS),
+    'cifar10_pixelcnn_pp': Preset(
+        source='The paper\'s CIFAR-10 setting (data, batch 32, 300K steps, '
+               'Polyak decay 0.9999) on PixelCNN++\'s network (Salimans et '
+               'al. 2017, openai/pixel-cnn): 3 resolutions of 5 gated ResNet '
+               'blocks, 160 planes, 2 x 3 and 2 x 2 shifted kernels '
+               '(kernel_size 3), 160 output planes; its mixture head with 10 '
+               'components and PixelCNN++\'s Adam (1e-3, betas 0.95 and '
+               '0.9995, Polyak 0.9995; its per-step learning-rate decay '
+               '0.999995 is not kept). No dropout, no weight normalisation '
+               '(docs/concepts/architecture.md).',
+        sections=dict(data=dict(dataset='cifar10'),
+                      model=dict(backbone='pixelcnn_pp', num_layers=5,
+                                 filters=160, kernel_size=3,
+                                 output_filters=160),
+                      backbone=dict(resolutions=3),
+                      loop=dict(batch_size=32, train_steps=300_000)),
+        models=dict(_PAPER_PIXEL_MODELS, pixel_cnn_pp=dict(
+            model=dict(num_mixtures=10),
+            optimizer=dict(optimizer='adam', learning_rate=1e-3,
+                           adam_beta1=0.95, adam_beta2=0.9995,
+                           ema_decay=0.9995)))),
     'digits': Preset(
         source=_PIXEL_CPU + ' sklearn digits 8x8x1, 5 x 32 planes, 64 output '
                'planes, batch 64, 4K steps, learning rate 2e-3, PixelIQN with '
