@@ -219,6 +219,28 @@ class PixelBackbone(keras.layers.Layer):
     row = slicing.put(slicing.take(context[0], 1, i), 2, j, features)
     return (slicing.put(context[0], 1, i, row),) + tuple(context[1:])
 
+  def with_candidate_tau(self, features, c, candidates):
+    """One pixel's tau features, repeated per candidate, with channel c's
+    replaced by the candidates' (for `sampling_candidates`).
+
+    Args:
+      features: float32 [B M, ..., C T], the pixel's features (as
+        `tau_features` gives them, channel-major) repeated M times.
+      c: int scalar, the channel whose tau is tried.
+      candidates: float32 [B, M] in [0, 1].
+
+    Returns:
+      float32 of features' shape.
+    """
+    channels = self.image_shape[-1]
+    size = features.shape[-1] // channels  # Features per channel.
+    own = self.tau_features(tf.reshape(candidates, [-1, 1]))  # [B M, T].
+    own = tf.reshape(tf.tile(own, [1, channels]), tf.concat(
+        [tf.shape(own)[:1], tf.ones([features.shape.rank - 2], tf.int32),
+         [channels * size]], 0))
+    which = tf.equal(tf.range(channels * size) // size, c)
+    return tf.where(which, own, features)
+
   def sampling_reorder(self, cache, context, order):
     """The cache and context with element b taking element order[b]'s.
 

@@ -549,11 +549,7 @@ class _PixelRNN(backbone.PixelBackbone):
     batch, m = tf.shape(candidates)[0], candidates.shape[1]
     inputs = tf.nest.map_structure(lambda x: tf.repeat(x, m, axis=0), inputs)
     channels = self.image_shape[-1]
-    size = inputs['tau'].shape[1] // channels  # Features per channel.
-    own = tf.tile(self.tau_features(tf.reshape(candidates, [-1, 1])),
-                  [1, channels])
-    which = tf.equal(tf.range(channels * size) // size, c)[None]
-    inputs['tau'] = tf.where(which, own, inputs['tau'])
+    inputs['tau'] = self.with_candidate_tau(inputs['tau'], c, candidates)
     outputs, _ = self._pixel_step(inputs, context[2])
     per_channel = outputs.shape[1] // channels
     outputs = slicing.take(outputs, 1, c * per_channel, per_channel)

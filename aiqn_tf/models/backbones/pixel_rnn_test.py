@@ -22,11 +22,11 @@ BACKBONES = (('row_lstm', pixel_rnn.RowLSTM),
 
 
 def _backbone(cls, shape, num_layers=1, use_tau=True, num_classes=None,
-              out_channels=None):
+              out_channels=None, tau_embedding='linear'):
   layer = cls(shape, out_channels=out_channels or shape[-1],
               num_layers=num_layers, filters=4 * shape[-1], kernel_size=3,
               output_filters=16 * shape[-1], num_classes=num_classes,
-              use_tau=use_tau)
+              use_tau=use_tau, tau_embedding=tau_embedding)
   test_util.randomize_weights(layer)  # Built when constructed.
   return layer
 
@@ -115,10 +115,11 @@ class PixelRNNTest(tf.test.TestCase, parameterized.TestCase):
   def test_candidates_equal_full_passes(self, cls):
     # PixelIQN's likelihood tries M values of a sub-pixel's tau on the
     # caches: each must give the full pass's output with that tau. Row 1 of
-    # images given whole (an inpainting start), RGB, class-conditional.
+    # images given whole (an inpainting start), RGB, class-conditional, tau
+    # as IQN's cosines (several features per channel).
     shape, (i, j, c) = (3, 4, 3), (1, 2, 1)
     layer = _backbone(cls, shape, num_layers=2, num_classes=2,
-                      out_channels=6)
+                      out_channels=6, tau_embedding='cosine')
     images, tau = _inputs(shape, batch=2)
     labels = tf.constant([1, 0])
     cache, context = layer.sampling_start(images, tau, labels, first_row=i)

@@ -626,15 +626,9 @@ class PixelCNNPP(backbone.PixelBackbone):
     cache = self._stream_at(cache, context, x_row, i, j)
     channels = self.image_shape[-1]
     batch, m = tf.shape(candidates)[0], candidates.shape[1]
-    tau_pixel = tf.repeat(slicing.take(slicing.take(context[0], 1, i), 2, j),
-                          m, axis=0)  # [B M, 1, 1, C T]
-    own = tf.reshape(self.tau_features(tf.reshape(candidates, [-1, 1, 1, 1])),
-                     [batch * m, 1, 1, -1])
-    size = own.shape[-1]
-    # Channel c's features (consecutive, channel-major) replaced.
-    position = tf.range(channels * size) // size
-    tau_pixel = tf.where(tf.equal(position, c),
-                         tf.tile(own, [1, 1, 1, channels]), tau_pixel)
+    tau_pixel = self.with_candidate_tau(tf.repeat(
+        slicing.take(slicing.take(context[0], 1, i), 2, j), m, axis=0), c,
+                                        candidates)  # [B M, 1, 1, C T]
     repeat = lambda x: tf.repeat(x, m, axis=0)
     at = lambda x: slicing.take(x, 2, j)
     out = self.output_path(repeat(at(cache['ul'])), repeat(at(x_row)),
