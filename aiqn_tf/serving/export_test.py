@@ -1,14 +1,13 @@
 """SavedModel export: loads without aiqn_tf, runs under saved_model_cli.
 
-The signatures declare their inputs' shapes and dtypes (seen by
-`saved_model_cli show` and TF Serving's metadata); a wrong shape is refused
+The signatures declare their inputs' shapes and dtypes (in the serving
+MetaGraphDef that `saved_model_cli show` and TF Serving's metadata print); a wrong shape is refused
 by TensorFlow naming the declared shape when called as a function or through
 a TF1 session, and by the graph's own check when fed to the signature
 directly; a value out of range (NaN included) by the graph.
 """
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +16,8 @@ import tempfile
 import keras
 import numpy as np
 import tensorflow as tf
+from tensorflow.core.framework import types_pb2
+from tensorflow.python.tools import saved_model_utils
 
 import aiqn_tf
 from aiqn_tf.models.latent import aiqn_vae
@@ -112,22 +113,20 @@ def _saved_model_cli(*args):
 
 
 def _declared(export_dir):
-  """{signature: {'inputs'/'outputs': {name: (dtype, shape)}}} as
-  `saved_model_cli show --all` prints them."""
-  result = _saved_model_cli('show', '--dir', export_dir, '--all')
-  if result.returncode:
-    raise AssertionError(result.stderr[-3000:])
+  """{signature: {'inputs'/'outputs': {name: (dtype, shape)}}} of the
+  SavedModel's serving MetaGraphDef: what `saved_model_cli show --all` and
+  TF Serving's metadata print, read in this process. Shapes as tuples, -1
+  for an unknown size."""
+  meta = saved_model_utils.get_meta_graph_def(export_dir, 'serve')
   declared = {}
-  for block in result.stdout.split("signature_def['")[1:]:
-    name = block.split("']", 1)[0]
+  for name, signature in meta.signature_def.items():
     if name.startswith('__'):  # __saved_model_init_op
       continue
-    entries = re.findall(
-        r"(inputs|outputs)\['(\w+)'\] tensor_info:\s+dtype: (\w+)\s+"
-        r"shape: (\([^)]*\))", block)
-    signature = declared.setdefault(name, {'inputs': {}, 'outputs': {}})
-    for kind, tensor, dtype, shape in entries:
-      signature[kind][tensor] = (dtype, shape)
+    declared[name] = {
+        kind: {tensor: (types_pb2.DataType.Name(info.dtype),
+                        tuple(d.size for d in info.tensor_shape.dim))
+               for tensor, info in getattr(signature, kind).items()}
+        for kind in ('inputs', 'outputs')}
   return declared
 
 
@@ -185,16 +184,16 @@ class ExportTest(tf.test.TestCase):
       self.assertIn('tau must be in [0, 1]', error)
 
   def test_signatures_declare_shapes(self):
-    tau = ('DT_FLOAT', '(-1, 4, 3, 3)')
-    labels = ('DT_INT32', '(-1)')
-    images = ('DT_UINT8', '(-1, 4, 3, 3)')
+    tau = ('DT_FLOAT', (-1, 4, 3, 3))
+    labels = ('DT_INT32', (-1,))
+    images = ('DT_UINT8', (-1, 4, 3, 3))
     sample = {'inputs': {'tau': tau, 'labels': labels},
               'outputs': {'images': images}}
     self.assertEqual(_declared(self.export_dir), {
         'serving_default': sample,
         'sample': sample,
         'inpaint': {'inputs': {'images': images, 'tau': tau,
-                               'fixed_rows': ('DT_INT32', '()'),
+                               'fixed_rows': ('DT_INT32', ()),
                                'labels': labels},
                     'outputs': {'images': images}},
     })
@@ -256,8 +255,8 @@ class LatentExportTest(tf.test.TestCase):
     self.assertIn('tau must be in [0, 1]', errors[1])
     self.assertIn('tau must have shape [batch, 4], got] [3 3]', errors[2])
     self.assertIn('tau must be in [0, 1]', errors[3])
-    tau_spec, images_spec = ('DT_FLOAT', '(-1, 4)'), ('DT_UINT8',
-                                                    '(-1, 8, 8, 1)')
+    tau_spec, images_spec = ('DT_FLOAT', (-1, 4)), ('DT_UINT8',
+                                                    (-1, 8, 8, 1))
     sample = {'inputs': {'tau': tau_spec}, 'outputs': {'images': images_spec}}
     self.assertEqual(_declared(export_dir), {
         'serving_default': sample, 'sample': sample, 'prior': sample,

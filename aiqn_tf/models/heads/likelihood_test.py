@@ -325,7 +325,11 @@ class LogProbTest(tf.test.TestCase):
                                return_counts=True)
     top = np.argsort(counts)[::-1][:6]
     frequency = counts[top] / num
-    self.assertGreater(frequency[0], 0.01)  # Concentrated enough to test.
+    # Concentrated enough to test: the top image drawn hundreds of times
+    # (its frequency's standard error a few percent of it). How concentrated
+    # the fit is varies with the float rounding of its 150 steps (thread
+    # counts change it).
+    self.assertGreater(frequency[0], 0.004)
     # The estimate is unbiased but random: 4 independent estimates of 32
     # draws each give its mean and standard error.
     estimates = np.stack([np.exp(likelihood.log_prob(
