@@ -18,21 +18,22 @@ CALIBRATION_STEPS = (20, 120)
 SHARED_BACKBONE = ('pixel_iqn', 'pixel_cnn')
 
 
-def _rate(dataset, model, work_dir):
-  """Steps per second of `model` with the dataset's preset."""
+def _rate(dataset, name, model, changes, work_dir):
+  """Steps per second of `model` (with `changes`) with the dataset's preset."""
   seconds = []
   for steps in CALIBRATION_STEPS:
     _, trainer, took = _preset_runs.train_preset(
         dataset, model, os.path.join(work_dir, dataset, 'calibrate',
-                                     f'{model}_{steps}'), 0, steps,
-        eval_every=0)
+                                     f'{name}_{steps}'), 0, steps,
+        eval_every=0, **changes)
     trainer.close()
     seconds.append(took)
   return (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0]) / max(
       seconds[1] - seconds[0], 1e-3)
 
 
-def steps_in_budget(dataset, models, budget_s, work_dir, store, save):
+def steps_in_budget(dataset, models, budget_s, work_dir, store, save,
+                    variants=None):
   """{model: steps it trains in budget_s seconds}, and the recorded rates.
 
   Args:
@@ -44,6 +45,9 @@ def steps_in_budget(dataset, models, budget_s, work_dir, store, save):
     store: the study's results dict; its 'budget/<dataset>' entry is read
       first and updated with every new rate.
     save: called with no argument after `store` changed.
+    variants: optional {name in models: (registered model name, {config
+      field: value})}, for runs that change the preset (e.g. the backbone);
+      other names are registered model names, run with the preset as it is.
 
   Returns:
     ({model: steps >= 1}, {'steps_per_s': {model: rate}, 'load_average':
@@ -58,7 +62,8 @@ def steps_in_budget(dataset, models, budget_s, work_dir, store, save):
   for model in models:
     if model in rates:
       continue
-    rates[model] = _rate(dataset, model, work_dir)
+    kind, changes = (variants or {}).get(model, (model, {}))
+    rates[model] = _rate(dataset, model, kind, changes, work_dir)
     print(f'{dataset} {model}: {rates[model]:.2f} steps/s', flush=True)
     recorded = dict(steps_per_s=rates, load_average=os.getloadavg()[0],
                     gflops=recorded.get('gflops') or report.matmul_gflops())

@@ -66,6 +66,29 @@ class StepsInBudgetTest(absltest.TestCase):
       self.assertEqual(set(json.load(f)['budget/digits']['steps_per_s']),
                        set(seconds))
 
+  def test_a_variant_is_timed_as_its_model_with_its_changes(self):
+    calls = []
+
+    class Trainer:
+
+      def close(self):
+        pass
+
+    def train(dataset, model, path, seed, steps, **changes):
+      calls.append((model, os.path.basename(path), changes))
+      rate = 4.0 if changes.get('backbone') == 'row_lstm' else 10.0
+      return None, Trainer(), steps / rate
+
+    variants = {'pixel_iqn_row_lstm': ('pixel_iqn', {'backbone': 'row_lstm'})}
+    with mock.patch.object(_preset_runs, 'train_preset', side_effect=train):
+      steps = _budget.steps_in_budget(
+          'digits', ['pixel_iqn', 'pixel_iqn_row_lstm'], 10.0,
+          os.path.join(self.root, 'runs'), {}, lambda: None, variants)[0]
+    self.assertEqual(steps, {'pixel_iqn': 100, 'pixel_iqn_row_lstm': 40})
+    self.assertIn(('pixel_iqn', 'pixel_iqn_row_lstm_120',
+                   {'eval_every': 0, 'backbone': 'row_lstm'}), calls)
+    self.assertIn(('pixel_iqn', 'pixel_iqn_120', {'eval_every': 0}), calls)
+
   def test_an_older_budget_file_is_read_when_the_results_have_none(self):
     work_dir = os.path.join(self.root, 'runs')
     os.makedirs(os.path.join(work_dir, 'digits'))

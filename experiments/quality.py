@@ -32,15 +32,14 @@ import time
 from absl import app
 from absl import flags
 import numpy as np
-import tensorflow as tf
 
 from aiqn_tf.core import grids
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import evaluate as evaluation
-from aiqn_tf.evaluation import metrics
 from aiqn_tf.runs import presets
 from experiments import _preset_runs
+from experiments import _tfp
 from experiments import report as report_lib
 
 FLAGS = flags.FLAGS
@@ -175,61 +174,14 @@ def _run(dataset, model, seed, name=None, **changes):
 
 
 def _tfp_run(data, seed, seconds):
-  """tfp.distributions.PixelCNN trained for `seconds`; its scores.
-
-  Args:
-    data: the data section of the PixelIQN run it is compared with.
-    seed: its seed.
-    seconds: training time.
-  """
-  dataset = data.dataset
-  import tensorflow_probability as tfp  # pylint: disable=g-import-not-at-top
-  train = datasets.as_arrays(dataset, 'train')
-  test = datasets.as_arrays(dataset, 'test', limit=FLAGS.num_samples)
-  shape = train['images'].shape[1:]
-  tf.random.set_seed(seed)
-  dist = tfp.distributions.PixelCNN(
-      image_shape=shape, num_resnet=1, num_hierarchies=2, num_filters=32,
-      num_logistic_mix=5, dropout_p=0.3)
-  optimizer = tf.keras.optimizers.Adam(1e-3)
-  images = tf.data.Dataset.from_tensor_slices(
-      train['images'].astype(np.float32)).shuffle(
-          len(train['images']), seed=seed).repeat().batch(64)
-
-  @tf.function
-  def step(x):
-    with tf.GradientTape() as tape:
-      loss = -tf.reduce_mean(dist.log_prob(x, training=True))
-    variables = dist.trainable_variables
-    optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-    return loss
-
-  start, steps = time.time(), 0
-  for x in images:
-    step(x)
-    steps += 1
-    if time.time() - start > seconds:
-      break
-  train_s = time.time() - start
-  bits = -tf.reduce_mean(dist.log_prob(test['images'].astype(np.float32))) / (
-      np.prod(shape) * np.log(2.0))
-  sample = tf.function(lambda n: dist.sample(n, seed=seed))
-  samples = np.concatenate([
-      sample(min(100, FLAGS.num_samples - i)).numpy()
-      for i in range(0, FLAGS.num_samples, 100)]).astype(np.uint8)
-  reference = datasets.as_arrays(dataset, 'train',
-                                 limit=FLAGS.num_samples)['images']
-  results = dict(train_minutes=train_s / 60, train_steps=steps,
-                 test_bits_per_dim=float(bits))
-  if dataset in CLASSIFIED:
-    classifier = classifier_training.resolve('dataset', None, data.spec())[0]
-    results.update(metrics.evaluate(classifier, samples, reference,
-                                    test['images']))
-  results.update(metrics.sliced_wasserstein(samples, reference,
-                                              test['images'], seed))
-  results.update(metrics.value_statistics(samples, reference))
-  print(f'{dataset} tfp PixelCNN seed {seed}: {steps} steps, '
-        f'{evaluation.summary(results)}', flush=True)
+  """tfp.distributions.PixelCNN (_tfp.SMALL) trained for `seconds`; its
+  scores and samples."""
+  results, samples = _tfp.train_and_score(
+      data, seed, FLAGS.num_samples, seconds=seconds,
+      classified=data.dataset in CLASSIFIED)
+  print(f'{data.dataset} tfp PixelCNN seed {seed}: '
+        f'{results["train_steps"]} steps, {evaluation.summary(results)}',
+        flush=True)
   return results, samples
 
 
