@@ -143,7 +143,8 @@ def _run(dataset, head, backbone, seed, steps, rate):
       datasets.split_loader(config.data.spec()), seed=seed,
       likelihood_images=config.evaluation.eval_likelihood_images)
   results.update(steps=steps, step_ms=1000 / rate, train_minutes=seconds / 60,
-                 sample_ms=_sample_ms(model, seed))
+                 sample_ms=_sample_ms(model, seed),
+                 sample_load=os.getloadavg()[0])
   trainer.close()
   print(f'{dataset} {_label(head, backbone)} seed {seed}: {steps} steps, '
         f'{evaluation.summary(results)}', flush=True)
