@@ -39,14 +39,34 @@ fi
 cd "$work"
 export PYTHONNOUSERSITE=1
 unset PYTHONPATH
+# The package, not the checkout, is what runs; every console command: its
+# script installed, its entry point loading, its own flags defined. One
+# process: each binary's flags are removed after its check, since the
+# binaries define some of the same names.
 "$work/venv/bin/python" - "$root" <<'PY'
-import os, sys
-import aiqn_tf, aiqn_tf.binaries.train
+import importlib.metadata, os, sys
+from absl import flags
+import aiqn_tf
 root = os.path.realpath(sys.argv[1])
-for module in (aiqn_tf, aiqn_tf.binaries.train):
+def installed(module):
   path = os.path.realpath(module.__file__)
   assert not path.startswith(root + os.sep), f'{module.__name__} from the checkout: {path}'
+installed(aiqn_tf)
 print(f'aiqn_tf {aiqn_tf.__version__} from {os.path.dirname(aiqn_tf.__file__)}')
+commands = [entry for entry in importlib.metadata.distribution(
+    'aiqn_tf').entry_points if entry.group == 'console_scripts']
+assert len(commands) == 5, commands
+for entry in commands:
+  script = os.path.join(os.path.dirname(sys.executable), entry.name)
+  assert os.path.isfile(script), f'{script} was not installed'
+  assert callable(entry.load()), entry
+  module = sys.modules[entry.module]
+  installed(module)
+  own = {flag.name for flag in flags.FLAGS.get_key_flags_for_module(module)}
+  assert own & {'dataset', 'model_dir'}, f'{entry.name} defines {own}'
+  for flag in flags.FLAGS.get_flags_for_module(module):
+    delattr(flags.FLAGS, flag.name)
+print('console commands:', ', '.join(entry.name for entry in commands))
 PY
 "$work/venv/bin/aiqn-train" --preset=digits --train_steps=20 \
   --checkpoint_every=10 --summary_every=10 --sample_every=0 \
@@ -58,24 +78,4 @@ import sys, numpy as np
 images = np.load(sys.argv[1])['images']
 assert images.shape == (4, 8, 8, 1) and images.dtype == np.uint8, images.shape
 print('aiqn-sample wrote', images.shape, images.dtype)" "$work/samples.npz"
-# Every console command: its script installed, its entry point loading, its
-# own flags defined. One process: each binary's flags are removed after its
-# check, since the binaries define some of the same names.
-"$work/venv/bin/python" - 2>/dev/null <<'PY'
-import importlib.metadata, os, sys
-from absl import flags
-commands = [entry for entry in importlib.metadata.distribution(
-    'aiqn_tf').entry_points if entry.group == 'console_scripts']
-assert len(commands) == 5, commands
-for entry in commands:
-  script = os.path.join(os.path.dirname(sys.executable), entry.name)
-  assert os.path.isfile(script), f'{script} was not installed'
-  assert callable(entry.load()), entry
-  module = sys.modules[entry.module]
-  own = {flag.name for flag in flags.FLAGS.get_key_flags_for_module(module)}
-  assert own & {'dataset', 'model_dir'}, f'{entry.name} defines {own}'
-  for flag in flags.FLAGS.get_flags_for_module(module):
-    delattr(flags.FLAGS, flag.name)
-print('console commands:', ', '.join(entry.name for entry in commands))
-PY
 echo "package: 1 passed, 0 failed"
