@@ -18,6 +18,11 @@ CALIBRATION_STEPS = (20, 120)
 SHARED_BACKBONE = ('pixel_iqn', 'pixel_cnn')
 
 
+def parse(items):
+  """{dataset: seconds} of a --budget_s list of 'dataset=seconds' items."""
+  return {k: float(v) for k, v in (item.split('=') for item in items)}
+
+
 def _rate(dataset, name, model, changes, work_dir):
   """Steps per second of `model` (with `changes`) with the dataset's preset."""
   seconds = []

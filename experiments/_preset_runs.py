@@ -66,6 +66,21 @@ def train_preset(preset, model, model_dir, seed, train_steps=None,
   return config, trainer, seconds
 
 
+def load_results(path):
+  """A study's results file (a JSON dict), or {} before its first run."""
+  if os.path.exists(path):
+    with open(path) as f:
+      return json.load(f)
+  return {}
+
+
+def save_results(path, results):
+  """Writes a study's results dict to `path` (JSON), after every run."""
+  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+  with open(path, 'w') as f:
+    json.dump(results, f, indent=1, sort_keys=True)
+
+
 def train_digits(model, work_dir, seed, train_steps=None, dataset=None):
   """`train_preset` with the digits preset in <work_dir>/<model>."""
   return train_preset('digits', model, os.path.join(work_dir, model), seed,

@@ -30,7 +30,6 @@ second, kept between sittings and machines).
 """
 
 import collections
-import json
 import os
 
 from absl import app
@@ -79,10 +78,6 @@ COLUMNS = (('steps', 'steps', 0), ('fid', 'FID', 2),
            ('train_minutes', 'train min', 1))
 
 
-def _budgets():
-  return {k: float(v) for k, v in (item.split('=') for item in FLAGS.budget_s)}
-
-
 def _evaluate(trainer, config, seed):
   classifier = classifier_training.resolve('dataset', None,
                                            config.data.spec())[0]
@@ -99,19 +94,6 @@ def _evaluate(trainer, config, seed):
 
 def _results_file():
   return FLAGS.output + '.json'
-
-
-def _load_results():
-  if os.path.exists(_results_file()):
-    with open(_results_file()) as f:
-      return json.load(f)
-  return {}
-
-
-def _save_results(results):
-  os.makedirs(os.path.dirname(_results_file()) or '.', exist_ok=True)
-  with open(_results_file(), 'w') as f:
-    json.dump(results, f, indent=1, sort_keys=True)
 
 
 def _run(dataset, model, seed, steps, lr_factor, store):
@@ -131,7 +113,7 @@ def _run(dataset, model, seed, steps, lr_factor, store):
   print(f'{dataset} {model} seed {seed} lr x{lr_factor:g}: {steps} steps, '
         f'{evaluation.summary(results)}', flush=True)
   store[key] = results
-  _save_results(store)
+  _preset_runs.save_results(_results_file(), store)
   return results
 
 
@@ -142,10 +124,10 @@ def main(argv):
       raise app.UsageError(f'Unknown model {model!r}; one of '
                            f'{", ".join(LABELS)}.')
   for dataset in FLAGS.datasets:
-    if dataset not in _budgets():
+    if dataset not in _budget.parse(FLAGS.budget_s):
       raise app.UsageError(f'No --budget_s for {dataset}.')
   seeds = [int(s) for s in FLAGS.seeds]
-  store = _load_results()
+  store = _preset_runs.load_results(_results_file())
   report = ['# AIQN against GANs and adversarial autoencoders\n'
             ] + report_lib.provenance() + [
             f'Settings in full: `python -m experiments.adversarial_comparison '
@@ -159,8 +141,8 @@ def main(argv):
             f'over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
     steps, budget = _budget.steps_in_budget(
-        dataset, FLAGS.models, _budgets()[dataset], FLAGS.work_dir, store,
-        lambda: _save_results(store))
+        dataset, FLAGS.models, _budget.parse(FLAGS.budget_s)[dataset], FLAGS.work_dir, store,
+        lambda: _preset_runs.save_results(_results_file(), store))
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:
       rows[LABELS[model]] = []
@@ -179,7 +161,7 @@ def main(argv):
     spec = datasets.get_spec(dataset)
     report += [
         f'## {dataset} ({"x".join(map(str, spec.image_shape))}), '
-        f'{_budgets()[dataset]:g} s of training each\n',
+        f'{_budget.parse(FLAGS.budget_s)[dataset]:g} s of training each\n',
         f'Steps per second measured at a {budget["gflops"]:.0f} GFLOP/s '
         f'matmul ceiling (load average {budget["load_average"]:.1f} then): ' +
         ', '.join(f'{LABELS[m]} {budget["steps_per_s"][m]:.1f}'

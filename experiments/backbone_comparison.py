@@ -31,7 +31,6 @@ grids of the first seed, one per backbone, beside the test images).
 """
 
 import collections
-import json
 import os
 import time
 
@@ -97,29 +96,12 @@ COLUMNS = (('steps', 'steps', 0), ('step_ms', 'ms/step', 1),
            ('train_minutes', 'train min', 1))
 
 
-def _budgets():
-  return {k: float(v) for k, v in (item.split('=') for item in FLAGS.budget_s)}
-
-
 def _name(head, backbone):
   return f'{head}_{backbone}'
 
 
 def _label(head, backbone):
   return f'{HEADS[head]} ({backbone})'
-
-
-def _load(path):
-  if os.path.exists(path):
-    with open(path) as f:
-      return json.load(f)
-  return {}
-
-
-def _save(path, store):
-  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-  with open(path, 'w') as f:
-    json.dump(store, f, indent=1, sort_keys=True)
 
 
 def _run_dir(dataset, name, seed):
@@ -210,7 +192,7 @@ def _report(store, pairs, seeds, header):
     budget = store.get(f'budget/{dataset}')
     spec = datasets.get_spec(dataset)
     lines.append(f'## {dataset} ({"x".join(map(str, spec.image_shape))}), '
-                 f'{_budgets()[dataset]:g} s of training each\n')
+                 f'{_budget.parse(FLAGS.budget_s)[dataset]:g} s of training each\n')
     if budget:
       lines.append(f'Steps per second measured at a {budget["gflops"]:.0f} '
                    f'GFLOP/s matmul ceiling (load average '
@@ -301,15 +283,15 @@ def main(argv):
       raise app.UsageError(f'Unknown head {head!r}; one of '
                            f'{", ".join(HEADS)}.')
   for dataset in FLAGS.datasets:
-    if dataset not in _budgets():
+    if dataset not in _budget.parse(FLAGS.budget_s):
       raise app.UsageError(f'No --budget_s for {dataset}.')
   seeds = [int(s) for s in FLAGS.seeds]
   pairs = [(h, b) for b in FLAGS.backbones for h in FLAGS.heads]
   variants = {_name(h, b): (h, dict(backbone=b, **SIZES.get(b, {})))
               for h, b in pairs}
   results_file = FLAGS.output + '.json'
-  store = _load(results_file)
-  save = lambda: _save(results_file, store)
+  store = _preset_runs.load_results(results_file)
+  save = lambda: _preset_runs.save_results(results_file, store)
   header = ['# The autoregressive family: five backbones under three heads\n'
             ] + report_lib.provenance() + [
             'Settings in full: `python -m experiments.backbone_comparison '
@@ -332,7 +314,7 @@ def main(argv):
       FLAGS.output, _report(store, pairs, seeds, header))
   for dataset in FLAGS.datasets:
     steps, budget = _budget.steps_in_budget(
-        dataset, list(variants), _budgets()[dataset], FLAGS.work_dir, store,
+        dataset, list(variants), _budget.parse(FLAGS.budget_s)[dataset], FLAGS.work_dir, store,
         save, variants)
     for seed in seeds:  # Seed by seed: a partial study has every pair.
       for head, backbone in pairs:
