@@ -137,7 +137,9 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
   else:
     model_name = model_name or config_flags.DEFAULT_MODEL
     registry.get(model_name)  # Unknown kinds fail here, listing the known.
-    config = presets.preset(preset, model_name)
+    # The preset's sizes for the chosen backbone (explicit flags still win).
+    config = presets.preset(preset, model_name, overrides.get(
+        'backbone', overrides.get(f'{model_name}.backbone')))
   backbone = overrides.get('backbone', overrides.get(
       f'{config.model_name}.backbone',
       getattr(config.model, 'backbone', None)))

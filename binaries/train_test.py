@@ -49,6 +49,28 @@ class ResolveConfigTest(tf.test.TestCase):
       with self.assertRaisesRegex(ValueError, message):
         train.resolve_config(self.model_dir, 'digits', overrides)
 
+  def test_a_backbone_takes_the_presets_size_for_it_flags_win(self):
+    gated = train.resolve_config(self.model_dir, 'digits', {})
+    unet = train.resolve_config(self.model_dir, 'digits',
+                                {'backbone': 'pixelcnn_pp'})
+    self.assertEqual((unet.model.backbone, unet.model.num_layers),
+                     ('pixelcnn_pp', 1))
+    self.assertEqual(gated.model.num_layers, 5)
+    # Every other field is the preset's, for any spelling of the flag.
+    self.assertEqual(unet.replace(backbone='gated', num_layers=5).to_dict(),
+                     gated.to_dict())
+    for overrides in ({'backbone': 'pixelcnn_pp', 'num_layers': 2},
+                      {'pixel_iqn.backbone': 'pixelcnn_pp',
+                       'pixel_iqn.num_layers': 2}):
+      self.assertEqual(train.resolve_config(
+          self.model_dir, 'digits', overrides).model.num_layers, 2)
+    self.assertEqual(train.resolve_config(
+        self.model_dir, 'digits', {'pixel_iqn.backbone': 'pixelcnn_pp'}
+    ).model.num_layers, 1)
+    self.assertEqual(train.resolve_config(
+        self.model_dir, 'digits', {'backbone': 'row_lstm'}).model.num_layers,
+                     5)
+
   def test_resume_keeps_the_run_and_allows_more_steps(self):
     train.resolve_config(self.model_dir, 'digits', {}).save(self.model_dir)
     more = train.resolve_config(self.model_dir, None, {'train_steps': 9000})

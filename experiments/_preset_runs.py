@@ -34,7 +34,7 @@ def train_preset(preset, model, model_dir, seed, train_steps=None,
   Returns:
     (runs.config.Config, the Trainer after training, training seconds).
   """
-  config = presets.preset(preset, model)
+  config = presets.preset(preset, model, overrides.get('backbone'))
   config = config.replace(
       seed=seed, sample_every=0,
       train_steps=train_steps or config.loop.train_steps, **overrides)

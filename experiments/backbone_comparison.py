@@ -63,11 +63,6 @@ PUBLISHED = (('PixelCNN', 3.14), ('Row LSTM', 3.07), ('Diagonal BiLSTM', 3.00),
              ('Gated PixelCNN', 3.03), ('PixelCNN++', 2.92),
              ('PixelSNAIL', 2.85))
 TFP = 'TFP PixelCNN++'
-# Changes of the dataset presets' shared network per backbone. The presets'
-# num_layers is blocks per resolution for the U-Net (the paper's 5): 30
-# blocks and 12x the Gated PixelCNN's weights at 8x8, 1.9 steps/s against its
-# 15 on digits; one block per resolution is the nearest to the others' size.
-SIZES = {'pixelcnn_pp': dict(num_layers=1)}
 PEER = ('pixel_cnn_pp', 'pixelcnn_pp')  # (head, backbone) TFP's is set beside.
 
 flags.DEFINE_list('datasets', ['digits', 'mnist', 'photos'],
@@ -111,7 +106,7 @@ def _run_dir(dataset, name, seed):
 def _train(dataset, head, backbone, seed, steps):
   return _preset_runs.train_preset(
       dataset, head, _run_dir(dataset, _name(head, backbone), seed), seed,
-      steps, backbone=backbone, eval_every=0, **SIZES.get(backbone, {}))
+      steps, backbone=backbone, eval_every=0)
 
 
 def _run(dataset, head, backbone, seed, steps, rate):
@@ -168,8 +163,7 @@ def tfp_network(config):
 
 def _tfp_run(dataset, seed, steps):
   """TFP's PixelCNN sized, batched and optimised as our PixelCNN++ pair."""
-  config = presets.preset(dataset, PEER[0]).replace(
-      backbone=PEER[1], **SIZES.get(PEER[1], {}))
+  config = presets.preset(dataset, *PEER)
   config.data = config.data.resolve()
   results, samples = _tfp.train_and_score(
       config.data, seed, FLAGS.num_samples, steps=steps,
@@ -287,8 +281,7 @@ def main(argv):
       raise app.UsageError(f'No --budget_s for {dataset}.')
   seeds = [int(s) for s in FLAGS.seeds]
   pairs = [(h, b) for b in FLAGS.backbones for h in FLAGS.heads]
-  variants = {_name(h, b): (h, dict(backbone=b, **SIZES.get(b, {})))
-              for h, b in pairs}
+  variants = {_name(h, b): (h, {'backbone': b}) for h, b in pairs}
   results_file = FLAGS.output + '.json'
   store = _preset_runs.load_results(results_file)
   save = lambda: _preset_runs.save_results(results_file, store)
@@ -303,7 +296,7 @@ def main(argv):
             f'`; mean +- standard deviation over {len(seeds)} seeds. '
             'Every run trains for the same wall-clock with its dataset\'s '
             'preset (network size, batch, optimizer; the PixelCNN++ U-Net '
-            'with one block per resolution, see SIZES); ms/step is the '
+            'with the preset\'s one block per resolution); ms/step is the '
             'measured rate the steps came from; sample ms/image is the '
             f'default sampler ({FLAGS.cost_samples} images a call, '
             'XLA-compiled, the second call timed). PixelIQN\'s bits/dim are its own likelihood '

