@@ -323,8 +323,10 @@ def main(argv):
         store[key] = _tfp_run(dataset, seed, steps[_name(*PEER)])
         save()
         write()
-    _pictures(dataset, pairs, steps, seeds[0])
-    write()
+      if seed == seeds[0] and not all(os.path.exists(
+          f'{FLAGS.output}_{dataset}_{head}.png') for head in FLAGS.heads):
+        _pictures(dataset, pairs, steps, seed)  # The first seed's, once.
+        write()
   write()
 
 
