@@ -23,6 +23,7 @@ that the Gated PixelCNN leaves at CPU scale?
       [--heads=pixel_iqn,pixel_cnn,pixel_cnn_pp] [--seeds=0,1,2]
       [--budget_s=digits=60,mnist=180,photos=180] [--tfp=digits]
       [--work_dir=runs/backbones] [--output=docs/results/backbones]
+      [--report_only]
 
 Writes <output>.md after every run (what is missing listed), <output>.json
 (every run's results and each dataset's measured rates, so a study resumes
@@ -78,6 +79,8 @@ flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
                      'images) per evaluation.')
 flags.DEFINE_integer('cost_samples', 16, 'Samples of the timed draw (after '
                      'one untimed draw of as many, which compiles).')
+flags.DEFINE_bool('report_only', False, 'Only rewrite <output>.md from '
+                  '<output>.json (and the pictures there), training nothing.')
 flags.DEFINE_string('work_dir', 'runs/backbones', 'Run directories.')
 flags.DEFINE_string('output', 'docs/results/backbones', 'Writes <output>.md, '
                     '.json and _<dataset>_<head>.png.')
@@ -215,7 +218,10 @@ def _report(store, pairs, seeds, header):
                                 'test_inception_score'),
                             'precision': first.get('test_precision'),
                             'recall': first.get('test_recall')}]
-    lines += _preset_runs.table(rows, COLUMNS) + ['']
+    lines += _preset_runs.table(collections.OrderedDict(
+        (name if name == 'test images' or len(runs) == len(seeds) else
+         f'{name} [{len(runs)} of {len(seeds)} seeds]', runs)
+        for name, runs in rows.items()), COLUMNS) + ['']
     for key, what in (('fid', 'FID'), ('test_bits_per_dim', 'test bits/dim')):
       lines += [f'{what}, mean over seeds (rows: backbones, columns: '
                 'heads):\n', '| backbone | ' + ' | '.join(
@@ -228,6 +234,17 @@ def _report(store, pairs, seeds, header):
                 r.get(key) is not None for r in rows[_label(h, backbone)])
             else [], 3 if key != 'fid' else 2) for h in FLAGS.heads) + ' |')
       lines.append('')
+    ratios = []
+    for backbone in FLAGS.backbones:
+      iqn, cnn = (rows.get(_label(h, backbone)) for h in ('pixel_iqn',
+                                                          'pixel_cnn'))
+      if iqn and cnn:
+        fid = [np.mean([r['fid'] for r in runs]) for runs in (iqn, cnn)]
+        ratios.append(f'{backbone} {fid[0] / fid[1]:.2f}')
+    if ratios:
+      lines.append('PixelIQN / PixelCNN FID by backbone (the paper, on the '
+                   'Gated PixelCNN: 0.75 on CIFAR-10): ' + ', '.join(ratios) +
+                   '.\n')
     for head in FLAGS.heads:
       picture = f'{FLAGS.output}_{dataset}_{head}.png'
       if os.path.exists(picture):
@@ -305,6 +322,12 @@ def main(argv):
             'none.\n']
   write = lambda: report_lib.write_page(
       FLAGS.output, _report(store, pairs, seeds, header))
+  if FLAGS.report_only:
+    header.insert(-1, 'Written from the results file (--report_only); the '
+                  'runs were made by the settings below, on the machine '
+                  'each dataset\'s rates name.\n')
+    write()
+    return
   for dataset in FLAGS.datasets:
     steps, budget = _budget.steps_in_budget(
         dataset, list(variants), _budget.parse(FLAGS.budget_s)[dataset], FLAGS.work_dir, store,
