@@ -141,7 +141,8 @@ def main(argv):
             f'over {len(seeds)} seeds.\n']
   for dataset in FLAGS.datasets:
     steps, budget = _budget.steps_in_budget(
-        dataset, FLAGS.models, _budget.parse(FLAGS.budget_s)[dataset], FLAGS.work_dir, store,
+        dataset, FLAGS.models, _budget.parse(FLAGS.budget_s)[dataset],
+        FLAGS.work_dir, store,
         lambda: _preset_runs.save_results(_results_file(), store))
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:

@@ -1,4 +1,4 @@
-r"""Which backbone for which head? The autoregressive family on the bundled data.
+r"""Which backbone for which head? The autoregressive family on bundled data.
 
 Trains every backbone (--backbones: the Gated PixelCNN, the PixelSNAIL-style
 one, PixelRNN's Row LSTM and Diagonal BiLSTM, PixelCNN++'s U-Net) under every
@@ -145,17 +145,17 @@ def _sample_ms(model, seed):
   return 1000 * (time.perf_counter() - start) / n
 
 
-def tfp_network(config):
+def _tfp_network(config):
   """tfp.distributions.PixelCNN's arguments sized as a pixelcnn_pp config.
-
-  Args:
-    config: a runs.config.Config with the pixelcnn_pp backbone and the
-      pixel_cnn_pp head.
 
   TFP's network differs from ours in what the heads see (its mixture
   conditions a pixel's colours on each other through linear coefficients;
   our backbone's output path is sub-pixel-causal), in its 2 x 3 kernels
   (ours: the preset's kernel_size) and its weight normalisation.
+
+  Args:
+    config: a runs.config.Config with the pixelcnn_pp backbone and the
+      pixel_cnn_pp head.
   """
   model = config.model
   return dict(num_resnet=model.num_layers,
@@ -172,8 +172,8 @@ def _tfp_run(dataset, seed, steps):
       config.data, seed, FLAGS.num_samples, steps=steps,
       batch_size=config.loop.batch_size,
       learning_rate=config.optimizer.learning_rate,
-      network=tfp_network(config))
-  results['steps'] = steps  # Its ms/step would include its tracing: none.
+      network=_tfp_network(config))
+  results['steps'] = steps  # No ms/step: its time includes tracing.
   np.save(os.path.join(FLAGS.work_dir, dataset, f'tfp_seed{seed}.npy'),
           samples[:36])
   print(f'{dataset} {TFP} seed {seed}: {steps} steps, '
@@ -188,8 +188,9 @@ def _report(store, pairs, seeds, header):
   for dataset in FLAGS.datasets:
     budget = store.get(f'budget/{dataset}')
     spec = datasets.get_spec(dataset)
+    seconds = _budget.parse(FLAGS.budget_s)[dataset]
     lines.append(f'## {dataset} ({"x".join(map(str, spec.image_shape))}), '
-                 f'{_budget.parse(FLAGS.budget_s)[dataset]:g} s of training each\n')
+                 f'{seconds:g} s of training each\n')
     if budget:
       lines.append(f'Steps per second measured at a {budget["gflops"]:.0f} '
                    f'GFLOP/s matmul ceiling (load average '
@@ -316,7 +317,8 @@ def main(argv):
             'with the preset\'s one block per resolution); ms/step is the '
             'measured rate the steps came from; sample ms/image is the '
             f'default sampler ({FLAGS.cost_samples} images a call, '
-            'XLA-compiled, the second call timed). PixelIQN\'s bits/dim are its own likelihood '
+            'XLA-compiled, the second call timed). PixelIQN\'s bits/dim '
+            'are its own likelihood '
             '(smoothed; "unreachable": the share of test sub-pixels its '
             'quantiles cannot reach); the snail backbone gives PixelIQN '
             'none.\n']
@@ -330,8 +332,8 @@ def main(argv):
     return
   for dataset in FLAGS.datasets:
     steps, budget = _budget.steps_in_budget(
-        dataset, list(variants), _budget.parse(FLAGS.budget_s)[dataset], FLAGS.work_dir, store,
-        save, variants)
+        dataset, list(variants), _budget.parse(FLAGS.budget_s)[dataset],
+        FLAGS.work_dir, store, save, variants)
     for seed in seeds:  # Seed by seed: a partial study has every pair.
       for head, backbone in pairs:
         name = _name(head, backbone)

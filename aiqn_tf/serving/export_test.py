@@ -1,10 +1,11 @@
 """SavedModel export: loads without aiqn_tf, runs under saved_model_cli.
 
 The signatures declare their inputs' shapes and dtypes (in the serving
-MetaGraphDef that `saved_model_cli show` and TF Serving's metadata print); a wrong shape is refused
-by TensorFlow naming the declared shape when called as a function or through
-a TF1 session, and by the graph's own check when fed to the signature
-directly; a value out of range (NaN included) by the graph.
+MetaGraphDef that `saved_model_cli show` and TF Serving's metadata print); a
+wrong shape is refused by TensorFlow naming the declared shape when called
+as a function or through a TF1 session, and by the graph's own check when
+fed to the signature directly; a value out of range (NaN included) by the
+graph.
 """
 
 import os
