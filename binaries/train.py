@@ -137,9 +137,13 @@ def resolve_config(model_dir, preset, overrides, model_module=(),
   else:
     model_name = model_name or config_flags.DEFAULT_MODEL
     registry.get(model_name)  # Unknown kinds fail here, listing the known.
-    # The preset's sizes for the chosen backbone (explicit flags still win).
-    config = presets.preset(preset, model_name, overrides.get(
-        'backbone', overrides.get(f'{model_name}.backbone')))
+    # The preset's sizes for the chosen backbone (explicit flags still win);
+    # a model without a backbone ignores --backbone below, with a warning.
+    backbone = overrides.get('backbone', overrides.get(
+        f'{model_name}.backbone'))
+    if 'backbone' not in config_lib.section_fields(model_name):
+      backbone = None
+    config = presets.preset(preset, model_name, backbone)
   backbone = overrides.get('backbone', overrides.get(
       f'{config.model_name}.backbone',
       getattr(config.model, 'backbone', None)))

@@ -70,6 +70,14 @@ class ResolveConfigTest(tf.test.TestCase):
     self.assertEqual(train.resolve_config(
         self.model_dir, 'digits', {'backbone': 'row_lstm'}).model.num_layers,
                      5)
+    # A model without a backbone ignores the flag, as before presets sized
+    # backbones.
+    with self.assertLogs(level='WARNING') as logs:
+      vae = train.resolve_config(self.model_dir, 'digits',
+                                 {'model': 'aiqn_vae',
+                                  'backbone': 'pixelcnn_pp'})
+    self.assertEqual(vae.model_name, 'aiqn_vae')
+    self.assertIn('Ignoring --backbone', '\n'.join(logs.output))
 
   def test_resume_keeps_the_run_and_allows_more_steps(self):
     train.resolve_config(self.model_dir, 'digits', {}).save(self.model_dir)
