@@ -33,6 +33,17 @@ def _small(kind):
 
 class SerializationTest(tf.test.TestCase, parameterized.TestCase):
 
+  def test_every_registered_class_loads_back_as_itself(self):
+    # Models and backbones share Keras's 'aiqn_tf' package: two classes of
+    # one name (the PixelCNN++ head and the U-Net backbone, once) would load
+    # as whichever registered last.
+    from aiqn_tf.models.backbones import backbone  # pylint: disable=g-import-not-at-top
+    classes = [registry.get(name) for name in registry.names()] + [
+        backbone.REGISTRY.get(name) for name in backbone.REGISTRY.names()]
+    for cls in classes:
+      self.assertIs(keras.saving.get_registered_object(
+          keras.saving.get_registered_name(cls)), cls, cls)
+
   def test_every_builtin_kind_is_covered(self):
     builtin = {name for name in registry.names() if registry.get(
         name).__module__.startswith('aiqn_tf.models.')}

@@ -370,7 +370,7 @@ class PixelCNNPPConfig:
 
 
 @backbone.register('pixelcnn_pp')
-class PixelCNNPP(backbone.PixelBackbone):
+class PixelCNNPPNetwork(backbone.PixelBackbone):
   """The PixelCNN++ network (see the module docstring and PixelBackbone).
 
   num_layers gated ResNet blocks per resolution and stream (the paper: 5),

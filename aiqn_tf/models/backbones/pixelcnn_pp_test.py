@@ -14,7 +14,7 @@ from aiqn_tf.testing import test_util
 
 def _backbone(shape, num_classes=None, resolutions=3, num_layers=1,
               use_tau=True):
-  layer = pixelcnn_pp.PixelCNNPP(
+  layer = pixelcnn_pp.PixelCNNPPNetwork(
       shape, out_channels=2 * shape[-1], num_layers=num_layers,
       filters=4 * shape[-1], kernel_size=3, output_filters=6 * shape[-1],
       num_classes=num_classes, use_tau=use_tau, resolutions=resolutions)
@@ -191,7 +191,7 @@ class ModelTest(tf.test.TestCase):
                              backbone='pixelcnn_pp',
                              backbone_config=dict(resolutions=2))
     self.assertEqual(model.backbone.sizes, [(4, 4), (2, 2)])
-    restored = pixelcnn_pp.PixelCNNPP.from_config(
+    restored = pixelcnn_pp.PixelCNNPPNetwork.from_config(
         model.backbone.get_config())
     self.assertEqual(restored.sizes, [(4, 4), (2, 2)])
     with self.assertRaisesRegex(ValueError, 'resolutions must be >= 1'):
