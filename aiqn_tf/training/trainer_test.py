@@ -290,14 +290,15 @@ def _wait(process):
     raise AssertionError(f'worker failed:\n{output[-4000:]}')
 
 
-def _spawn_preemptible(model_dir, out, train_steps, tf_config, log):
+def _spawn_preemptible(model_dir, out, train_steps, tf_config, log, gate):
   """A worker of _preemptible_main, its output to the file `log`."""
   env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='',
              TF_CONFIG=json.dumps(tf_config))
   with open(log, 'a') as f:
     return subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), '--preemptible', model_dir,
-         out, str(train_steps)], env=env, stdout=f, stderr=subprocess.STDOUT)
+         out, str(train_steps), gate], env=env, stdout=f,
+        stderr=subprocess.STDOUT)
 
 
 def _read(path):
@@ -373,25 +374,30 @@ class StrategyTest(tf.test.TestCase):
     self._assert_close(self._result('worker0'), self._result('worker1'))
     self._assert_close(self._result('worker0'), self._one_device())
 
-  def _start_preemptible(self, name, train_steps):
-    """Starts the two workers of a multi-worker run in root/name."""
+  def _start_preemptible(self, name, train_steps, gate=''):
+    """Starts the two workers of a multi-worker run in root/name (see
+    _preemptible_main for `gate`)."""
     ports = [_free_port(), _free_port()]
     cluster = {'worker': [f'127.0.0.1:{p}' for p in ports]}
     return [_spawn_preemptible(
         os.path.join(self.root, name), os.path.join(self.root, f'{name}{i}'),
         train_steps, {'cluster': cluster,
                       'task': {'type': 'worker', 'index': i}},
-        os.path.join(self.root, f'{name}{i}.log')) for i in range(2)]
+        os.path.join(self.root, f'{name}{i}.log'), gate) for i in range(2)]
 
   def _logs(self, name):
     return [_read(os.path.join(self.root, f'{name}{i}.log')) for i in range(2)]
 
   def test_multi_worker_preempted_saves_one_step_and_resumes(self):
-    train_steps = 600
+    # TF's handler saves within a few steps of the signal; the workers wait
+    # after step 20 until it is sent (the gate), so that a slow or loaded
+    # machine cannot finish the run first.
+    train_steps = 100
     codes = [w.wait(timeout=300) for w in self._start_preemptible(
         'straight', train_steps)]
     self.assertEqual(codes, [0, 0], self._logs('straight'))
-    workers = self._start_preemptible('preempted', train_steps)
+    gate = os.path.join(self.root, 'gate')
+    workers = self._start_preemptible('preempted', train_steps, gate)
     deadline = time.time() + 240
     while not all('step 20\n' in log for log in self._logs('preempted')):
       self.assertLess(time.time(), deadline, self._logs('preempted'))
@@ -400,6 +406,7 @@ class StrategyTest(tf.test.TestCase):
       time.sleep(0.2)
     # The non-chief is signalled; the chief must save the same step.
     workers[1].send_signal(signal.SIGTERM)
+    open(gate, 'w').close()
     codes = [w.wait(timeout=300) for w in workers]
     self.assertEqual(codes, [143, 143], self._logs('preempted'))
     saved = [re.findall(r'SIGTERM: saved step (\d+)', log)
@@ -464,11 +471,12 @@ def _preemptible_config(train_steps):
                         summary_every=train_steps)
 
 
-def _preemptible_main(model_dir, out, train_steps):
+def _preemptible_main(model_dir, out, train_steps, gate):
   """A worker of a MultiWorkerMirroredStrategy run that may be preempted.
 
-  Prints every tenth step; lets Preempted end the process (status 143); at
-  the end saves the weights and their average to out.npz.
+  Prints every tenth step; with a `gate` path, waits after step 20 until
+  that file exists; lets Preempted end the process (status 143); at the end
+  saves the weights and their average to out.npz.
   """
   from aiqn_tf.training import distribute  # pylint: disable=g-import-not-at-top
   strategy = distribute.make_strategy('multi_worker')
@@ -479,6 +487,9 @@ def _preemptible_main(model_dir, out, train_steps):
   def after_step(step):
     if step % 10 == 0:
       print(f'step {step}', flush=True)
+    if step == 20 and gate:
+      while not os.path.exists(gate):
+        time.sleep(0.05)
 
   trainer.train(after_step)
   model, average = _weights(trainer)
@@ -490,8 +501,8 @@ if __name__ == '__main__':
     sys.path.insert(0, ROOT)
     _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                  bool(int(sys.argv[5])))
-  elif len(sys.argv) == 5 and sys.argv[1] == '--preemptible':
+  elif len(sys.argv) == 6 and sys.argv[1] == '--preemptible':
     sys.path.insert(0, ROOT)
-    _preemptible_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    _preemptible_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
   else:
     tf.test.main()
