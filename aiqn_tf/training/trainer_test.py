@@ -290,14 +290,15 @@ def _wait(process):
     raise AssertionError(f'worker failed:\n{output[-4000:]}')
 
 
-def _spawn_preemptible(model_dir, out, train_steps, tf_config, log, gate):
+def _spawn_preemptible(model_dir, out, train_steps, tf_config, log, gate,
+                       kinds_out):
   """A worker of _preemptible_main, its output to the file `log`."""
   env = dict(os.environ, PYTHONPATH=ROOT, CUDA_VISIBLE_DEVICES='',
              TF_CONFIG=json.dumps(tf_config))
   with open(log, 'a') as f:
     return subprocess.Popen(
         [sys.executable, os.path.abspath(__file__), '--preemptible', model_dir,
-         out, str(train_steps), gate], env=env, stdout=f,
+         out, str(train_steps), gate, kinds_out], env=env, stdout=f,
         stderr=subprocess.STDOUT)
 
 
@@ -358,44 +359,37 @@ class StrategyTest(tf.test.TestCase):
     self.assertLen(self._result('mirrored'), len(self._one_device()))
     self._assert_close(self._result('mirrored'), self._one_device())
 
-  def test_multi_worker_agree(self):
-    # The two-player models' collectives are mirrored_matches_one_device's.
-    ports = [_free_port(), _free_port()]
-    cluster = {'worker': [f'127.0.0.1:{p}' for p in ports]}
-    workers = [
-        _spawn(os.path.join(self.root, f'worker{i}'), 'multi_worker',
-               tf_config={'cluster': cluster,
-                          'task': {'type': 'worker', 'index': i}},
-               adversarial=False)
-        for i in range(2)
-    ]
-    for process in workers:
-      _wait(process)
-    self._assert_close(self._result('worker0'), self._result('worker1'))
-    self._assert_close(self._result('worker0'), self._one_device())
-
-  def _start_preemptible(self, name, train_steps, gate=''):
+  def _start_preemptible(self, name, train_steps, gate='', kinds=False):
     """Starts the two workers of a multi-worker run in root/name (see
-    _preemptible_main for `gate`)."""
+    _preemptible_main for `gate`; with `kinds`, the workers then train every
+    one-player model kind into root/kinds{i})."""
     ports = [_free_port(), _free_port()]
     cluster = {'worker': [f'127.0.0.1:{p}' for p in ports]}
     return [_spawn_preemptible(
         os.path.join(self.root, name), os.path.join(self.root, f'{name}{i}'),
         train_steps, {'cluster': cluster,
                       'task': {'type': 'worker', 'index': i}},
-        os.path.join(self.root, f'{name}{i}.log'), gate) for i in range(2)]
+        os.path.join(self.root, f'{name}{i}.log'), gate,
+        os.path.join(self.root, f'kinds{i}') if kinds else '')
+            for i in range(2)]
 
   def _logs(self, name):
     return [_read(os.path.join(self.root, f'{name}{i}.log')) for i in range(2)]
 
-  def test_multi_worker_preempted_saves_one_step_and_resumes(self):
+  def test_multi_worker_agrees_and_a_preempted_run_saves_one_step_and_resumes(
+      self):
     # TF's handler saves within a few steps of the signal; the workers wait
     # after step 20 until it is sent (the gate), so that a slow or loaded
     # machine cannot finish the run first.
     train_steps = 100
+    # The uninterrupted run's workers then train the one-player kinds under
+    # the same strategy: both workers and one device agree (the two-player
+    # models' collectives are mirrored_matches_one_device's).
     codes = [w.wait(timeout=300) for w in self._start_preemptible(
-        'straight', train_steps)]
+        'straight', train_steps, kinds=True)]
     self.assertEqual(codes, [0, 0], self._logs('straight'))
+    self._assert_close(self._result('kinds0'), self._result('kinds1'))
+    self._assert_close(self._result('kinds0'), self._one_device())
     gate = os.path.join(self.root, 'gate')
     workers = self._start_preemptible('preempted', train_steps, gate)
     deadline = time.time() + 240
@@ -435,10 +429,16 @@ def _worker_main(out, strategy_name, cpu_replicas, adversarial):
   """Trains the tiny config under a strategy; saves the weights to out.npz."""
   from aiqn_tf.training import distribute  # pylint: disable=g-import-not-at-top
   strategy = distribute.make_strategy(strategy_name, cpu_replicas)
-  from aiqn_tf.training import trainer as training
   expected = {'one_device': 1, 'mirrored': 2, 'multi_worker': 2}
   assert strategy.num_replicas_in_sync == expected[strategy_name], (
       strategy.num_replicas_in_sync)
+  _train_kinds(strategy, out, adversarial)
+
+
+def _train_kinds(strategy, out, adversarial):
+  """Trains each model kind's tiny config (and a NaN) under `strategy`;
+  saves the weights to out.npz."""
+  from aiqn_tf.training import trainer as training  # pylint: disable=g-import-not-at-top
   weights = {}
   # PixelIQN, AIQN-VAE for its synchronized batch norm, and with
   # `adversarial` the two-player models (alpha-GAN with batch norm in three
@@ -471,12 +471,13 @@ def _preemptible_config(train_steps):
                         summary_every=train_steps)
 
 
-def _preemptible_main(model_dir, out, train_steps, gate):
+def _preemptible_main(model_dir, out, train_steps, gate, kinds_out):
   """A worker of a MultiWorkerMirroredStrategy run that may be preempted.
 
   Prints every tenth step; with a `gate` path, waits after step 20 until
   that file exists; lets Preempted end the process (status 143); at the end
-  saves the weights and their average to out.npz.
+  saves the weights and their average to out.npz, then with a `kinds_out`
+  path trains the one-player kinds (`_train_kinds`) into kinds_out.npz.
   """
   from aiqn_tf.training import distribute  # pylint: disable=g-import-not-at-top
   strategy = distribute.make_strategy('multi_worker')
@@ -494,6 +495,8 @@ def _preemptible_main(model_dir, out, train_steps, gate):
   trainer.train(after_step)
   model, average = _weights(trainer)
   np.savez(out + '.npz', *(model + average))
+  if kinds_out:
+    _train_kinds(strategy, kinds_out, adversarial=False)
 
 
 if __name__ == '__main__':
@@ -501,8 +504,9 @@ if __name__ == '__main__':
     sys.path.insert(0, ROOT)
     _worker_main(sys.argv[2], sys.argv[3], int(sys.argv[4]),
                  bool(int(sys.argv[5])))
-  elif len(sys.argv) == 6 and sys.argv[1] == '--preemptible':
+  elif len(sys.argv) == 7 and sys.argv[1] == '--preemptible':
     sys.path.insert(0, ROOT)
-    _preemptible_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5])
+    _preemptible_main(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5],
+                      sys.argv[6])
   else:
     tf.test.main()
