@@ -18,7 +18,7 @@ class RegistryTest(tf.test.TestCase):
 
   def test_the_suite_covers_every_builtin_backbone_and_head(self):
     self.assertContainsSubset({'gated', 'snail', 'row_lstm',
-                               'diagonal_bilstm', 'pixelcnn_pp'},
+                               'diagonal_bilstm', 'pixelcnn_pp', 'wavenet'},
                               backbone.REGISTRY.builtin_names())
     self.assertEqual(set(conformance.heads(builtin=True)),
                      {'pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp'})

@@ -20,10 +20,11 @@ registered model kind built on `pixel_model.PixelModel`):
 
 A backbone of sequences (`spaces`, core/events.py) runs the same causality
 cases on [T, C] events (mono, stereo, class-conditional), in the values
-each head models (continuous where it can), and, having no cached sampler,
-the sequential sampler's own property: a sample is a fixed point of the
-model (each value is what the head gives at its noise from the values
-before it), with a given prefix kept.
+each head models (continuous where it can), the sequential sampler's own
+property (a sample is a fixed point of the model: each value is what the
+head gives at its noise from the values before it, with a given prefix
+kept) and, where it implements the cache protocol (WaveNet), fast ==
+sequential on sequences, from scratch and from a prefix.
 
 `make_suite(backbones)` returns a test case class over those backbones and
 every head; the library's test runs it for its built-in backbones
@@ -135,6 +136,9 @@ def make_suite(backbones, head_names=None):
   image_pairs = [pair for pair in pairs if 'images' in spaces(pair[1])]
   sequence_pairs = [pair for pair in pairs
                     if 'sequences' in spaces(pair[1])]
+  cached_sequence_pairs = [pair for pair in sequence_pairs if
+                           backbone_lib.caches(
+                               backbone_lib.REGISTRY.get(pair[1]))]
 
   class BackboneConformanceTest(tf.test.TestCase, parameterized.TestCase):
     """See the module docstring."""
@@ -221,6 +225,31 @@ def make_suite(backbones, head_names=None):
         self.assertAllEqual(flat(sample)[:, :num_fixed],
                             flat(prefix)[:, :num_fixed])
         self.assertGreater(flat(sample)[:, num_fixed:].std(), 1e-3)
+
+    if cached_sequence_pairs:
+
+      @parameterized.named_parameters(*cached_sequence_pairs)
+      def test_fast_equals_sequential_on_sequences(self, backbone, head):
+        shape, num_classes = (7, 2), 2
+        model = tiny_model(head, backbone, shape, num_classes)
+        noise = sampling.draw_noise((2,) + shape, seed=1)
+        labels = tf.constant([0, 1])
+        samplers = {method: tf.function(
+            lambda prefix, num_fixed, method=method: model.sample(
+                noise, method, labels, prefix, num_fixed))
+                    for method in ('sequential', 'fast')}
+        prefix = tf.constant(np.random.default_rng(3).uniform(
+            -1, 1, (2,) + shape), tf.float32)
+        for num_fixed in (0, 5):  # From scratch; a prefix ending in a step.
+          reference, fast = (samplers[method](prefix, tf.constant(num_fixed))
+                             .numpy().reshape(2, -1)
+                             for method in ('sequential', 'fast'))
+          # A discrete head's value may cross a level boundary by float
+          # rounding: at most one of 28 here.
+          self.assertLessEqual((np.abs(reference - fast) > 1e-4).sum(), 1)
+          self.assertAllClose(fast[:, :num_fixed],
+                              prefix.numpy().reshape(2, -1)[:, :num_fixed])
+          self.assertGreater(reference[:, num_fixed:].std(), 1e-3)
 
     @parameterized.named_parameters(*pairs)
     def test_each_example_alone_as_replicas_need(self, backbone, head):

@@ -69,7 +69,8 @@ class PixelBackbone(keras.layers.Layer):
   A subclass implements (`register` checks that it does):
   - `build_layers(...)`: creates its layers (num_classes, use_tau are set).
   - `call(images, tau=None, labels=None)`: the full pass above.
-  - For images, the cache protocol of the exact fast sampler
+  - For images (and optionally for sequences, as [T, 1, C] images: one
+    row per step), the cache protocol of the exact fast sampler
     (sampling.cached), which
     must give `call`'s outputs sub-pixel by sub-pixel in raster order:
     `sampling_start(images, tau, labels, first_row) -> (cache, context)`:
@@ -288,8 +289,10 @@ def validate_architecture(image_shape, num_layers, filters, kernel_size,
   channels = image_shape[-1]
   if num_layers < 1:
     raise ValueError(f'num_layers must be >= 1, got {num_layers}.')
-  if kernel_size < 3 or kernel_size % 2 == 0:
+  if 'images' in spaces and (kernel_size < 3 or kernel_size % 2 == 0):
     raise ValueError(f'kernel_size must be odd and >= 3, got {kernel_size}.')
+  if kernel_size < 2:  # Sequences: a causal filter of width 2 or more.
+    raise ValueError(f'kernel_size must be >= 2, got {kernel_size}.')
   for name, value in (('filters', filters), ('output_filters', output_filters)):
     if value < channels:
       raise ValueError(f'{name} must be at least the number of channels '
@@ -304,6 +307,13 @@ def validate_architecture(image_shape, num_layers, filters, kernel_size,
 REQUIRED = ('build_layers', 'call')
 CACHE_PROTOCOL = ('sampling_start', 'sampling_start_row', 'sampling_pixel',
                   'sampling_finish_row')
+
+
+def caches(cls):
+  """Whether backbone class `cls` implements the cache protocol (every
+  image backbone must; a sequence backbone may, and samples fast then)."""
+  return all(getattr(cls, name) is not getattr(PixelBackbone, name)
+             for name in CACHE_PROTOCOL)
 
 
 def _check_contract(cls):
@@ -328,6 +338,7 @@ REGISTRY = registry.Registry(
     'backbone', ('aiqn_tf.models.backbones.gated_pixelcnn',
                  'aiqn_tf.models.backbones.snail',
                  'aiqn_tf.models.backbones.pixel_rnn',
-                 'aiqn_tf.models.backbones.pixelcnn_pp'),
+                 'aiqn_tf.models.backbones.pixelcnn_pp',
+                 'aiqn_tf.models.backbones.wavenet'),
     check=_check_contract)
 register = REGISTRY.register

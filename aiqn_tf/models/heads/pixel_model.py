@@ -29,7 +29,8 @@ class PixelConfig:
                             minimum=1)
   filters: int = _setting(128, 'Feature planes per block.',
                          note='at least the image channels')
-  kernel_size: int = _setting(5, 'Filter size.', note='odd, >= 3')
+  kernel_size: int = _setting(5, 'Filter size.',
+                              note='odd, >= 3; >= 2 for sequences')
   output_filters: int = _setting(1024, 'Planes of the output path.',
                                 note='at least the image channels')
   class_conditional: bool = _setting(False, 'Condition on class labels.',
@@ -38,7 +39,8 @@ class PixelConfig:
       'gated', 'The registered backbone (models/backbones/backbone.py): '
       'gated (the paper\'s Gated PixelCNN), snail (PixelSNAIL-style, with '
       'causal attention), row_lstm and diagonal_bilstm (PixelRNN\'s), '
-      'pixelcnn_pp (PixelCNN++\'s U-Net), or one a --model_module '
+      'pixelcnn_pp (PixelCNN++\'s U-Net), wavenet (sequences: WaveNet\'s '
+      'dilated causal stack), or one a --model_module '
       'registers; its own '
       'settings are the run\'s backbone section.', note='a registered backbone')
 
@@ -55,8 +57,9 @@ class PixelModel(base.GenerativeModel):
   `sample_values` and `per_example_loss`. The event spaces a pixel model
   serves are its backbone's (`PixelBackbone.spaces`): images (H, W, C) with
   the built-in backbones, sequences (T, C) with a sequence backbone.
-  The fast sampler's cache protocol is the images' rows; other spaces sample
-  sequentially.
+  The fast sampler's cache protocol is the images' rows; a sequence is
+  sampled fast as a [T, 1, C] image where its backbone implements the
+  protocol (WaveNet), and sequentially otherwise.
 
   Args:
     image_shape: the event shape: (H, W, C) with C in {1, 3} for images.
@@ -114,7 +117,8 @@ class PixelModel(base.GenerativeModel):
     backbone_config = dataclasses.asdict(section)
     super().__init__(image_shape, num_classes, space=served, **kwargs)
     if self.space.kind != 'images':
-      self.sample_methods = ('sequential',)
+      self.sample_methods = (sampling.METHODS if backbone_lib.caches(layer)
+                             else ('sequential',))
       self.can_invert = False
     self.architecture = dict(
         image_shape=self.image_shape, num_layers=num_layers, filters=filters,
@@ -175,6 +179,11 @@ class PixelModel(base.GenerativeModel):
     self.check_conditioning(labels)
     noise = tf.convert_to_tensor(noise, tf.float32)
     tau = noise if self.uses_tau else None
+    if method == 'fast' and self.space.kind == 'sequences':
+      rows = lambda x: None if x is None else tf.expand_dims(x, 2)
+      return sampling.cached(self.backbone, self.sample_values, rows(noise),
+                             rows(tau), labels, rows(images),
+                             num_fixed)[:, :, 0]
     if method == 'fast':
       return sampling.cached(self.backbone, self.sample_values, noise, tau,
                              labels, images, num_fixed)
@@ -246,7 +255,7 @@ class PixelModel(base.GenerativeModel):
     {space.key: the events as the data stores them}."""
     key, space = self.space.key, self.space
     sample_fn = tf.function(lambda tau, labels: space.from_float(
-        self.sample(tau, 'sequential', labels)), jit_compile=True)
+        self.sample(tau, None, labels)), jit_compile=True)
 
     def sample(tau, labels=None):
       tau = base.checked_input('tau', tau, self.image_shape, 0, 1)

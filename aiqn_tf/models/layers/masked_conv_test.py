@@ -31,6 +31,20 @@ class MaskedConv2DTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(y.shape, (2, 5, 6, 12))
     self.assertAllClose(y, expected, atol=1e-5)
 
+  def test_dilated_taps_are_that_far_apart(self):
+    # WaveNet's causal layer: taps at t - 8, t - 4 and t (masked 'B').
+    layer = MaskedConv2D(12, (3, 1), ((8, 0), (0, 0)), 'B', num_groups=3,
+                         output_splits=2, dilation=(4, 1))
+    x = np.random.default_rng(1).normal(size=(2, 10, 1, 6)).astype(np.float32)
+    layer.build(x.shape)
+    kernel = layer.kernel.numpy()
+    kernel[2] *= masks.autoregressive_mask(
+        masks.channel_groups(6, 3), masks.channel_groups(12, 3, 2), 'B')
+    padded = np.pad(x, [(0, 0), (8, 0), (0, 0), (0, 0)])
+    expected = sum(padded[:, 4 * m:4 * m + 10] @ kernel[m, 0]
+                   for m in range(3)) + layer.bias.numpy()
+    self.assertAllClose(layer(x), expected, atol=1e-5)
+
   def test_masked_before_training(self):
     # The mask acts in call: an untrained layer already ignores masked inputs.
     layer = MaskedConv2D(3, mask_type='A', num_groups=3)
@@ -49,6 +63,8 @@ class MaskedConv2DTest(tf.test.TestCase, parameterized.TestCase):
       MaskedConv2D(6, mask_type='C', num_groups=3)
     with self.assertRaises(ValueError):
       MaskedConv2D(6, (1, 2), ((0, 0), (2, 0)))
+    with self.assertRaisesRegex(ValueError, 'divide'):
+      MaskedConv2D(6, (3, 1), ((5, 0), (0, 0)), dilation=(2, 1))
 
 
 if __name__ == '__main__':
