@@ -119,6 +119,16 @@ def _per_subpixel(outputs, shape):
   return tf.reduce_sum(outputs * weights, -1)
 
 
+def _sequence_case(head, backbone, shape):
+  """(a tiny class-conditional model of two classes, noise, labels, a
+  random prefix) for two sequences of `shape`."""
+  model = tiny_model(head, backbone, shape, num_classes=2)
+  noise = sampling.draw_noise((2,) + shape, seed=1)
+  prefix = tf.constant(np.random.default_rng(3).uniform(-1, 1, (2,) + shape),
+                       tf.float32)
+  return model, noise, tf.constant([0, 1]), prefix
+
+
 def make_suite(backbones, head_names=None):
   """A parameterized test case class: each backbone under each head.
 
@@ -208,12 +218,7 @@ def make_suite(backbones, head_names=None):
 
       @parameterized.named_parameters(*sequence_pairs)
       def test_sequential_sample_is_a_fixed_point(self, backbone, head):
-        shape, num_classes = (6, 2), 2
-        model = tiny_model(head, backbone, shape, num_classes)
-        noise = sampling.draw_noise((2,) + shape, seed=1)
-        labels = tf.constant([0, 1])
-        prefix = tf.constant(np.random.default_rng(3).uniform(
-            -1, 1, (2,) + shape), tf.float32)
+        model, noise, labels, prefix = _sequence_case(head, backbone, (6, 2))
         num_fixed = 5  # Ends inside a step.
         sample = tf.function(lambda: model.sample(
             noise, 'sequential', labels, prefix, num_fixed))()
@@ -230,16 +235,11 @@ def make_suite(backbones, head_names=None):
 
       @parameterized.named_parameters(*cached_sequence_pairs)
       def test_fast_equals_sequential_on_sequences(self, backbone, head):
-        shape, num_classes = (7, 2), 2
-        model = tiny_model(head, backbone, shape, num_classes)
-        noise = sampling.draw_noise((2,) + shape, seed=1)
-        labels = tf.constant([0, 1])
+        model, noise, labels, prefix = _sequence_case(head, backbone, (7, 2))
         samplers = {method: tf.function(
             lambda prefix, num_fixed, method=method: model.sample(
                 noise, method, labels, prefix, num_fixed))
                     for method in ('sequential', 'fast')}
-        prefix = tf.constant(np.random.default_rng(3).uniform(
-            -1, 1, (2,) + shape), tf.float32)
         for num_fixed in (0, 5):  # From scratch; a prefix ending in a step.
           reference, fast = (samplers[method](prefix, tf.constant(num_fixed))
                              .numpy().reshape(2, -1)

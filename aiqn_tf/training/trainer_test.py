@@ -97,7 +97,24 @@ class ResumeTest(tf.test.TestCase):
     self.root = tempfile.mkdtemp()
     self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
 
-  def _run(self, config, name, crash_at=None, interrupt_at=None):
+  def _straight(self):
+    """The uninterrupted run of `_tiny_config()` that the interrupted,
+    preempted and damaged runs must equal (trained once per class: how
+    often a run checkpoints does not change its weights)."""
+    cls = type(self)
+    if getattr(cls, 'straight', None) is None:
+      cls.straight_root = tempfile.mkdtemp()
+      cls.straight = self._run(_tiny_config(checkpoint_every=100),
+                               'straight', root=cls.straight_root)
+    return cls.straight
+
+  @classmethod
+  def tearDownClass(cls):
+    if getattr(cls, 'straight', None) is not None:
+      shutil.rmtree(cls.straight_root, ignore_errors=True)
+    super().tearDownClass()
+
+  def _run(self, config, name, crash_at=None, interrupt_at=None, root=None):
     from aiqn_tf.training import trainer as training
 
     def after_step(step):
@@ -106,7 +123,7 @@ class ResumeTest(tf.test.TestCase):
       if step == interrupt_at:
         raise KeyboardInterrupt()  # Ctrl-C: the trainer saves first.
 
-    trainer = training.Trainer(config, os.path.join(self.root, name))
+    trainer = training.Trainer(config, os.path.join(root or self.root, name))
     try:
       trainer.train(after_step)
     except (Crash, KeyboardInterrupt):
@@ -136,7 +153,7 @@ class ResumeTest(tf.test.TestCase):
 
   def test_interrupted_run_saves_and_resumes(self):
     config = _tiny_config(checkpoint_every=100)
-    straight = self._run(config, 'straight')
+    straight = self._straight()
     self.assertIsNone(self._run(config, 'interrupted', interrupt_at=3))
     self.assertEqual(tf.train.latest_checkpoint(
         os.path.join(self.root, 'interrupted', 'checkpoints'))[-2:], '-3')
@@ -146,7 +163,7 @@ class ResumeTest(tf.test.TestCase):
     from aiqn_tf.training import preemption
     from aiqn_tf.training import trainer as training
     config = _tiny_config(checkpoint_every=100)
-    straight = self._run(config, 'straight')
+    straight = self._straight()
     model_dir = os.path.join(self.root, 'preempted')
 
     def after_step(step):
@@ -162,7 +179,7 @@ class ResumeTest(tf.test.TestCase):
 
   def test_damaged_checkpoint_falls_back_and_resumes(self):
     config = _tiny_config()  # Checkpoints at 2 and 4, then a crash at 5.
-    straight = self._run(config, 'straight')
+    straight = self._straight()
     self.assertIsNone(self._run(config, 'damaged', crash_at=5))
     data = os.path.join(self.root, 'damaged', 'checkpoints',
                         'ckpt-4.data-00000-of-00001')
