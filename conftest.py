@@ -13,3 +13,28 @@ if int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1')) >= (
     os.cpu_count() or 1):
   for name in ('TF_NUM_INTRAOP_THREADS', 'OMP_NUM_THREADS'):
     os.environ.setdefault(name, '1')
+
+
+# AIQN_TF_CPU_PROFILE=FILE appends each test's CPU seconds (its worker's and
+# its waited-for child processes', so with AIQN_TF_TEST_FRESH_PROCESSES=1 the
+# binaries it runs too) and its id to FILE, a line per test (setup, a class's
+# setUpClass with its first test, call and teardown): where CI's time goes,
+# which wall-clock durations under -n 2 hide.
+_PROFILE = os.environ.get('AIQN_TF_CPU_PROFILE')
+if _PROFILE:
+  import resource  # pylint: disable=g-import-not-at-top
+
+  import pytest  # pylint: disable=g-import-not-at-top
+
+  def _cpu_seconds():
+    return sum(u.ru_utime + u.ru_stime for u in (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+  @pytest.hookimpl(hookwrapper=True)
+  def pytest_runtest_protocol(item, nextitem):
+    del nextitem
+    start = _cpu_seconds()
+    yield
+    with open(_PROFILE, 'a') as f:
+      f.write(f'{_cpu_seconds() - start:.2f}\t{item.nodeid}\n')
