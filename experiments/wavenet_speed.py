@@ -31,6 +31,7 @@ import tensorflow as tf
 from aiqn_tf.core import events
 from aiqn_tf.models.backbones import wavenet
 from aiqn_tf.models.heads import pixel_iqn
+from aiqn_tf.models.layers import slicing
 from aiqn_tf.models import sampling
 from aiqn_tf.testing import test_util
 from experiments import report
@@ -72,9 +73,9 @@ def _naive(model, field, steps):
     values = tf.TensorArray(tf.float32, size=steps)
     past = prefix  # The last R steps.
     for t in tf.range(steps):
-      tau = tf.slice(noise, [0, field + t, 0], [-1, 1, -1])
+      tau = slicing.take(noise, 1, field + t)
       sequence = tf.concat([past, tf.zeros_like(tau)], 1)
-      taus = tf.slice(noise, [0, t, 0], [-1, window, -1])
+      taus = slicing.take(noise, 1, t, window)
       outputs = model.backbone(sequence, taus)[:, -1:]
       value = model.sample_values(outputs, tau)
       values = values.write(t, value[:, 0])

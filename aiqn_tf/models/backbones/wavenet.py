@@ -74,7 +74,11 @@ def _tap_product(conv, taps):
 
 
 def _ring_write(buffer, step, value):
-  """buffer [B, S, 1, F] with value [B, 1, 1, F] at position step mod S."""
+  """buffer [B, S, 1, F] with value [B, 1, 1, F] at position step mod S.
+
+  A scatter, not slicing.put's select over all S positions: a step must not
+  cost the buffer's length (under XLA the scatter updates in place).
+  """
   batch = tf.shape(buffer)[0]
   position = tf.math.floormod(step, buffer.shape[1])
   indices = tf.stack([tf.range(batch), tf.fill([batch], position)], 1)

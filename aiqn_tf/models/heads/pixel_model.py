@@ -179,14 +179,14 @@ class PixelModel(base.GenerativeModel):
     self.check_conditioning(labels)
     noise = tf.convert_to_tensor(noise, tf.float32)
     tau = noise if self.uses_tau else None
-    if method == 'fast' and self.space.kind == 'sequences':
+    if method == 'fast':
+      if self.space.kind == 'images':
+        return sampling.cached(self.backbone, self.sample_values, noise, tau,
+                               labels, images, num_fixed)
       rows = lambda x: None if x is None else tf.expand_dims(x, 2)
       return sampling.cached(self.backbone, self.sample_values, rows(noise),
                              rows(tau), labels, rows(images),
                              num_fixed)[:, :, 0]
-    if method == 'fast':
-      return sampling.cached(self.backbone, self.sample_values, noise, tau,
-                             labels, images, num_fixed)
 
     def step(images, noise):
       tau = noise if self.uses_tau else None
