@@ -30,6 +30,13 @@ values), and plots them in the .png:
   python -m binaries.sample --model_dir=runs/my_series --num_samples=8 \
       --output=series.png,series.npz
 
+A model of sound (sequences with a sample rate, e.g. --preset=speech)
+writes a 16-bit WAV file per sample (speech.wav: speech_000.wav, ...), and
+spectrograms in the .png:
+
+  python -m binaries.sample --model_dir=runs/speech --labels=7 \
+      --num_samples=4 --output=sevens.wav,sevens.png
+
 The same --seed gives the same images. The .npz holds `images` uint8
 [N,H,W,C], the `tau` (noise) used, `labels`, when inpainting or
 reconstructing or inverting the `originals`, for AIQN-VAE / VAE the latent
@@ -45,6 +52,7 @@ from absl import flags
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import audio
 from aiqn_tf.core import grids
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.data import datasets
@@ -93,8 +101,8 @@ flags.DEFINE_enum('strategy', 'auto', list(config_lib.STRATEGIES),
                   'samples its slice of the same noise: the same images.')
 flags.DEFINE_integer('cpu_replicas', 0, 'Split the CPU into this many logical '
                      'devices (to try mirrored sampling on CPU).')
-flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid) '
-                  'and/or .npz (arrays).')
+flags.DEFINE_list('output', ['samples.png'], 'Output files: .png (a grid), '
+                  '.npz (arrays) and, for sound, .wav (one file a sample).')
 
 
 def _labels(num_classes, num_samples):
@@ -131,8 +139,9 @@ def _method(model):
 def main(argv):
   del argv
   for path in FLAGS.output:
-    if not path.endswith(('.png', '.npz')):
-      raise app.UsageError(f'--output {path!r}: use .png and/or .npz.')
+    if not path.endswith(('.png', '.npz', '.wav')):
+      raise app.UsageError(f'--output {path!r}: use .png, .npz and (for '
+                           'sound) .wav.')
   strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
   try:
     with strategy.scope():
@@ -247,6 +256,9 @@ def _invert(model, config, method, num, step):
                           originals=originals, reachable=reachable,
                           inverted_tau=tau,
                           **({} if labels is None else dict(labels=labels)))
+    elif path.endswith('.wav'):
+      _write_wavs(path, samples, model.space)
+      continue
     else:
       grids.write_png(path, grids.picture(np.concatenate(rows), model.space,
                                           num_cols=steps + 2))
@@ -262,11 +274,12 @@ def _reconstruct(model, originals, batch_size):
 
 def _write(paths, samples, originals, noise, labels, codes, step, space,
            reachable=None):
-  """Writes each .npz / .png of `paths`; originals go above their results.
+  """Writes each .npz / .png / .wav of `paths`; originals go above their
+  results in a .png.
 
   The samples are stored under the event space's key ("images", or
   "sequences" and "vectors", as the data stores them) and pictured by
-  grids.picture (an image grid, or line plots).
+  grids.picture (an image grid, spectrograms of sound, or line plots).
   """
   num = len(samples)
   for path in paths:
@@ -278,6 +291,9 @@ def _write(paths, samples, originals, noise, labels, codes, step, space,
         if value is not None:
           arrays[name] = value[:num]
       np.savez_compressed(path, **arrays)
+    elif path.endswith('.wav'):
+      _write_wavs(path, samples, space)
+      continue
     else:
       shown = samples
       if originals is not None:  # Originals above their completions.
@@ -286,6 +302,19 @@ def _write(paths, samples, originals, noise, labels, codes, step, space,
           shown, space,
           num_cols=min(num, 16) if originals is not None else None))
     print(f'Wrote {path}')
+
+
+def _write_wavs(path, samples, space):
+  """Writes each sample of sound as PATH_000.wav, PATH_001.wav, ..."""
+  if not space.is_audio:
+    raise app.UsageError(f'--output {path!r}: WAV files are for models of '
+                         f'sound; this one\'s events are {space.describe()} '
+                         '(use .png or .npz).')
+  stem = path[:-len('.wav')]
+  waves = space.to_waveform(samples).numpy()
+  for k, wave in enumerate(waves):
+    audio.write_wav(f'{stem}_{k:03d}.wav', wave, space.rate)
+  print(f'Wrote {stem}_000.wav ... {stem}_{len(waves) - 1:03d}.wav')
 
 
 def run():

@@ -12,7 +12,7 @@ sine of random phase, and a class-dependent frequency), resume, sample (a
 .npz of float sequences and a plot), evaluate (which says what sequences
 lack) and export (a SavedModel serving sequences from tau). A data reader
 registered here, 'toy_sines:STEPS', feeds a run through the same plugin
-path.
+path, as sound (a sample rate): `sample` writes its samples as WAV files.
 """
 
 import dataclasses
@@ -25,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import audio
 from aiqn_tf.core import config_fields
 from aiqn_tf.data import readers
 from aiqn_tf.data import specs
@@ -111,7 +112,8 @@ def _resolve_sines(name, rest, **options):
   del options
   return specs.DatasetSpec(name, (int(rest), 1), kind='toy_sines',
                            source=rest, split_sizes=dict(train=48, test=16),
-                           space='sequences', values='float')
+                           space='sequences', values='float',
+                           sample_rate=400)
 
 
 def _load_sines(spec, split, **options):
@@ -198,6 +200,7 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
     root = tempfile.mkdtemp()
     self.addCleanup(shutil.rmtree, root, ignore_errors=True)
     model_dir, npz = os.path.join(root, 'run'), os.path.join(root, 's.npz')
+    wav = os.path.join(root, 's.wav')
     code, output = test_util.run_binary(
         'train', '--model=pixel_iqn', '--backbone=toy_causal1d',
         f'--model_module={MODULE}', '--dataset=toy_sines:16',
@@ -207,10 +210,17 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
     self.assertIn('Trained pixel_iqn on toy_sines:16 to step 2', output)
     code, output = test_util.run_binary(
         'sample', f'--model_dir={model_dir}', '--num_samples=2',
-        f'--output={npz}')
+        f'--output={npz},{wav}')
     self.assertEqual(code, 0, output)
     with np.load(npz) as f:
-      self.assertEqual(f['sequences'].shape, (2, 16, 1))
+      sequences = f['sequences']
+    self.assertEqual(sequences.shape, (2, 16, 1))
+    # The reader's sample rate makes them sound: a 16-bit WAV a sample.
+    for k in range(2):
+      samples, rate = audio.read_wav(os.path.join(root, f's_{k:03d}.wav'))
+      self.assertEqual(rate, 400)
+      self.assertAllEqual(samples, audio.to_int16(np.clip(sequences[k], -1,
+                                                          1)))
 
 
 if __name__ == '__main__':

@@ -62,10 +62,13 @@ class EventSpace:
     kind: one of KINDS.
     shape: the event's shape (see the module docstring), positive ints.
     values: one of VALUES.
+    rate: for sequences that are sound, samples per second (WAV files and
+      audio summaries are written at it); 0 for every other event.
   """
   kind: str = 'images'
   shape: tuple = (1, 1, 1)
   values: str = 'uint8'
+  rate: int = 0
 
   def __post_init__(self):
     if self.kind not in KINDS:
@@ -83,6 +86,9 @@ class EventSpace:
     if self.kind == 'images' and shape[-1] not in (1, 3):
       raise ValueError(f'Images have 1 (grey) or 3 (RGB) channels, got '
                        f'shape {shape}.')
+    if self.rate and (self.kind != 'sequences' or self.rate < 0):
+      raise ValueError(f'A sample rate is for sequences and positive; got '
+                       f'{self.rate} for {self.kind}.')
 
   @classmethod
   def images(cls, shape):
@@ -123,10 +129,16 @@ class EventSpace:
     """Whether the model scale is [-1, 1] (every discretised coding)."""
     return self.values != 'float'
 
+  @property
+  def is_audio(self):
+    """Whether the events are sound (sequences with a sample rate)."""
+    return bool(self.rate)
+
   def describe(self):
-    """e.g. 'sequences [400, 1] of float values'."""
+    """e.g. 'sequences [400, 1] of float values', '... at 8000 Hz'."""
+    rate = f' at {self.rate} Hz' if self.rate else ''
     return (f'{self.kind} [{", ".join(map(str, self.shape))}] of '
-            f'{self.values} values')
+            f'{self.values} values{rate}')
 
   def to_float(self, x):
     """Stored values -> float32 in the model scale (module docstring)."""
@@ -135,6 +147,13 @@ class EventSpace:
     if self.values == 'float':
       return tf.cast(x, tf.float32)
     return image_lib.to_float(x)
+
+  def to_waveform(self, x):
+    """Stored values -> float32 amplitudes in [-1, 1], for sound: mu-law
+    codes decoded, int16 scaled, float values clipped."""
+    if self.values == 'mu_law':
+      return mu_law_decode(x)
+    return tf.clip_by_value(self.to_float(x), -1.0, 1.0)
 
   def from_float(self, x):
     """Model scale -> stored values, rounded to the nearest level and
@@ -151,11 +170,13 @@ class EventSpace:
     return tf.clip_by_value(x, -1.0, 1.0) if self.bounded else x
 
   def to_dict(self):
-    return dict(kind=self.kind, shape=list(self.shape), values=self.values)
+    return dict(kind=self.kind, shape=list(self.shape), values=self.values,
+                rate=self.rate)
 
   @classmethod
   def from_dict(cls, d):
-    return cls(d['kind'], tuple(d['shape']), d['values'])
+    # Files written before sample rates have no 'rate'.
+    return cls(d['kind'], tuple(d['shape']), d['values'], d.get('rate', 0))
 
 
 _SHAPE_NAMES = {'images': '(height, width, channels)',

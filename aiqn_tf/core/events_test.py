@@ -65,6 +65,30 @@ class EventSpaceTest(tf.test.TestCase):
       events.require(events.EventSpace('vectors', (3,), 'float'),
                      ('images',), 'FID')
 
+  def test_a_sample_rate_makes_sequences_sound(self):
+    speech = events.EventSpace('sequences', (4096, 1), 'int16', 8000)
+    self.assertTrue(speech.is_audio)
+    self.assertIn('at 8000 Hz', speech.describe())
+    self.assertEqual(events.EventSpace.from_dict(speech.to_dict()), speech)
+    # A .keras file written before sample rates: no sound.
+    old = dict(kind='sequences', shape=[24, 1], values='float')
+    self.assertFalse(events.EventSpace.from_dict(old).is_audio)
+    with self.assertRaisesRegex(ValueError, 'sample rate is for sequences'):
+      events.EventSpace('images', (8, 8, 1), 'uint8', 8000)
+
+  def test_waveforms_decode_each_coding(self):
+    wave = np.array([-1.0, -0.3, 0.0, 0.02, 0.7], np.float32)
+    mu_law = events.EventSpace('sequences', (5, 1), 'mu_law', 8000)
+    pcm = events.EventSpace('sequences', (5, 1), 'int16', 8000)
+    continuous = events.EventSpace('sequences', (5, 1), 'float', 8000)
+    # Mu-law's quantisation error grows with the amplitude: 1/255 of the
+    # companded scale is about |x| * log(256) / 127.5 of the wave.
+    self.assertAllClose(mu_law.to_waveform(events.mu_law_encode(wave)), wave,
+                        atol=0.03)
+    self.assertAllClose(pcm.to_waveform(pcm.from_float(wave)), wave,
+                        atol=1 / 32768)
+    self.assertAllEqual(continuous.to_waveform([-3.0, 0.5]), [-1.0, 0.5])
+
 
 if __name__ == '__main__':
   tf.test.main()

@@ -1,5 +1,5 @@
-"""Pictures of samples, for TensorBoard and PNG files: image grids, and
-line plots of sequences and vectors."""
+"""Pictures of samples, for TensorBoard and PNG files: image grids, line
+plots of sequences and vectors, and spectrograms of sound."""
 
 import math
 import os
@@ -83,6 +83,49 @@ def plot_series(values, num_cols=None, height=64, width=None, bounds=None):
   return image_grid(panels, num_cols=num_cols)
 
 
+# Dark blue (quiet) to yellow (loud), through red: a perceptually ordered
+# map that prints and reads in grey as well.
+_HEAT = np.array([[0, 0, 40], [90, 20, 120], [200, 50, 70], [250, 150, 30],
+                  [255, 250, 180]], np.float64)
+
+
+def spectrograms(values, rate, num_cols=None, floor_db=80.0):
+  """Log-magnitude spectrograms of sound, one panel each, tiled.
+
+  Frames of about 32 ms (a power of two of samples), hop a quarter frame,
+  Hann window (tf.signal.stft); channels averaged. Time runs left to right,
+  frequency from 0 (bottom) to rate / 2; colour from `floor_db` below the
+  loudest bin of all panels (dark) to it (bright), so panels compare.
+
+  Args:
+    values: float [N, T, C] or [N, T] on the model scale (about [-1, 1]).
+    rate: samples per second.
+    num_cols: panels per row (default: ceil(sqrt(N))).
+    floor_db: the dynamic range shown, in dB.
+
+  Returns:
+    uint8 RGB picture.
+  """
+  values = np.asarray(values, np.float32)
+  if values.ndim == 3:
+    values = values.mean(axis=-1)
+  if values.ndim != 2 or not np.isfinite(values).all():
+    raise ValueError(f'values must be finite [N, T, C] or [N, T], got shape '
+                     f'{values.shape}.')
+  frame = 2 ** max(3, int(round(np.log2(0.032 * rate))))
+  frame = min(frame, 2 ** int(np.log2(values.shape[1])))
+  magnitude = tf.abs(tf.signal.stft(values, frame, frame // 4,
+                                    pad_end=True)).numpy()
+  db = 20 * np.log10(magnitude + 1e-9)
+  level = np.clip((db - db.max()) / floor_db + 1.0, 0.0, 1.0)
+  anchors = np.linspace(0.0, 1.0, len(_HEAT))
+  rgb = np.stack([np.interp(level, anchors, _HEAT[:, c]) for c in range(3)],
+                 axis=-1)
+  panels = np.round(rgb).astype(np.uint8).transpose(0, 2, 1, 3)[:, ::-1]
+  scale = max(1, 128 // panels.shape[2])
+  return image_grid(panels.repeat(scale, axis=2), num_cols=num_cols)
+
+
 def picture(samples, space, num_cols=None):
   """The picture of samples of an event space (core/events.py).
 
@@ -92,13 +135,16 @@ def picture(samples, space, num_cols=None):
     num_cols: samples per row of the picture.
 
   Returns:
-    uint8 [h, w, C]: an image grid (images scaled to about 64 pixels), or
-    line plots of sequences and vectors on the model scale (bounded ones
-    over [-1, 1]).
+    uint8 [h, w, C]: an image grid (images scaled to about 64 pixels),
+    spectrograms of sound (`spectrograms`), or line plots of other
+    sequences and of vectors on the model scale (bounded ones over [-1, 1]).
   """
   if space.kind == 'images':
     return image_grid(samples, num_cols=num_cols,
                       scale=max(1, 64 // space.shape[0]))
+  if space.is_audio:
+    return spectrograms(space.to_waveform(samples).numpy(), space.rate,
+                        num_cols=num_cols)
   return plot_series(space.to_float(samples).numpy(), num_cols=num_cols,
                      bounds=(-1.0, 1.0) if space.bounded else None)
 

@@ -1,7 +1,8 @@
-"""Real images that ship inside Python packages, for CPUs and tests.
+"""Real data that ships inside Python packages, for CPUs and tests.
 
-Each function returns one split as numpy arrays {"images": uint8 [N, H, W, C]
-(, "labels": int32 [N])}; the splits are fixed.
+Each set's split is numpy arrays {"images": uint8 [N, H, W, C] (, "labels":
+int32 [N])}, or for the sequences {"sequences": int16 [N, T, 1], "labels"};
+the splits are fixed.
 
 - digits: sklearn's 1,797 handwritten digits, 8x8x1 (0-16 scaled to 0-255, so
   17 levels), 10 classes; 1,497 train / 300 test.
@@ -17,6 +18,9 @@ Each function returns one split as numpy arrays {"images": uint8 [N, H, W, C]
   patch came from.
 - faces: the 100 face images of scikit-image's LFW subset (`lfw_subset`),
   25x25x1 grey; 80 train / 20 test.
+- spoken_digits: "zero" to "nine" in 96 synthetic voices (espeak-ng), 16-bit
+  sequences of 4,096 samples at 8 kHz, 10 classes; 800 train / 160 test,
+  split by voice (`spoken_digits`).
 """
 
 import functools
@@ -25,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.data import readers
+from aiqn_tf.data import spoken_digits
 
 # Colour photos that ship inside scikit-image / scikit-learn and load offline.
 PHOTOS = ('astronaut', 'coffee', 'rocket', 'hubble_deep_field',
@@ -39,13 +44,18 @@ PHOTO_TEST_SHARE = 0.25
 
 MNIST_TEST_PER_CLASS = 100
 
-# {name: (image_shape, num_classes, {split: size})}.
+# {name: (event shape, num_classes, {split: size})}.
 BUNDLED = {
     'digits': ((8, 8, 1), 10, {'train': 1497, 'test': 300}),
     'mnist': ((28, 28, 1), 10, {'train': 4000, 'test': 1000}),
     'photos': ((32, 32, 3), None, {'train': 1383, 'test': 399}),
     'faces': ((25, 25, 1), None, {'train': 80, 'test': 20}),
+    'spoken_digits': ((spoken_digits.LENGTH, 1), 10,
+                      {'train': 800, 'test': 160}),
 }
+# {name: (event space kind, values, sample rate)} of the sets that are not
+# 8-bit images.
+SPACES = {'spoken_digits': ('sequences', 'int16', spoken_digits.RATE)}
 
 
 def arrays(name, split):
@@ -56,12 +66,14 @@ def arrays(name, split):
     split: 'train' or 'test'.
 
   Returns:
-    {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, N and the shape as
-    BUNDLED gives.
+    {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, or for
+    spoken_digits {"sequences": int16 [N, T, 1], "labels"}; N and the shape
+    as BUNDLED gives.
   """
   if name == 'photos':
     return {'images': _photos(split)[0]}
-  return {'digits': _digits, 'mnist': _mnist, 'faces': _faces}[name](split)
+  return {'digits': _digits, 'mnist': _mnist, 'faces': _faces,
+          'spoken_digits': spoken_digits.arrays}[name](split)
 
 
 @functools.lru_cache(maxsize=None)

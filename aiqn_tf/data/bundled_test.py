@@ -41,8 +41,8 @@ class BundledSizesTest(tf.test.TestCase):
     for name, (shape, num_classes, sizes) in bundled.BUNDLED.items():
       for split, size in sizes.items():
         arrays = bundled.arrays(name, split)
-        self.assertEqual(arrays['images'].shape, (size,) + shape,
-                         (name, split))
+        key = bundled.SPACES.get(name, ('images',))[0]
+        self.assertEqual(arrays[key].shape, (size,) + shape, (name, split))
         self.assertEqual('labels' in arrays, num_classes is not None)
 
 

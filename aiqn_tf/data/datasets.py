@@ -4,7 +4,9 @@ A dataset string is one of:
 
 - a bundled set of real images that ships with a Python package, for CPUs and
   tests (see `bundled`): `digits` (8x8x1, 10 classes), `mnist` (28x28x1, 10
-  classes), `photos` (32x32x3 patches), `faces` (25x25x1);
+  classes), `photos` (32x32x3 patches), `faces` (25x25x1), and one set of
+  sequences, `spoken_digits` (16-bit audio, 4,096 samples at 8 kHz, 10
+  classes);
 - one of the paper's sets through tensorflow-datasets: `cifar10` (32x32x3, 10
   classes), `imagenet32` (tfds `downsampled_imagenet/32x32`, 32x32x3, no
   labels; its "validation" split serves as test), `celeba` (tfds `celeb_a`,
@@ -61,10 +63,12 @@ PHOTOS = bundled.PHOTOS
 
 def _bundled_spec(name):
   shape, num_classes, sizes = bundled.BUNDLED[name]
+  space, values, rate = bundled.SPACES.get(name, ('images', 'uint8', 0))
   return DatasetSpec(
       name, shape, num_classes, kind='bundled', split_sizes=dict(sizes),
       class_names=(tuple(str(i) for i in range(num_classes))
-                   if num_classes else None))
+                   if num_classes else None), space=space, values=values,
+      sample_rate=rate)
 
 
 def _tfds_spec(name, shape, num_classes, tfds_name, label_key=None,
@@ -171,6 +175,12 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
       hint = f' Did you mean {close[0]!r}?'
     raise DatasetError(f'Unknown dataset {name!r}; {_known()}.{hint}')
   spec = SPECS[name]
+  if spec.space != 'images':
+    if image_size or channels:
+      raise DatasetError(
+          f'{name!r} holds {spec.event_space.describe()}; image_size and '
+          'channels apply to images only: leave them 0.')
+    return spec
   height, _, stored_channels = spec.image_shape
   spec = dataclasses.replace(
       spec, image_shape=(image_size or height, image_size or height,

@@ -16,6 +16,7 @@ import skimage.data
 import tensorflow as tf
 
 from aiqn_tf.data import datasets
+from aiqn_tf.data import specs
 
 TESTDATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..',
                         'testdata', 'tfds')
@@ -89,6 +90,24 @@ class BundledTest(tf.test.TestCase, parameterized.TestCase):
     self.assertEqual(test.shape, (20, 25, 25, 1))
     self.assertEqual(train.dtype, np.uint8)
     self.assertGreater(train.std(), 20)
+
+  def test_spoken_digits_are_16_bit_sound(self):
+    spec = datasets.resolve('spoken_digits')
+    self.assertEqual(spec.event_space.describe(),
+                     'sequences [4096, 1] of int16 values at 8000 Hz')
+    self.assertEqual((spec.num_classes, spec.split_sizes),
+                     (10, {'train': 800, 'test': 160}))
+    batch = next(iter(datasets.input_pipeline(
+        datasets.load(spec, 'train'), global_batch_size=4, shuffle_buffer=10,
+        seed=0, keep_labels=True)))
+    self.assertEqual((batch['sequences'].dtype, batch['sequences'].shape),
+                     (tf.int16, (4, 4096, 1)))
+    self.assertEqual(datasets.SPECS['spoken_digits'],
+                     specs.DatasetSpec.from_dict(json.loads(json.dumps(
+                         spec.to_dict()))))
+    with self.assertRaisesRegex(datasets.DatasetError,
+                                'image_size and channels apply to images'):
+      datasets.resolve('spoken_digits', image_size=32)
 
   def test_resize(self):
     native = datasets.as_arrays('faces', 'test')['images']
@@ -193,7 +212,7 @@ class ResolveTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.named_parameters(
       ('unknown', 'svhn', {},
        r"Unknown dataset 'svhn'; choose one of celeba, cifar10, digits, "
-       r'faces, imagenet32, mnist, photos, or array:FILE.npz.*folder:PATH '
+       r'faces, imagenet32, mnist, photos, spoken_digits, or array:FILE.npz.*folder:PATH '
        r'.*tfds:NAME\[/CONFIG\]'),
       ('typo', 'mnsit', {}, "Did you mean 'mnist'"),
       ('array_without_prefix', 'images.npz', {}, 'Did you mean array:'),

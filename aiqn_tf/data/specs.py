@@ -46,6 +46,7 @@ class DatasetSpec:
     space: the event space's kind (events.KINDS): 'images', 'sequences' or
       'vectors'; the batch key of the events.
     values: how the values are stored and discretised (events.VALUES).
+    sample_rate: samples per second of sound (sequences), else 0.
   """
   name: str
   image_shape: tuple
@@ -64,11 +65,13 @@ class DatasetSpec:
   tfds_splits: Optional[tuple] = None
   space: str = 'images'
   values: str = 'uint8'
+  sample_rate: int = 0
 
   @property
   def event_space(self):
     """The events' space (events.EventSpace)."""
-    return events.EventSpace(self.space, self.image_shape, self.values)
+    return events.EventSpace(self.space, self.image_shape, self.values,
+                             self.sample_rate)
 
   @property
   def tfds_name(self):

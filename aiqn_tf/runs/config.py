@@ -41,10 +41,10 @@ class DataConfig:
   tools need neither the data's options nor a new scan of a folder.
   """
   dataset: str = _setting(
-      'cifar10', 'Dataset: a bundled one (digits, mnist, photos, faces), a '
-      'tfds one (cifar10, imagenet32, celeba), or your own: folder:PATH '
-      '(image files; sub-folders are classes), tfds:NAME[/CONFIG], '
-      'array:FILE.npz|.npy.')
+      'cifar10', 'Dataset: a bundled one (digits, mnist, photos, faces; '
+      'spoken_digits: sound), a tfds one (cifar10, imagenet32, celeba), or '
+      'your own: folder:PATH (image files; sub-folders are classes), '
+      'tfds:NAME[/CONFIG], array:FILE.npz|.npy.')
   image_size: int = _setting(
       0, 'Resize images to this square size (0: as stored; the VAE takes 8, '
       '16, 32 or 64).', note='0 or >= 2')
@@ -90,6 +90,8 @@ class DataConfig:
       return datasets.DatasetSpec.from_dict(self.resolved)
     if self.dataset in datasets.SPECS:
       spec = datasets.get_spec(self.dataset)
+      if spec.space != 'images':  # No options; validate() refuses any.
+        return spec
       height, _, channels = spec.image_shape
       size = self.image_size or height
       return dataclasses.replace(

@@ -40,7 +40,7 @@ from aiqn_tf.models.layers.masked_conv import MaskedConv2D
 class WaveNetConfig:
   """The wavenet backbone's section (its dilation schedule)."""
   dilation_cycle: int = config_fields.setting(
-      10, 'wavenet: dilations 1, 2, ..., 2^(cycle - 1), repeated over the '
+      10, 'Dilations 1, 2, ..., 2^(cycle - 1), repeated over the '
       'layers (WaveNet: 10).', minimum=1)
 
 
