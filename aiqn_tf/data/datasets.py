@@ -17,7 +17,9 @@ A dataset string is one of:
 - `tfds:NAME[/CONFIG]`: any tensorflow-datasets image dataset (see
   `tfds_source`);
 - `array:FILE.npz` or `array:FILE.npy`: uint8 images in a numpy file, with
-  optional labels (see `arrays`).
+  optional labels (see `arrays`);
+- `wav:PATH`: the 16-bit WAV files under PATH, cut into clips of sound;
+  class sub-folders give labels (see `wav_folders`).
 
 Every image dataset yields dicts {"images": uint8 [H, W, C], "labels": int32
 []} ("labels" only for datasets with classes), H == W, C 1 or 3; an array of
@@ -111,7 +113,7 @@ def _check_options(image_size, channels, test_fraction):
 
 def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
             image_key=None, label_key=None, test_split=None, data_dir=None,
-            download=False, raw_dir=None):
+            download=False, raw_dir=None, sample_rate=0, clip_length=0):
   """Checks a dataset string and options; returns what the dataset yields.
 
   Fast (it reads file headers and tfds metadata, or decodes a folder's images
@@ -136,6 +138,8 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
     download: tfds: download and prepare a missing dataset (needs network).
     raw_dir: tfds: prepare a missing dataset from the raw files in this
       folder (`tfds_offline`).
+    sample_rate: wav: resample to this rate (0: the files' own).
+    clip_length: wav: samples per clip (0: a file a clip).
 
   Returns:
     DatasetSpec with image_shape (after the options), num_classes and
@@ -163,7 +167,11 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
         name, name[len(reader.prefix):], image_size=image_size,
         channels=channels, test_fraction=test_fraction, image_key=image_key,
         label_key=label_key, test_split=test_split, data_dir=data_dir,
-        download=download, raw_dir=raw_dir)
+        download=download, raw_dir=raw_dir, sample_rate=sample_rate,
+        clip_length=clip_length)
+  if sample_rate or clip_length:
+    raise DatasetError('sample_rate and clip_length apply to wav:PATH '
+                       f'datasets only, not {name!r}.')
   if name not in SPECS:
     hint = ''
     close = difflib.get_close_matches(name, SPECS, n=1)

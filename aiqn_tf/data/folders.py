@@ -66,7 +66,7 @@ def _is_image(name):
   return name.lower().endswith(IMAGE_EXTENSIONS)
 
 
-def _walk(root):
+def walk(root):
   """Sorted relative paths of all non-hidden files under root, and symlinks."""
   found = []
   seen = set()
@@ -137,8 +137,22 @@ def _probe_cached(root, files):
   return {name: _PROBED[key] for name, key in keys.items()}
 
 
-def _class_of(name):
-  return name.split('/', 1)[0] if '/' in name else None
+def class_labels(files):
+  """The classes of a folder's files: (labels, class names) or (None, None).
+
+  Files in two or more immediate sub-folders, and none directly in the
+  folder, are labelled by sub-folder: the sorted names are the classes, a
+  file's label the index of its sub-folder's.
+
+  Args:
+    files: relative '/'-separated paths, as `walk` gives them.
+  """
+  classes = [f.split('/', 1)[0] if '/' in f else None for f in files]
+  if None in classes or len(set(classes)) < 2:
+    return None, None
+  class_names = tuple(sorted(set(classes)))
+  index = {name: i for i, name in enumerate(class_names)}
+  return tuple(index[c] for c in classes), class_names
 
 
 def scan(root):
@@ -161,7 +175,7 @@ def scan(root):
     raise errors.DatasetError(
         f'{root!r} is not a folder; for a .npz or .npy file of images use '
         f'array:{root}.')
-  everything = _walk(root)
+  everything = walk(root)
   files = [f for f in everything if _is_image(f)]
   if not files:
     others = collections.Counter(
@@ -186,12 +200,7 @@ def scan(root):
     raise errors.DatasetError(
         f'None of the {len(files)} image files under {root!r} can be decoded '
         f'(corrupt or truncated?), e.g. {", ".join(skipped[:_NAMES_SHOWN])}.')
-  class_names = labels = None
-  classes = [_class_of(f) for f in good]
-  if None not in classes and len(set(classes)) >= 2:
-    class_names = tuple(sorted(set(classes)))
-    index = {name: i for i, name in enumerate(class_names)}
-    labels = tuple(index[c] for c in classes)
+  labels, class_names = class_labels(good)
   return FolderScan(root=root, files=tuple(good),
                     shapes=tuple(shapes[f] for f in good), labels=labels,
                     class_names=class_names, skipped=skipped)

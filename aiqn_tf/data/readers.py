@@ -2,8 +2,8 @@
 
 A reader is registered under its kind (`DatasetSpec.kind`) with the prefix
 that names it in a dataset string: 'folder:' (folders.py), 'array:'
-(arrays.py), 'tfds:' (tfds_source.py); the bundled sets (bundled.py) are
-named without one. `datasets.resolve` and `datasets.load` reach every source
+(arrays.py), 'tfds:' (tfds_source.py), 'wav:' (wav_folders.py); the bundled
+sets (bundled.py) are named without one. `datasets.resolve` and `datasets.load` reach every source
 through this registry only. A module outside the package adds a reader the
 same way, and the binaries import it from `--model_module` (a run's
 config.json remembers it):
@@ -21,7 +21,7 @@ config.json remembers it):
 
 Options a reader is given, to take what it uses (and **options the rest):
 resolve: image_size, channels, test_fraction, image_key, label_key,
-test_split, data_dir, download, raw_dir; load: data_dir, download, raw_dir,
+test_split, data_dir, download, raw_dir, sample_rate, clip_length; load: data_dir, download, raw_dir,
 shuffle_seed.
 """
 
@@ -63,7 +63,8 @@ def _check(reader):
 
 REGISTRY = registry.Registry(
     'data reader', ('aiqn_tf.data.bundled', 'aiqn_tf.data.folders',
-                    'aiqn_tf.data.tfds_source', 'aiqn_tf.data.arrays'),
+                    'aiqn_tf.data.tfds_source', 'aiqn_tf.data.arrays',
+                    'aiqn_tf.data.wav_folders'),
     check=_check)
 
 

@@ -44,7 +44,8 @@ class DataConfig:
       'cifar10', 'Dataset: a bundled one (digits, mnist, photos, faces; '
       'spoken_digits: sound), a tfds one (cifar10, imagenet32, celeba), or '
       'your own: folder:PATH (image files; sub-folders are classes), '
-      'tfds:NAME[/CONFIG], array:FILE.npz|.npy.')
+      'tfds:NAME[/CONFIG], array:FILE.npz|.npy, wav:PATH (16-bit WAV '
+      'files; sub-folders are classes).')
   image_size: int = _setting(
       0, 'Resize images to this square size (0: as stored; the VAE takes 8, '
       '16, 32 or 64).', note='0 or >= 2')
@@ -52,13 +53,21 @@ class DataConfig:
       0, 'Convert images to 1 (grey) or 3 (RGB) channels (0: as stored).',
       choices=(0, 1, 3))
   test_fraction: float = _setting(
-      0.1, 'folder: / array: share of the images held out for the test split '
-      '(by a hash of the file path or index).', minimum=0, below=1)
+      0.1, 'folder: / array: / wav: share of the files (array rows) held '
+      'out for the test split (by a hash of the file path or index).',
+      minimum=0, below=1)
   image_key: str = _setting(
       '', 'tfds: the image feature to read, when the dataset has several.')
   label_key: str = _setting('', 'tfds: the label feature, when ambiguous.')
   test_split: str = _setting(
       '', 'tfds: the split to test on, when there is no "test" split.')
+  sample_rate: int = _setting(
+      0, 'wav: resample the files to this rate, in Hz (0: their own, when '
+      'they share one).', minimum=0)
+  clip_length: int = _setting(
+      0, 'wav: samples per clip at that rate; a file gives consecutive '
+      'clips, the last padded with silence (0: a file a clip, all of one '
+      'length).', minimum=0)
   shuffle_buffer: int = _setting(
       10_000, 'Images in the shuffle buffer of the input pipeline.',
       minimum=1, flag=False)
@@ -81,7 +90,8 @@ class DataConfig:
         self.dataset, image_size=self.image_size, channels=self.channels,
         test_fraction=self.test_fraction, image_key=self.image_key or None,
         label_key=self.label_key or None, test_split=self.test_split or None,
-        data_dir=data_dir, download=download, raw_dir=raw_dir)
+        data_dir=data_dir, download=download, raw_dir=raw_dir,
+        sample_rate=self.sample_rate, clip_length=self.clip_length)
     return dataclasses.replace(self, resolved=spec.to_dict())
 
   def spec(self):
