@@ -148,6 +148,28 @@ class EventSpace:
       return tf.cast(x, tf.float32)
     return image_lib.to_float(x)
 
+  @property
+  def level_step(self):
+    """The model-scale distance between neighbouring levels (2/255 for
+    uint8 and mu-law codes, 1/32768 for int16); None for float values."""
+    levels = self.num_levels
+    return None if levels is None else (
+        1.0 / 32768.0 if self.values == 'int16' else 2.0 / (levels - 1))
+
+  def levels(self, x):
+    """Stored values -> int32 level indices in [0, num_levels): the codes
+    themselves, or int16 values + 32768."""
+    if self.values == 'float':
+      raise ValueError('Continuous values have no levels.')
+    x = tf.cast(x, tf.int32)
+    return x + 32768 if self.values == 'int16' else x
+
+  def level_values(self, levels):
+    """Level indices -> float32 in the model scale (`levels`' inverse, then
+    `to_float`): level 0 is -1, each next one `level_step` higher."""
+    levels = tf.cast(levels, tf.int32)
+    return self.to_float(levels - 32768 if self.values == 'int16' else levels)
+
   def to_waveform(self, x):
     """Stored values -> float32 amplitudes in [-1, 1], for sound: mu-law
     codes decoded, int16 scaled, float values clipped."""

@@ -76,6 +76,22 @@ class EventSpaceTest(tf.test.TestCase):
     with self.assertRaisesRegex(ValueError, 'sample rate is for sequences'):
       events.EventSpace('images', (8, 8, 1), 'uint8', 8000)
 
+  def test_levels_index_each_coding_in_order(self):
+    pcm = events.EventSpace('sequences', (4, 1), 'int16')
+    stored = np.array([-32768, -1, 0, 32767], np.int16)
+    self.assertAllEqual(pcm.levels(stored), [0, 32767, 32768, 65535])
+    self.assertAllEqual(pcm.level_values(pcm.levels(stored)),
+                        pcm.to_float(stored))
+    self.assertEqual(pcm.level_step, 1 / 32768)
+    images = events.EventSpace.images((2, 2, 1))
+    codes = np.array([0, 128, 255], np.uint8)
+    self.assertAllEqual(images.levels(codes), codes)
+    self.assertAllClose(images.level_values([0, 255]), [-1.0, 1.0])
+    self.assertAllClose(np.diff(images.level_values([7, 8])),
+                        [images.level_step])
+    with self.assertRaisesRegex(ValueError, 'no levels'):
+      events.EventSpace('vectors', (3,), 'float').levels([0.5])
+
   def test_waveforms_decode_each_coding(self):
     wave = np.array([-1.0, -0.3, 0.0, 0.02, 0.7], np.float32)
     mu_law = events.EventSpace('sequences', (5, 1), 'mu_law', 8000)

@@ -44,6 +44,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import events
 from aiqn_tf.data import arrays
 from aiqn_tf.data import bundled
 from aiqn_tf.data import errors
@@ -113,7 +114,8 @@ def _check_options(image_size, channels, test_fraction):
 
 def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
             image_key=None, label_key=None, test_split=None, data_dir=None,
-            download=False, raw_dir=None, sample_rate=0, clip_length=0):
+            download=False, raw_dir=None, sample_rate=0, clip_length=0,
+            values=''):
   """Checks a dataset string and options; returns what the dataset yields.
 
   Fast (it reads file headers and tfds metadata, or decodes a folder's images
@@ -140,6 +142,9 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
       folder (`tfds_offline`).
     sample_rate: wav: resample to this rate (0: the files' own).
     clip_length: wav: samples per clip (0: a file a clip).
+    values: '' (as stored), or 'mu_law': 16-bit sound yielded as WaveNet's
+      256 mu-law codes (uint8, `events.mu_law_encode`), for heads of 256
+      levels.
 
   Returns:
     DatasetSpec with image_shape (after the options), num_classes and
@@ -163,12 +168,12 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
         f'only, not {name!r}.')
   reader = readers.for_name(name)
   if reader is not None:
-    return reader.resolve(
+    return _recode(reader.resolve(
         name, name[len(reader.prefix):], image_size=image_size,
         channels=channels, test_fraction=test_fraction, image_key=image_key,
         label_key=label_key, test_split=test_split, data_dir=data_dir,
         download=download, raw_dir=raw_dir, sample_rate=sample_rate,
-        clip_length=clip_length)
+        clip_length=clip_length), values)
   if sample_rate or clip_length:
     raise DatasetError('sample_rate and clip_length apply to wav:PATH '
                        f'datasets only, not {name!r}.')
@@ -188,7 +193,7 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
       raise DatasetError(
           f'{name!r} holds {spec.event_space.describe()}; image_size and '
           'channels apply to images only: leave them 0.')
-    return spec
+    return _recode(spec, values)
   height, _, stored_channels = spec.image_shape
   spec = dataclasses.replace(
       spec, image_shape=(image_size or height, image_size or height,
@@ -196,7 +201,18 @@ def resolve(name, *, image_size=0, channels=0, test_fraction=0.1,
       image_size=image_size, channels=channels)
   if spec.kind == 'tfds':
     spec = tfds_source.complete(spec, data_dir, download, raw_dir)
-  return spec
+  return _recode(spec, values)
+
+
+def _recode(spec, values):
+  """The spec yielding `values` ('' as stored); only int16 -> mu_law."""
+  if not values or values == spec.values:
+    return spec
+  if (values, spec.values) != ('mu_law', 'int16'):
+    raise DatasetError(
+        f'values={values!r}: only 16-bit sound is recoded, to mu_law; '
+        f'{spec.name!r} holds {spec.event_space.describe()}.')
+  return dataclasses.replace(spec, values=values)
 
 
 def get_spec(name):
@@ -280,6 +296,11 @@ def load(name_or_spec, split, data_dir=None, download=False, raw_dir=None,
   dataset = reader.load(spec, split, data_dir=data_dir, download=download,
                         raw_dir=raw_dir, shuffle_seed=shuffle_seed)
   shape = tuple(spec.image_shape)
+  key = spec.event_space.key
+  if spec.values == 'mu_law' and dataset.element_spec[key].dtype == tf.int16:
+    dataset = dataset.map(lambda example: dict(example, **{
+        key: events.mu_law_encode(tf.cast(example[key], tf.float32) /
+                                  32768.0)}))
   if spec.space == 'images' and tuple(
       dataset.element_spec['images'].shape) != shape:
     dataset = dataset.map(

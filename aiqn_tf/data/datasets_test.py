@@ -15,6 +15,7 @@ import numpy as np
 import skimage.data
 import tensorflow as tf
 
+from aiqn_tf.core import events
 from aiqn_tf.data import datasets
 from aiqn_tf.data import specs
 
@@ -108,6 +109,21 @@ class BundledTest(tf.test.TestCase, parameterized.TestCase):
     with self.assertRaisesRegex(datasets.DatasetError,
                                 'image_size and channels apply to images'):
       datasets.resolve('spoken_digits', image_size=32)
+
+  def test_16_bit_sound_recoded_as_mu_law(self):
+    pcm = datasets.as_arrays('spoken_digits', 'test', limit=8)['sequences']
+    spec = datasets.resolve('spoken_digits', values='mu_law')
+    self.assertEqual(spec.event_space.describe(),
+                     'sequences [4096, 1] of mu_law values at 8000 Hz')
+    codes = datasets.as_arrays(spec, 'test', limit=8)['sequences']
+    self.assertEqual(codes.dtype, np.uint8)
+    self.assertAllEqual(codes, events.mu_law_encode(pcm / 32768.0))
+    # The codes decode to the waveform within mu-law's quantisation.
+    self.assertAllClose(spec.event_space.to_waveform(codes), pcm / 32768.0,
+                        atol=0.03)
+    with self.assertRaisesRegex(datasets.DatasetError,
+                                'only 16-bit sound is recoded'):
+      datasets.resolve('digits', values='mu_law')
 
   def test_resize(self):
     native = datasets.as_arrays('faces', 'test')['images']

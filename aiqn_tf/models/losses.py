@@ -72,14 +72,15 @@ def _log1mexp(d):
 
 
 def discretized_logistic_mixture_log_prob(levels, logits, means, log_scales,
-                                          num_levels=256):
+                                          num_levels=256, step=None):
   """log P(level) under PixelCNN++'s discretized mixture of logistics.
 
-  Level l in [0, num_levels) is the value x = 2 l / (num_levels - 1) - 1 of the
-  [-1, 1] image scale, and owns the bin [x - d, x + d] with d = 1 /
-  (num_levels - 1); level 0's bin extends to -inf and the last level's to
-  +inf, so the probabilities of the levels sum to exactly 1 (Salimans et al.,
-  2017, eq. 2). Each component's bin mass sigmoid(a) - sigmoid(b) is computed
+  Level l in [0, num_levels) is the value x = l step - 1 of the model scale
+  (step 2 / (num_levels - 1) by default: 8-bit images' [-1, 1]; 16-bit
+  audio's is 1 / 32768), and owns the bin [x - d, x + d] with d = step / 2;
+  level 0's bin extends to -inf and the last level's to +inf, so the
+  probabilities of the levels sum to exactly 1 (Salimans et al., 2017,
+  eq. 2). Each component's bin mass sigmoid(a) - sigmoid(b) is computed
   as sigmoid(a) sigmoid(-b) (1 - exp(b - a)) in logs, accurate in both tails
   without PixelCNN++'s density fallback.
 
@@ -90,13 +91,19 @@ def discretized_logistic_mixture_log_prob(levels, logits, means, log_scales,
     means: float32 [..., K], the components' locations in the [-1, 1] scale.
     log_scales: float32 [..., K], clipped below at MIN_LOG_SCALE.
     num_levels: number of levels (256 for 8-bit images).
+    step: the model-scale distance between levels (None: 2 / (num_levels -
+      1)).
 
   Returns:
     float32 [...] (the broadcast leading shape): log P(level), in nats.
   """
-  half_bin = 1.0 / (num_levels - 1)
   levels = tf.cast(levels, tf.float32)[..., None]
-  x = 2.0 * levels / (num_levels - 1) - 1.0
+  if step is None:
+    half_bin = 1.0 / (num_levels - 1)
+    x = 2.0 * levels / (num_levels - 1) - 1.0
+  else:
+    half_bin = step / 2.0
+    x = levels * step - 1.0
   inv_scale = tf.exp(-tf.maximum(log_scales, MIN_LOG_SCALE))
   upper = inv_scale * (x - means + half_bin)
   lower = inv_scale * (x - means - half_bin)

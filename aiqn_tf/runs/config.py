@@ -64,6 +64,10 @@ class DataConfig:
   sample_rate: int = _setting(
       0, 'wav: resample the files to this rate, in Hz (0: their own, when '
       'they share one).', minimum=0)
+  values: str = _setting(
+      '', 'Code the data\'s values as: "" (as stored) or mu_law (16-bit '
+      'sound as WaveNet\'s 256 mu-law codes, for heads of 256 levels).',
+      choices=('', 'mu_law'))
   clip_length: int = _setting(
       0, 'wav: samples per clip at that rate; a file gives consecutive '
       'clips, the last padded with silence (0: a file a clip, all of one '
@@ -91,7 +95,8 @@ class DataConfig:
         test_fraction=self.test_fraction, image_key=self.image_key or None,
         label_key=self.label_key or None, test_split=self.test_split or None,
         data_dir=data_dir, download=download, raw_dir=raw_dir,
-        sample_rate=self.sample_rate, clip_length=self.clip_length)
+        sample_rate=self.sample_rate, clip_length=self.clip_length,
+        values=self.values)
     return dataclasses.replace(self, resolved=spec.to_dict())
 
   def spec(self):
@@ -100,8 +105,8 @@ class DataConfig:
       return datasets.DatasetSpec.from_dict(self.resolved)
     if self.dataset in datasets.SPECS:
       spec = datasets.get_spec(self.dataset)
-      if spec.space != 'images':  # No options; validate() refuses any.
-        return spec
+      if spec.space != 'images':  # Its options are checked by resolve.
+        return self.resolve().spec()
       height, _, channels = spec.image_shape
       size = self.image_size or height
       return dataclasses.replace(

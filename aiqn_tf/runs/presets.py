@@ -264,7 +264,10 @@ PRESETS = {
                'second), 32 residual planes, 64 output planes, conditioned '
                'on the digit (global conditioning), batch 8, 1.5K steps, '
                'Adam 1e-3, Polyak decay 0.999; PixelIQN with IQN\'s cosine '
-               'tau embedding, on the raw 16-bit values.',
+               'tau embedding, on the raw 16-bit values; PixelCNN: WaveNet\'s '
+               '256-way softmax on the mu-law codes; PixelCNN++: the '
+               'logistic mixture on the 16-bit values; all three with Adam '
+               '(ibab/tensorflow-wavenet\'s choice for WaveNet).',
         sections=dict(
             data=dict(dataset='spoken_digits', shuffle_buffer=800),
             model=dict(backbone='wavenet', num_layers=20, filters=32,
@@ -273,7 +276,9 @@ PRESETS = {
             optimizer=dict(learning_rate=1e-3, ema_decay=0.999),
             loop=dict(batch_size=8, train_steps=1500, checkpoint_every=250,
                       summary_every=50, sample_every=750, num_samples=8)),
-        models={'pixel_iqn': _CPU_IQN}),
+        models={'pixel_iqn': _CPU_IQN,
+                'pixel_cnn': {'data': dict(values='mu_law')},
+                'pixel_cnn_pp': {}}),
     'celeba': Preset(
         source='The paper\'s appendix and LynnHo/VAE-Tensorflow: CelebA '
                '64x64 (108 centre crop), Adam 2e-4, beta_1 0.5, batch 64, '

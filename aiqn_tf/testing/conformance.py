@@ -77,12 +77,13 @@ def heads(builtin=False):
 
 def space_of(head, shape):
   """The event space of a case: images of `shape` (rank 3), or sequences in
-  the head's continuous values where it models them, else its first."""
+  the finest values the head models: continuous where it can, else 16-bit,
+  else mu-law (sound's codings), else its first."""
   if len(shape) == 3:
     return events.EventSpace.images(shape)
   values = registry.get(head).values
-  return events.EventSpace('sequences', shape,
-                           'float' if 'float' in values else values[0])
+  return events.EventSpace('sequences', shape, next(
+      (v for v in ('float', 'int16', 'mu_law') if v in values), values[0]))
 
 
 def tiny_model(head, backbone, shape, num_classes=None, seed=0):

@@ -55,8 +55,8 @@ class PixelCNN(pixel_model.PixelModel):
   def per_example_loss(self, batch, noise, training=True):
     """Softmax cross-entropy summed over sub-pixels, in nats; logs bits/dim."""
     del noise, training
-    nats = self.negative_log_likelihood(batch[self.space.key],
-                                        self(self.model_inputs(batch)))
+    nats = self.negative_log_likelihood(self.space.levels(
+        batch[self.space.key]), self(self.model_inputs(batch)))
     axes = list(range(1, len(self.image_shape) + 1))
     return (tf.reduce_sum(nats, axis=axes),
             {'bits_per_dim': losses.bits_per_dim(
@@ -80,4 +80,4 @@ class PixelCNN(pixel_model.PixelModel):
         [tf.shape(noise), [self.outputs_per_channel]], 0))
     cdf = tf.cumsum(tf.nn.softmax(self.level_log_probs(outputs)), axis=-1)
     level = tf.reduce_sum(tf.cast(cdf < noise[..., None], tf.int32), -1)
-    return self.space.to_float(tf.minimum(level, NUM_LEVELS - 1))
+    return self.space.level_values(tf.minimum(level, NUM_LEVELS - 1))

@@ -8,9 +8,16 @@ sub-pixels of its pixel (R < G < B), so each sub-pixel gets its own mixture
 conditioned on them through the network: the same factorization as the
 PixelCNN softmax, and the same sampler (the levels' inverse CDF at uniform
 noise), so the fast sampler stays exact for it.
+
+On 16-bit values (int16 sequences: sound) the mixture is discretised to the
+65,536 levels of the data, as WaveNet's successors model 16-bit audio (van
+den Oord et al. 2018, Parallel WaveNet); the inverse CDF is then found by
+bisection over the levels (16 halvings), not by a cumulative sum of all of
+them.
 """
 
 import dataclasses
+import math
 
 import tensorflow as tf
 
@@ -46,7 +53,7 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
   """
 
   Config = PixelCNNPPConfig
-  values = ('uint8',)  # Its mixture is discretised to 8-bit levels.
+  values = ('uint8', 'int16')  # The levels its mixture is discretised to.
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, num_mixtures=10,
@@ -63,13 +70,45 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
   def _mixture(self, outputs):
     return tf.split(outputs, 3, axis=-1)  # logits, means, log-scales.
 
+  def _log_prob(self, levels, params):
+    if self.space.num_levels == pixel_cnn.NUM_LEVELS:
+      # As PixelCNN++: numerically as before 16-bit levels existed.
+      return losses.discretized_logistic_mixture_log_prob(
+          levels, *params, num_levels=pixel_cnn.NUM_LEVELS)
+    return losses.discretized_logistic_mixture_log_prob(
+        levels, *params, num_levels=self.space.num_levels,
+        step=self.space.level_step)
+
   def negative_log_likelihood(self, levels, outputs):
-    return -losses.discretized_logistic_mixture_log_prob(
-        levels, *self._mixture(outputs), num_levels=pixel_cnn.NUM_LEVELS)
+    return -self._log_prob(levels, self._mixture(outputs))
 
   def level_log_probs(self, outputs):
-    """log P of each level [..., 256] from mixture parameters [..., 3K]."""
+    """log P of each level [..., L] from mixture parameters [..., 3K]."""
     params = [p[..., None, :] for p in self._mixture(outputs)]
-    return losses.discretized_logistic_mixture_log_prob(
-        tf.range(pixel_cnn.NUM_LEVELS), *params,
-        num_levels=pixel_cnn.NUM_LEVELS)
+    return self._log_prob(tf.range(self.space.num_levels), params)
+
+  def sample_values(self, outputs, noise):
+    """The levels' inverse CDF at noise (see `pixel_cnn.PixelCNN`); over
+    16-bit levels by bisection: the first level whose CDF reaches it."""
+    if self.space.num_levels == pixel_cnn.NUM_LEVELS:
+      return super().sample_values(outputs, noise)
+    outputs = tf.reshape(outputs, tf.concat(
+        [tf.shape(noise), [self.outputs_per_channel]], 0))
+    logits, means, log_scales = self._mixture(outputs)
+    weights = tf.nn.softmax(logits)
+    inv_scale = tf.exp(-tf.maximum(log_scales, losses.MIN_LOG_SCALE))
+    step = self.space.level_step
+
+    def cdf(level):  # P(value <= level), [..., C].
+      upper = tf.cast(level, tf.float32)[..., None] * step - 1.0 + step / 2
+      return tf.reduce_sum(weights * tf.sigmoid(inv_scale * (upper - means)),
+                           -1)
+
+    low = tf.zeros_like(noise, tf.int32)
+    high = tf.fill(tf.shape(noise), self.space.num_levels - 1)
+    for _ in range(math.ceil(math.log2(self.space.num_levels))):
+      middle = (low + high) // 2
+      below = cdf(middle) < noise
+      low = tf.where(below, middle + 1, low)
+      high = tf.where(below, high, middle)
+    return self.space.level_values(low)

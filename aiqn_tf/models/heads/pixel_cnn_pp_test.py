@@ -5,6 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 import aiqn_tf
+from aiqn_tf.core import events
 from aiqn_tf.core import images as image_lib
 from aiqn_tf.models import losses
 from aiqn_tf.testing import test_util
@@ -46,6 +47,38 @@ class PixelCNNPPTest(tf.test.TestCase):
     levels = image_lib.to_uint8(values).numpy()[:, 0]
     frequencies = np.bincount(levels, minlength=256) / 20_000
     self.assertAllClose(frequencies, np.exp(log_p), atol=2e-4)
+
+  def test_16_bit_levels_and_the_bisection_sampler(self):
+    space = events.EventSpace('sequences', (6, 1), 'int16', 8000)
+    model = aiqn_tf.PixelCNNPP((6, 1), num_layers=2, filters=4,
+                               kernel_size=2, output_filters=8,
+                               num_mixtures=3, backbone='wavenet',
+                               space=space)
+    # Three components, one narrow (a few levels wide), one in a tail.
+    params = np.array([[0.3, -0.2, 1.0, 0.001, -0.4, 0.999, -9.5, -3.0,
+                        -4.0]], np.float32)
+    log_p = model.level_log_probs(tf.constant(params))[0].numpy()
+    self.assertLen(log_p, 65536)
+    probabilities = np.exp(log_p.astype(np.float64))
+    self.assertAllClose(probabilities.sum(), 1.0, atol=1e-4)
+    # Bisection finds the first level whose CDF reaches the noise: the
+    # inverse of the CDF summed in float64 over all 65,536 levels.
+    noise = (np.arange(4000, dtype=np.float32)[:, None] + 0.5) / 4000
+    values = model.sample_values(tf.repeat(params, 4000, 0), noise)
+    levels = space.levels(space.from_float(values)).numpy()[:, 0]
+    expected = np.searchsorted(np.cumsum(probabilities), noise[:, 0])
+    self.assertLessEqual(np.abs(levels - expected).max(), 1)
+    self.assertGreater(np.mean(levels == expected), 0.99)
+    # The loss reads int16 values as their levels.
+    model.build_all()
+    test_util.randomize_weights(model)
+    stored = np.array([[-32768, -5, 0, 7, 1200, 32767]], np.int16)[..., None]
+    outputs = model({'sequences': space.to_float(stored)})
+    all_levels = model.level_log_probs(outputs)[0, :, 0].numpy()
+    expected = -all_levels[np.arange(6), stored[0, :, 0].astype(int) +
+                           32768].sum()
+    loss, _ = model.per_example_loss({'sequences': stored}, {})
+    self.assertAllClose(loss[0], expected, rtol=1e-5)
 
   def test_loss_is_the_mixture_likelihood(self):
     model = test_util.trained_model(aiqn_tf.PixelCNNPP, (3, 3, 1), steps=2,
