@@ -127,6 +127,14 @@ readers.register(readers.Reader('toy_sines', 'toy_sines:', _resolve_sines,
                                 _load_sines, 'toy_sines:STEPS (noisy sines)'))
 
 
+def _bytes_path(root, data):
+  """Writes `data` to a file under root; its path."""
+  path = os.path.join(root, 'summary.wav')
+  with open(path, 'wb') as f:
+    f.write(data)
+  return path
+
+
 class ToySequenceThroughBinariesTest(tf.test.TestCase):
 
   def test_train_resume_sample_evaluate_export(self):
@@ -204,10 +212,21 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
     code, output = test_util.run_binary(
         'train', '--model=pixel_iqn', '--backbone=toy_causal1d',
         f'--model_module={MODULE}', '--dataset=toy_sines:16',
-        '--train_steps=2', '--batch_size=8', '--sample_every=0',
-        f'--model_dir={model_dir}')
+        '--train_steps=2', '--batch_size=8', '--sample_every=2',
+        '--num_samples=3', f'--model_dir={model_dir}')
     self.assertEqual(code, 0, output)
     self.assertIn('Trained pixel_iqn on toy_sines:16 to step 2', output)
+    # Sound's samples reach TensorBoard as audio, at the data's rate.
+    audio_summaries = []
+    for event_file in tf.io.gfile.glob(os.path.join(model_dir, 'train', '*')):
+      for event in tf.compat.v1.train.summary_iterator(event_file):
+        audio_summaries += [v for v in event.summary.value
+                            if v.metadata.plugin_data.plugin_name == 'audio']
+    self.assertLen(audio_summaries, 1)
+    clips = tf.make_ndarray(audio_summaries[0].tensor)[:, 0]
+    self.assertLen(clips, 3)
+    _, rate = audio.read_wav(_bytes_path(root, clips[0]))
+    self.assertEqual(rate, 400)
     code, output = test_util.run_binary(
         'sample', f'--model_dir={model_dir}', '--num_samples=2',
         f'--output={npz},{wav}')

@@ -1,7 +1,8 @@
 """What the training loop writes every so many steps, besides checkpoints.
 
 `SampleGrids` (every `loop.sample_every` steps) draws a grid of samples with
-the Polyak-averaged weights from fixed noise, into TensorBoard and PNG files;
+the Polyak-averaged weights from fixed noise, into TensorBoard and PNG files
+(and sound, as audio, into TensorBoard);
 `Evaluations` (every `evaluation.eval_every` steps) scores the averaged
 weights as the evaluate binary does (evaluation/evaluate.py), into
 `<model_dir>/eval/` and TensorBoard. The trainer (trainer.py) calls them; each
@@ -40,26 +41,37 @@ class SampleGrids:
             noise, labels=labels if num_classes else None)),
         jit_compile=True)
 
-  def grid(self):
-    """uint8 [rows, columns, C]: `loop.num_samples` samples, one class a
-    column (grids.picture: images, or plots of sequences and vectors)."""
+  def samples(self):
+    """`loop.num_samples` samples as the data stores them, labels cycling
+    through the classes."""
     num_samples, num_classes = self.config.loop.num_samples, (
         self.config.num_classes)
     shape = (num_samples,) + tuple(self.model.noise_shape)
     noise = tf.random.stateless_uniform(shape, [self.config.loop.seed, 7])
     labels = tf.range(num_samples) % (num_classes or 1)
-    samples = self._sample(noise, labels).numpy()
+    return self._sample(noise, labels).numpy()
+
+  def grid(self, samples=None):
+    """uint8 [rows, columns, C]: the samples, one class a column
+    (grids.picture: images, spectrograms of sound, or plots of sequences
+    and vectors)."""
+    samples = self.samples() if samples is None else samples
     return grids.picture(samples, self.model.space,
-                         num_cols=num_classes or None)
+                         num_cols=self.config.num_classes or None)
 
   def write(self, step):
-    """Draws the grid (every process: the sampler may be collective) and
-    writes it (the chief)."""
-    grid = self.grid()
+    """Draws the samples (every process: the sampler may be collective) and
+    writes their grid, and sound as audio (the chief)."""
+    samples = self.samples()
+    grid = self.grid(samples)
     if not self.is_chief:
       return
+    space = self.model.space
     with self.writer.as_default(step=step):
       tf.summary.image('samples', grid[None], max_outputs=1)
+      if space.is_audio:
+        tf.summary.audio('samples', space.to_waveform(samples), space.rate,
+                         max_outputs=len(samples))
     grids.write_png(os.path.join(self.model_dir, run_dir.SAMPLES_PNG), grid)
     grids.write_png(os.path.join(self.model_dir, run_dir.SAMPLES_DIR,
                                  f'step_{step:08d}.png'), grid)
