@@ -262,7 +262,7 @@ PRESETS = {
                'Oord et al. 2016): filter width 2, dilations 1 to 512 twice '
                '(20 layers, a receptive field of 2,047 samples, a quarter '
                'second), 32 residual planes, 64 output planes, conditioned '
-               'on the digit (global conditioning), batch 8, 1.5K steps, '
+               'on the digit (global conditioning), batch 8, 1K steps, '
                'Adam 1e-3, Polyak decay 0.999; PixelIQN with IQN\'s cosine '
                'tau embedding, on the raw 16-bit values; PixelCNN: WaveNet\'s '
                '256-way softmax on the mu-law codes; PixelCNN++: the '
@@ -274,8 +274,8 @@ PRESETS = {
                        kernel_size=2, output_filters=64,
                        class_conditional=True),
             optimizer=dict(learning_rate=1e-3, ema_decay=0.999),
-            loop=dict(batch_size=8, train_steps=1500, checkpoint_every=250,
-                      summary_every=50, sample_every=750, num_samples=8)),
+            loop=dict(batch_size=8, train_steps=1000, checkpoint_every=250,
+                      summary_every=50, sample_every=500, num_samples=8)),
         models={'pixel_iqn': _CPU_IQN,
                 'pixel_cnn': {'data': dict(values='mu_law')},
                 'pixel_cnn_pp': {}}),
