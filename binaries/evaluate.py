@@ -18,10 +18,19 @@ AIQN's or the prior's codes), and also report how far the prior's and the
 AIQN's codes are from the encoder's (latent_w1_*: per-dimension 1-Wasserstein
 distance, averaged; latent_fd_*: Frechet distance of the code sets).
 
+A model of sequences is scored on held-out sequences instead
+(evaluation/sequences.py): bits per sample of 16-bit sound on its 65,536
+levels (the PixelCNN++ mixture, and the mu-law softmax with each code's
+probability spread over the values it codes), and the CRPS of a quantile
+model's one-step laws:
+
+  python -m binaries.evaluate --model_dir=runs/speech
+
 Uses the Polyak-averaged weights. Prints the figures and writes them to
 <model_dir>/eval/step_<N>.json and to TensorBoard (<model_dir>/eval).
 """
 
+import dataclasses
 import json
 import sys
 
@@ -32,6 +41,7 @@ from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
+from aiqn_tf.evaluation import sequences
 from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
@@ -105,12 +115,15 @@ def main(argv):
   except (FileNotFoundError, ValueError) as e:
     raise app.UsageError(str(e)) from e
   data = config.data
+  if model.space.kind == 'sequences':
+    _evaluate_sequences(config, model, step)
+    return
   if model.space.kind != 'images':
     raise app.UsageError(
         'aiqn-evaluate measures images (FID, Inception score, classifier '
-        f'scores, image statistics); {FLAGS.model_dir} models '
-        f'{model.space.describe()}. Its training loss is in TensorBoard; '
-        'aiqn-sample draws and plots its samples.')
+        f'scores, image statistics) and sequences (bits per sample, CRPS); '
+        f'{FLAGS.model_dir} models {model.space.describe()}. Its training '
+        'loss is in TensorBoard; aiqn-sample draws and plots its samples.')
   if FLAGS.cas_per_class and not model.num_classes:
     raise app.UsageError(
         '--cas_per_class needs a class-conditional model (trained with '
@@ -151,6 +164,35 @@ def main(argv):
         '*_floor: encoder codes of other training images)')
   lines.append(f'Wrote {path}')
   print('\n'.join(lines))
+  print(json.dumps(results, sort_keys=True))
+
+
+def _evaluate_sequences(config, model, step):
+  """Held-out bits per 16-bit sample and CRPS of a model of sequences
+  (evaluation/sequences.py), on the first --num_samples test examples."""
+  spec = config.data.spec()
+  if spec.values == 'mu_law':
+    # Scored on the 16-bit values the codes were made from, where there are.
+    spec = dataclasses.replace(spec, values='int16')
+  test = datasets.as_arrays(spec, 'test', limit=FLAGS.num_samples,
+                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir)
+  if not model.num_classes:
+    test.pop('labels', None)
+  try:
+    results = sequences.evaluate(model, test, seed=FLAGS.seed)
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
+  path = evaluation.write_results(FLAGS.model_dir, step, results)
+  print(f'{config.model_name} on {config.data.dataset}, step {step}, '
+        f'{results["num_test"]} held-out sequences of '
+        f'{model.space.describe()}:')
+  if 'test_bits_per_sample' in results:
+    print(f'  bits per sample on the 16-bit grid '
+          f'{results["test_bits_per_sample"]:.4f}')
+  if 'test_crps' in results:
+    print(f'  CRPS of the one-step laws (model scale) '
+          f'{results["test_crps"]:.5f}')
+  print(f'Wrote {path}')
   print(json.dumps(results, sort_keys=True))
 
 

@@ -115,7 +115,7 @@ class SampleBinaryTest(tf.test.TestCase):
   def test_bad_flags(self):
     for flag, message in (('--truncation=0', 'truncation must be in'),
                           ('--labels=12', 'outside [0, 10)'),
-                          ('--output=x.jpg', 'use .png and/or .npz')):
+                          ('--output=x.jpg', 'use .png, .npz and (for')):
       code, output = test_util.run_binary(
           'sample', f'--model_dir={self.model_dir}',
           flag)

@@ -190,10 +190,15 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
     self.assertNotEqual(code, 0)
     self.assertIn('completes images', output)
 
+    # Continuous values: no bits per sample; the quantiles' CRPS.
     code, output = test_util.run_binary('evaluate',
                                         f'--model_dir={model_dir}')
-    self.assertNotEqual(code, 0)
-    self.assertIn('sequences [24, 1] of float values', output)
+    self.assertEqual(code, 0, output)
+    self.assertIn('held-out sequences of sequences [24, 1] of float values',
+                  output)
+    results = json.loads(output.strip().splitlines()[-1])
+    self.assertEqual(set(results), {'num_test', 'test_crps'})
+    self.assertGreater(results['test_crps'], 0)
 
     export_dir = os.path.join(root, 'export')
     code, output = test_util.run_binary(

@@ -115,6 +115,22 @@ def discretized_logistic_mixture_log_prob(levels, logits, means, log_scales,
   return tf.reduce_logsumexp(tf.nn.log_softmax(logits) + component, axis=-1)
 
 
+def logistic_mixture_cdf(x, logits, means, log_scales):
+  """P(value <= x) under a mixture of logistics (PixelCNN++'s, undiscretised).
+
+  Args:
+    x: float32 [...], broadcastable against the parameters' leading axes.
+    logits, means, log_scales: float32 [..., K], as
+      `discretized_logistic_mixture_log_prob`'s.
+
+  Returns:
+    float32 [...]: the mixture's CDF at x, in [0, 1].
+  """
+  inv_scale = tf.exp(-tf.maximum(log_scales, MIN_LOG_SCALE))
+  return tf.reduce_sum(tf.nn.softmax(logits) * tf.sigmoid(
+      inv_scale * (x[..., None] - means)), -1)
+
+
 def bits_per_dim(nats):
   """Converts a mean negative log-likelihood per sub-pixel from nats to bits."""
   return nats / math.log(2.0)

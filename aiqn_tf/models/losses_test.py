@@ -132,6 +132,28 @@ class DiscretizedLogisticMixtureTest(tf.test.TestCase):
                   for p in (logits, means, log_scales)))
     self.assertAllClose(np.exp(log_p), expected, atol=1e-6, rtol=1e-4)
 
+  def test_the_cdf_sums_the_levels_below_a_bin_edge(self):
+    logits, means, log_scales = self._params((20, 4), seed=3)
+    params = [tf.constant(p, tf.float32) for p in (logits, means, log_scales)]
+    log_p = losses.discretized_logistic_mixture_log_prob(
+        tf.range(256)[:, None], *(p[None] for p in params))
+    below = np.cumsum(np.exp(log_p.numpy()), axis=0)  # P(level <= l).
+    for level in (0, 17, 128, 254):
+      edge = tf.fill([20], 2 * level / 255 - 1 + 1 / 255)
+      self.assertAllClose(losses.logistic_mixture_cdf(edge, *params),
+                          below[level], atol=1e-5)
+    # A 16-bit step: the same law on finer bins.
+    step = 1 / 32768
+    log_p = losses.discretized_logistic_mixture_log_prob(
+        tf.range(65536)[:, None], *(p[None] for p in params),
+        num_levels=65536, step=step)
+    total = np.exp(log_p.numpy().astype(np.float64)).sum(0)
+    self.assertAllClose(total, np.ones(20), atol=1e-4)
+    below = np.exp(log_p.numpy().astype(np.float64))[:40000].sum(0)
+    edge = tf.fill([20], 39999 * step - 1 + step / 2)
+    self.assertAllClose(losses.logistic_mixture_cdf(edge, *params), below,
+                        atol=1e-4)
+
   def test_gradients_finite_in_the_tails(self):
     # A level far from a sharp component, and a very flat component.
     params = [tf.Variable(v, dtype=tf.float32) for v in (

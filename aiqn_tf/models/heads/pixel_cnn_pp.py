@@ -94,15 +94,12 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
       return super().sample_values(outputs, noise)
     outputs = tf.reshape(outputs, tf.concat(
         [tf.shape(noise), [self.outputs_per_channel]], 0))
-    logits, means, log_scales = self._mixture(outputs)
-    weights = tf.nn.softmax(logits)
-    inv_scale = tf.exp(-tf.maximum(log_scales, losses.MIN_LOG_SCALE))
+    params = self._mixture(outputs)
     step = self.space.level_step
 
-    def cdf(level):  # P(value <= level), [..., C].
-      upper = tf.cast(level, tf.float32)[..., None] * step - 1.0 + step / 2
-      return tf.reduce_sum(weights * tf.sigmoid(inv_scale * (upper - means)),
-                           -1)
+    def cdf(level):  # P(value <= level): at the level's upper bin edge.
+      upper = tf.cast(level, tf.float32) * step - 1.0 + step / 2
+      return losses.logistic_mixture_cdf(upper, *params)
 
     low = tf.zeros_like(noise, tf.int32)
     high = tf.fill(tf.shape(noise), self.space.num_levels - 1)
