@@ -155,6 +155,15 @@ def class_labels(files):
   return tuple(index[c] for c in classes), class_names
 
 
+def check_classes(spec, class_names):
+  """Raises DatasetError unless a folder's classes are still its spec's."""
+  if class_names != spec.class_names:
+    raise errors.DatasetError(
+        f'The class sub-folders of {spec.source!r} changed since the dataset '
+        f'was resolved: were {spec.class_names}, are {class_names}. Resolve '
+        'it again (a new run).')
+
+
 def scan(root):
   """Lists and checks the images of a folder.
 
@@ -267,11 +276,7 @@ def load(spec, split, **options):
   """
   del options  # Other readers' options (readers.py).
   found = scan(spec.source)
-  if found.class_names != spec.class_names:
-    raise errors.DatasetError(
-        f'The class sub-folders of {spec.source!r} changed since the dataset '
-        f'was resolved: were {spec.class_names}, are {found.class_names}. '
-        'Resolve it again (a new run).')
+  check_classes(spec, found.class_names)
   chosen = splits.select(found.files, split, spec.test_fraction)
   paths = [os.path.join(found.root, found.files[i]) for i in chosen]
   columns = {'path': tf.constant(paths, tf.string, shape=[len(paths)])}

@@ -163,11 +163,7 @@ def load(spec, split, **options):
   del options  # Other readers' options (readers.py).
   root, files = _scan(spec.source)
   labels, class_names = folders.class_labels(files)
-  if class_names != spec.class_names:
-    raise errors.DatasetError(
-        f'The class sub-folders of {spec.source!r} changed since the dataset '
-        f'was resolved: were {spec.class_names}, are {class_names}. Resolve '
-        'it again (a new run).')
+  folders.check_classes(spec, class_names)
   clips, clip_labels = [], []
   for i in splits.select(files, split, spec.test_fraction):
     path = os.path.join(root, files[i])
