@@ -118,6 +118,18 @@ class WavFolderTest(tf.test.TestCase):
     self.assertEqual(datasets.resolve(f'wav:{mixed}', sample_rate=8000)
                      .image_shape, (4000, 1))
 
+  def test_a_folder_whose_classes_changed_is_refused(self):
+    root = os.path.join(self.root, 'growing')
+    for name in ('a', 'b'):
+      audio.write_wav(os.path.join(root, name, 'x.wav'),
+                      _tone(440, 0.5, 8000), 8000)
+    spec = datasets.resolve(f'wav:{root}', test_fraction=0.0)
+    audio.write_wav(os.path.join(root, 'c', 'x.wav'), _tone(440, 0.5, 8000),
+                    8000)
+    with self.assertRaisesRegex(datasets.DatasetError,
+                                r"were \('a', 'b'\), are \('a', 'b', 'c'\)"):
+      datasets.load(spec, 'train')
+
 
 if __name__ == '__main__':
   tf.test.main()
