@@ -148,6 +148,11 @@ def main(argv):
       config, model, step = run_dir.restore_average_model(FLAGS.model_dir)
   except FileNotFoundError as e:
     raise app.UsageError(str(e)) from e
+  wavs = [path for path in FLAGS.output if path.endswith('.wav')]
+  if wavs and not model.space.is_audio:
+    raise app.UsageError(f'--output {wavs[0]!r}: WAV files are for models of '
+                         f'sound; this one\'s events are '
+                         f'{model.space.describe()} (use .png or .npz).')
   if FLAGS.inpaint and not model.can_inpaint:
     raise app.UsageError(f'{config.model_name} cannot --inpaint' + (
         '; it can --reconstruct.' if
@@ -306,10 +311,6 @@ def _write(paths, samples, originals, noise, labels, codes, step, space,
 
 def _write_wavs(path, samples, space):
   """Writes each sample of sound as PATH_000.wav, PATH_001.wav, ..."""
-  if not space.is_audio:
-    raise app.UsageError(f'--output {path!r}: WAV files are for models of '
-                         f'sound; this one\'s events are {space.describe()} '
-                         '(use .png or .npz).')
   stem = path[:-len('.wav')]
   waves = space.to_waveform(samples).numpy()
   for k, wave in enumerate(waves):

@@ -115,7 +115,9 @@ class SampleBinaryTest(tf.test.TestCase):
   def test_bad_flags(self):
     for flag, message in (('--truncation=0', 'truncation must be in'),
                           ('--labels=12', 'outside [0, 10)'),
-                          ('--output=x.jpg', 'use .png, .npz and (for')):
+                          ('--output=x.jpg', 'use .png, .npz and (for'),
+                          ('--output=x.wav', 'WAV files are for models of '
+                           'sound; this one\'s events are images')):
       code, output = test_util.run_binary(
           'sample', f'--model_dir={self.model_dir}',
           flag)
