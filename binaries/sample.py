@@ -37,6 +37,12 @@ spectrograms in the .png:
   python -m binaries.sample --model_dir=runs/speech --labels=7 \
       --num_samples=4 --output=sevens.wav,sevens.png
 
+--inpaint continues test sequences after their first --fixed_steps steps
+(the 1-D inpainting), each original pictured above its continuation:
+
+  python -m binaries.sample --model_dir=runs/speech --inpaint \
+      --fixed_steps=2048 --num_samples=4 --output=continued.wav,continued.png
+
 The same --seed gives the same images. The .npz holds `images` uint8
 [N,H,W,C], the `tau` (noise) used, `labels`, when inpainting or
 reconstructing or inverting the `originals`, for AIQN-VAE / VAE the latent
@@ -75,9 +81,12 @@ flags.DEFINE_list('labels', None, 'Class labels, cycled over the samples '
 flags.DEFINE_float('truncation', 1.0, 'Noise drawn from [0.5 - a/2, 0.5 + '
                    'a/2]; 1 is the model itself.')
 flags.DEFINE_bool('inpaint', False, 'Complete test images of the model\'s '
-                  'dataset from their top --fixed_rows rows.')
+                  'dataset from their top --fixed_rows rows (sequences: '
+                  'continue them after their first --fixed_steps steps).')
 flags.DEFINE_integer('fixed_rows', None, 'Rows kept when inpainting '
                      '(default: half the image).')
+flags.DEFINE_integer('fixed_steps', None, 'Sequences: steps kept when '
+                     'continuing them with --inpaint (default: half).')
 flags.DEFINE_string('latent_sampler', None, 'Deprecated (dropped in 0.5.0): '
                     'the first name of --method.')
 flags.DEFINE_bool('reconstruct', False, 'AIQN-VAE / VAE: reconstruct test '
@@ -121,7 +130,7 @@ def _labels(num_classes, num_samples):
 def _originals(data, num_samples):
   test = datasets.as_arrays(data.spec(), 'test', limit=num_samples,
                             data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir)
-  return test['images'], test.get('labels')
+  return test[data.spec().event_space.key], test.get('labels')
 
 
 def _method(model):
@@ -164,10 +173,10 @@ def main(argv):
   if FLAGS.invert and not model.can_invert:
     raise app.UsageError(f'{config.model_name} has no tau to --invert (a '
                          'PixelIQN has).')
-  if FLAGS.inpaint and model.space.kind != 'images':
+  if FLAGS.inpaint and model.space.kind == 'vectors':
     raise app.UsageError(
-        '--inpaint completes images from their top rows; this model\'s '
-        f'events are {model.space.describe()}.')
+        '--inpaint completes images from their top rows and continues '
+        f'sequences; this model\'s events are {model.space.describe()}.')
   method = _method(model)
   space = model.space
   num = FLAGS.num_samples
@@ -183,15 +192,11 @@ def main(argv):
     _invert(model, config, method, num, step)
     return
   if FLAGS.inpaint:
-    height, width, channels = model.image_shape
-    fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
-    if not 0 <= fixed_rows <= height:
-      raise app.UsageError(f'--fixed_rows must be in [0, {height}].')
+    num_fixed = _num_fixed(model)
     originals, test_labels = _originals(config.data, num)
     num = len(originals)
     if labels is not None and not FLAGS.labels:
       labels = test_labels
-    num_fixed = fixed_rows * width * channels
   try:
     noise = noise_lib.draw_noise((num,) + tuple(model.noise_shape),
                                 FLAGS.seed, FLAGS.truncation).numpy()
@@ -213,6 +218,22 @@ def main(argv):
   codes = (model.codes(noise, method).numpy()
            if method in model.latent_methods else None)
   _write(FLAGS.output, samples, originals, noise, labels, codes, step, space)
+
+
+def _num_fixed(model):
+  """The values --inpaint keeps: --fixed_rows rows of an image, or the first
+  --fixed_steps steps of a sequence."""
+  if model.space.kind == 'sequences':
+    steps, channels = model.image_shape
+    fixed = steps // 2 if FLAGS.fixed_steps is None else FLAGS.fixed_steps
+    if not 0 <= fixed <= steps:
+      raise app.UsageError(f'--fixed_steps must be in [0, {steps}].')
+    return fixed * channels
+  height, width, channels = model.image_shape
+  fixed_rows = height // 2 if FLAGS.fixed_rows is None else FLAGS.fixed_rows
+  if not 0 <= fixed_rows <= height:
+    raise app.UsageError(f'--fixed_rows must be in [0, {height}].')
+  return fixed_rows * width * channels
 
 
 def _invert(model, config, method, num, step):

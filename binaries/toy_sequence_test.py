@@ -185,10 +185,16 @@ class ToySequenceThroughBinariesTest(tf.test.TestCase):
         f'--output={npz}')
     self.assertNotEqual(code, 0)
     self.assertIn('method must be one of sequential', output)
+    # --inpaint continues test sequences: their first steps kept exactly.
     code, output = test_util.run_binary(
-        'sample', f'--model_dir={model_dir}', '--inpaint', f'--output={npz}')
-    self.assertNotEqual(code, 0)
-    self.assertIn('completes images', output)
+        'sample', f'--model_dir={model_dir}', '--inpaint', '--fixed_steps=10',
+        '--num_samples=3', f'--output={npz},{png}')
+    self.assertEqual(code, 0, output)
+    with np.load(npz) as f:
+      continued, originals = f['sequences'], f['originals']
+    self.assertEqual(continued.shape, (3, 24, 1))
+    self.assertAllEqual(continued[:, :10], originals[:, :10])
+    self.assertNotAllClose(continued[:, 10:], originals[:, 10:])
 
     # Continuous values: no bits per sample; the quantiles' CRPS.
     code, output = test_util.run_binary('evaluate',
