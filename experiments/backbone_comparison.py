@@ -98,6 +98,11 @@ def _name(head, backbone):
   return f'{head}_{backbone}'
 
 
+# The load average (2 cores; the study itself keeps about 2) above which a
+# run's timings are marked as measured on a loaded machine.
+LOADED = 2.5
+
+
 def _label(head, backbone):
   return f'{HEADS[head]} ({backbone})'
 
@@ -223,6 +228,17 @@ def _report(store, pairs, seeds, header):
         (name if name == 'test images' or len(runs) == len(seeds) else
          f'{name} [{len(runs)} of {len(seeds)} seeds]', runs)
         for name, runs in rows.items()), COLUMNS) + ['']
+    loaded = [f'{_label(head, backbone)} seed {s} ({run["sample_load"]:.1f})'
+              for head, backbone in pairs for s in seeds
+              for run in [store.get(f'{dataset}/{_name(head, backbone)}/'
+                                    f'seed{s}') or {}]
+              if run.get('sample_load', 0) > LOADED]
+    if loaded:
+      lines.append('Runs whose sample ms/image and train min were measured '
+                   'while other work loaded the machine (load average over '
+                   f'{LOADED} when sampling; their steps, and so every other '
+                   'column, are the calibrated budget\'s): ' +
+                   ', '.join(loaded) + '.\n')
     for key, what in (('fid', 'FID'), ('test_bits_per_dim', 'test bits/dim')):
       lines += [f'{what}, mean over seeds (rows: backbones, columns: '
                 'heads):\n', '| backbone | ' + ' | '.join(
