@@ -1,7 +1,7 @@
 """Real data that ships inside Python packages, for CPUs and tests.
 
 Each set's split is numpy arrays {"images": uint8 [N, H, W, C] (, "labels":
-int32 [N])}, or for the sequences {"sequences": int16 [N, T, 1], "labels"};
+int32 [N])}, or for the sequences {"sequences": [N, T, 1] (, "labels")};
 the splits are fixed.
 
 - digits: sklearn's 1,797 handwritten digits, 8x8x1 (0-16 scaled to 0-255, so
@@ -21,6 +21,9 @@ the splits are fixed.
 - spoken_digits: "zero" to "nine" in 96 synthetic voices (espeak-ng), 16-bit
   sequences of 4,096 samples at 8 kHz, 10 classes; 800 train / 160 test,
   split by voice (`spoken_digits`).
+- co2: Mauna Loa's weekly CO2 (1958-2001, in statsmodels) as standardised
+  float windows of 104 weeks every 4, split by time; 431 train / 89 test
+  (`co2`).
 """
 
 import functools
@@ -28,6 +31,7 @@ import functools
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.data import co2
 from aiqn_tf.data import readers
 from aiqn_tf.data import spoken_digits
 
@@ -52,10 +56,12 @@ BUNDLED = {
     'faces': ((25, 25, 1), None, {'train': 80, 'test': 20}),
     'spoken_digits': ((spoken_digits.LENGTH, 1), 10,
                       {'train': 800, 'test': 160}),
+    'co2': ((co2.WINDOW, 1), None, {'train': 431, 'test': 89}),
 }
 # {name: (event space kind, values, sample rate)} of the sets that are not
 # 8-bit images.
-SPACES = {'spoken_digits': ('sequences', 'int16', spoken_digits.RATE)}
+SPACES = {'spoken_digits': ('sequences', 'int16', spoken_digits.RATE),
+          'co2': ('sequences', 'float', 0)}
 
 
 def arrays(name, split):
@@ -67,13 +73,13 @@ def arrays(name, split):
 
   Returns:
     {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, or for
-    spoken_digits {"sequences": int16 [N, T, 1], "labels"}; N and the shape
-    as BUNDLED gives.
+    spoken_digits {"sequences": int16 [N, T, 1], "labels"}, co2
+    {"sequences": float32 [N, T, 1]}; N and the shape as BUNDLED gives.
   """
   if name == 'photos':
     return {'images': _photos(split)[0]}
   return {'digits': _digits, 'mnist': _mnist, 'faces': _faces,
-          'spoken_digits': spoken_digits.arrays}[name](split)
+          'spoken_digits': spoken_digits.arrays, 'co2': co2.arrays}[name](split)
 
 
 @functools.lru_cache(maxsize=None)

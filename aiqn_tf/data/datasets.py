@@ -4,9 +4,9 @@ A dataset string is one of:
 
 - a bundled set of real images that ships with a Python package, for CPUs and
   tests (see `bundled`): `digits` (8x8x1, 10 classes), `mnist` (28x28x1, 10
-  classes), `photos` (32x32x3 patches), `faces` (25x25x1), and one set of
+  classes), `photos` (32x32x3 patches), `faces` (25x25x1), and two sets of
   sequences, `spoken_digits` (16-bit audio, 4,096 samples at 8 kHz, 10
-  classes);
+  classes) and `co2` (standardised windows of a weekly series, float);
 - one of the paper's sets through tensorflow-datasets: `cifar10` (32x32x3, 10
   classes), `imagenet32` (tfds `downsampled_imagenet/32x32`, 32x32x3, no
   labels; its "validation" split serves as test), `celeba` (tfds `celeb_a`,

@@ -227,9 +227,9 @@ class ResolveTest(tf.test.TestCase, parameterized.TestCase):
 
   @parameterized.named_parameters(
       ('unknown', 'svhn', {},
-       r"Unknown dataset 'svhn'; choose one of celeba, cifar10, digits, "
-       r'faces, imagenet32, mnist, photos, spoken_digits, or array:FILE.npz.*folder:PATH '
-       r'.*tfds:NAME\[/CONFIG\]'),
+       r"Unknown dataset 'svhn'; choose one of celeba, cifar10, co2, digits, "
+       r'faces, imagenet32, mnist, photos, spoken_digits, or '
+       r'array:FILE.npz.*folder:PATH .*tfds:NAME\[/CONFIG\]'),
       ('typo', 'mnsit', {}, "Did you mean 'mnist'"),
       ('array_without_prefix', 'images.npz', {}, 'Did you mean array:'),
       ('empty', '', {}, 'non-empty string'),

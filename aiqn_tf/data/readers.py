@@ -3,10 +3,10 @@
 A reader is registered under its kind (`DatasetSpec.kind`) with the prefix
 that names it in a dataset string: 'folder:' (folders.py), 'array:'
 (arrays.py), 'tfds:' (tfds_source.py), 'wav:' (wav_folders.py); the bundled
-sets (bundled.py) are named without one. `datasets.resolve` and `datasets.load` reach every source
-through this registry only. A module outside the package adds a reader the
-same way, and the binaries import it from `--model_module` (a run's
-config.json remembers it):
+sets (bundled.py) are named without one. `datasets.resolve` and
+`datasets.load` reach every source through this registry only. A module
+outside the package adds a reader the same way, and the binaries import it
+from `--model_module` (a run's config.json remembers it):
 
   def resolve(name, rest, test_fraction=0.1, **options):
     ...  # Check what `rest` names, cheaply; raise errors.DatasetError.
@@ -21,8 +21,8 @@ config.json remembers it):
 
 Options a reader is given, to take what it uses (and **options the rest):
 resolve: image_size, channels, test_fraction, image_key, label_key,
-test_split, data_dir, download, raw_dir, sample_rate, clip_length; load: data_dir, download, raw_dir,
-shuffle_seed.
+test_split, data_dir, download, raw_dir, sample_rate, clip_length; load:
+data_dir, download, raw_dir, shuffle_seed.
 """
 
 import dataclasses

@@ -42,10 +42,10 @@ class DataConfig:
   """
   dataset: str = _setting(
       'cifar10', 'Dataset: a bundled one (digits, mnist, photos, faces; '
-      'spoken_digits: sound), a tfds one (cifar10, imagenet32, celeba), or '
-      'your own: folder:PATH (image files; sub-folders are classes), '
-      'tfds:NAME[/CONFIG], array:FILE.npz|.npy, wav:PATH (16-bit WAV '
-      'files; sub-folders are classes).')
+      'spoken_digits: sound; co2: a time series), a tfds one (cifar10, '
+      'imagenet32, celeba), or your own: folder:PATH (image files; '
+      'sub-folders are classes), tfds:NAME[/CONFIG], array:FILE.npz|.npy, '
+      'wav:PATH (16-bit WAV files; sub-folders are classes).')
   image_size: int = _setting(
       0, 'Resize images to this square size (0: as stored; the VAE takes 8, '
       '16, 32 or 64).', note='0 or >= 2')
