@@ -47,6 +47,12 @@ def mu_law_encode(x):
   return tf.cast(tf.round((companded + 1.0) * 127.5), tf.uint8)
 
 
+def pcm_to_mu_law(pcm):
+  """int16 samples (16-bit PCM) -> uint8 mu-law codes: `mu_law_encode` of
+  the int16 coding's float, s / 32768."""
+  return mu_law_encode(tf.cast(pcm, tf.float32) / 32768.0)
+
+
 def mu_law_decode(codes):
   """uint8 mu-law codes -> waveform float32 in [-1, 1] (`mu_law_encode`'s
   inverse up to its quantisation)."""

@@ -299,8 +299,7 @@ def load(name_or_spec, split, data_dir=None, download=False, raw_dir=None,
   key = spec.event_space.key
   if spec.values == 'mu_law' and dataset.element_spec[key].dtype == tf.int16:
     dataset = dataset.map(lambda example: dict(example, **{
-        key: events.mu_law_encode(tf.cast(example[key], tf.float32) /
-                                  32768.0)}))
+        key: events.pcm_to_mu_law(example[key])}))
   if spec.space == 'images' and tuple(
       dataset.element_spec['images'].shape) != shape:
     dataset = dataset.map(

@@ -67,7 +67,7 @@ def bits_per_sample(model, examples, batch_size=16):
   def nats(batch):
     pcm = batch['sequences']
     if space.values == 'mu_law':
-      stored = events.mu_law_encode(tf.cast(pcm, tf.float32) / 32768.0)
+      stored = events.pcm_to_mu_law(pcm)
     else:
       stored = pcm
     inputs = model.model_inputs(dict(batch, sequences=stored))
@@ -144,8 +144,8 @@ def evaluate(model, examples, draws=8, seed=0, batch_size=16):
                                                       batch_size)
   if model.uses_tau:
     if pcm and space.values == 'mu_law':
-      examples = dict(examples, sequences=events.mu_law_encode(
-          examples['sequences'] / 32768.0).numpy())
+      examples = dict(examples, sequences=events.pcm_to_mu_law(
+          examples['sequences']).numpy())
     results['test_crps'] = crps(model, examples, draws, batch_size, seed)
   if len(results) == 1:
     raise ValueError(
