@@ -17,8 +17,10 @@ from aiqn_tf.core.registry import Registry
 MODELS = Registry('model', (
     'aiqn_tf.models.heads.pixel_iqn', 'aiqn_tf.models.heads.pixel_cnn',
     'aiqn_tf.models.heads.pixel_cnn_pp', 'aiqn_tf.models.latent.aiqn_vae',
+    'aiqn_tf.models.latent.coverage_quality',
     'aiqn_tf.models.adversarial.gan',
-    'aiqn_tf.models.adversarial.adversarial_autoencoder'))
+    'aiqn_tf.models.adversarial.adversarial_autoencoder',
+    'aiqn_tf.models.adversarial.veegan'))
 register = MODELS.register
 names = MODELS.names
 builtin_names = MODELS.builtin_names

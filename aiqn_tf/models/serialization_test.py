@@ -13,7 +13,8 @@ from aiqn_tf.models import registry
 from aiqn_tf.testing import test_util
 
 KINDS = ('pixel_iqn', 'pixel_cnn', 'pixel_cnn_pp', 'aiqn_vae', 'vae',
-         'wgan_gp', 'dcgan', 'aae', 'alpha_gan')
+         'wgan_gp', 'dcgan', 'aae', 'alpha_gan', 'vgh', 'veegan', 'vae_f',
+         'cq', 'cq_f')
 SMALL_PIXEL = dict(num_layers=2, filters=6, kernel_size=3, output_filters=6)
 
 
@@ -26,8 +27,11 @@ def _small(kind):
   if kind == 'aiqn_vae':
     return aiqn_tf.AIQNVAE((8, 8, 1), latent_dim=4, hidden_units=(8,),
                            head_units=2)
-  if kind in ('wgan_gp', 'dcgan', 'alpha_gan'):
+  if kind in ('wgan_gp', 'dcgan', 'alpha_gan', 'vgh', 'veegan'):
     return registry.get(kind)((8, 8, 1), latent_dim=4, filters=4)
+  if kind in ('vae_f', 'cq', 'cq_f'):
+    return registry.get(kind)((8, 8, 1), latent_dim=4, filters=4,
+                              flow_units=4)
   return registry.get(kind)((8, 8, 1), latent_dim=4)
 
 

@@ -54,7 +54,8 @@ _PAPER_PIXEL_MODELS = {'pixel_iqn': {}, 'pixel_cnn': _PAPER_CNN,
 # LynnHo/VAE-Tensorflow's CelebA VAE: Adam beta_1 0.5. The model sections'
 # defaults are the paper's AIQN-VAE (KL weight 0.5, prior variance 0.1,
 # AIQN 3 x 512) and LynnHo's plain VAE (1, 1).
-_LATENT_MODELS = {'aiqn_vae': {}, 'vae': {}, 'aae': {}, 'alpha_gan': {}}
+_LATENT_MODELS = {'aiqn_vae': {}, 'vae': {}, 'aae': {}, 'alpha_gan': {},
+                  'vgh': {}, 'vae_f': {}, 'cq': {}, 'cq_f': {}}
 _LYNNHO_OPTIMIZER = dict(optimizer='adam', adam_beta1=0.5)
 # The GANs: Gulrajani et al.'s WGAN-GP optimizer (Adam 1e-4, betas 0.5 and
 # 0.9; their Algorithm 1 has beta_1 0) and Radford et al.'s DCGAN one (Adam
@@ -65,9 +66,14 @@ _DCGAN_OPTIMIZER = dict(optimizer='adam', learning_rate=2e-4, adam_beta1=0.5)
 
 
 def _gans(model, wgan_rate=None, dcgan_rate=None, loop=None):
-  """The GANs' parts of a preset: {wgan_gp: ..., dcgan: ...}."""
-  rates = {'wgan_gp': wgan_rate, 'dcgan': dcgan_rate}
-  optimizers = {'wgan_gp': _WGAN_OPTIMIZER, 'dcgan': _DCGAN_OPTIMIZER}
+  """The GANs' parts of a preset: {wgan_gp: ..., dcgan: ..., veegan: ...}.
+
+  VEEGAN takes DCGAN's networks, optimizer and rate (Srivastava et al. build
+  on DCGAN's architecture).
+  """
+  rates = {'wgan_gp': wgan_rate, 'dcgan': dcgan_rate, 'veegan': dcgan_rate}
+  optimizers = {'wgan_gp': _WGAN_OPTIMIZER, 'dcgan': _DCGAN_OPTIMIZER,
+                'veegan': _DCGAN_OPTIMIZER}
   return {name: dict(
       model=dict(model), loop=dict(loop or {}),
       optimizer=dict(optimizers[name], **(
@@ -88,12 +94,13 @@ PRESETS = {
                'gan_cifar.py): CIFAR-10, a DCGAN-style generator and critic '
                'of width 128, a 128-dimensional code, batch 64, 200K '
                'generator steps of 5 critic steps, penalty 10, Adam 1e-4 '
-               '(0.5, 0.9); DCGAN (Radford et al. 2016) at the same size '
-               'with Adam 2e-4 (beta_1 0.5).',
+               '(0.5, 0.9); DCGAN (Radford et al. 2016) and VEEGAN '
+               '(Srivastava et al. 2017) at the same size with Adam 2e-4 '
+               '(beta_1 0.5).',
         sections=dict(data=dict(dataset='cifar10'),
                       loop=dict(batch_size=64, train_steps=200_000)),
         models=_gans(dict(latent_dim=128, filters=128)),
-        default_for=('wgan_gp', 'dcgan')),
+        default_for=('wgan_gp', 'dcgan', 'veegan')),
     'imagenet32': Preset(
         source='The paper: ImageNet 32x32 with the CIFAR-10 model, 400K '
                'steps.',
@@ -170,10 +177,10 @@ PRESETS = {
         backbones=_BUNDLED_BACKBONES,
         source=_PIXEL_CPU + ' sklearn digits 8x8x1, 5 x 32 planes, 64 output '
                'planes, batch 64, 4K steps, learning rate 2e-3, PixelIQN with '
-               'IQN\'s cosine tau embedding. AIQN-VAE / '
-               'VAE / AAE / alpha-GAN: an 8x8 one-stage VAE, Adam 1e-3 (beta_1 '
-               '0.5), 10K steps. WGAN-GP / DCGAN: width 32, a 32-dimensional '
-               'code, 4K generator steps, WGAN-GP at 5e-4.',
+               'IQN\'s cosine tau embedding. AIQN-VAE / VAE / AAE / '
+               'alpha-GAN / VGH / VAE-F / CQ / CQ-F: an 8x8 one-stage VAE, '
+               'Adam 1e-3 (beta_1 0.5), 10K steps. WGAN-GP / DCGAN / VEEGAN: width 32, a '
+               '32-dimensional code, 4K generator steps, WGAN-GP at 5e-4.',
         sections=dict(
             data=dict(dataset='digits', shuffle_buffer=2000),
             optimizer=dict(ema_decay=0.999),
@@ -210,9 +217,9 @@ PRESETS = {
                'under 15 minutes on 2 cores. AIQN-VAE / '
                'VAE: resized to 32x32 (three VAE stages), Adam 1e-3 '
                '(beta_1 0.5), batch 64, 3K steps (about 5 steps/s here); AAE / '
-               'alpha-GAN the same. WGAN-GP / DCGAN at 28x28: width 32, a '
-               '64-dimensional code, batch 32, 2.5K generator steps, WGAN-GP '
-               'at 3e-4.',
+               'alpha-GAN / VGH / VAE-F / CQ / CQ-F the same. WGAN-GP / DCGAN / VEEGAN at 28x28: '
+               'width 32, a 64-dimensional code, batch 32, 2.5K generator '
+               'steps, WGAN-GP at 3e-4.',
         sections=dict(
             data=dict(dataset='mnist', shuffle_buffer=4000),
             optimizer=dict(ema_decay=0.999),

@@ -55,12 +55,15 @@ def _tiny_configs(**overrides):
 
 
 def _adversarial_configs(**overrides):
-  """A tiny config of WGAN-GP (5 critic updates a step: here 2) and alpha-GAN
-  (four players, batch norm in the encoder, generator and discriminator)."""
+  """A tiny config of WGAN-GP (5 critic updates a step: here 2), alpha-GAN
+  (four players, batch norm in the encoder, generator and discriminator) and
+  CQ-F (two players, a flow whose weights are made in build)."""
   return [_tiny_config('wgan_gp', latent_dim=4, filters=4, critic_steps=2,
                        **overrides),
           _tiny_config('alpha_gan', latent_dim=4, code_units=8, filters=4,
-                       image_size=8, **overrides)]
+                       image_size=8, **overrides),
+          _tiny_config('cq_f', latent_dim=4, flow_steps=2, flow_units=4,
+                       filters=4, image_size=8, **overrides)]
 
 
 def _faulty_config(**overrides):
@@ -137,7 +140,9 @@ class ResumeTest(tf.test.TestCase):
 
   def test_killed_run_resumes_exactly(self):
     # PixelCNN trains through PixelIQN's path (one player, class labels).
-    configs = _tiny_configs()[::2] + _adversarial_configs()
+    # VEEGAN: a player that trains two networks.
+    configs = _tiny_configs()[::2] + _adversarial_configs() + [
+        _tiny_config('veegan', latent_dim=4, filters=4, joint_units=8)]
     for config in configs:
       model = config.model_name
       straight = self._run(config, f'{model}_straight')

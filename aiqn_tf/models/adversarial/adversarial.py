@@ -1,6 +1,6 @@
 """What the adversarial models share: Gaussian codes in, images out, players.
 
-The GANs (gan.py) and the adversarial autoencoders
+The GANs (gan.py), VEEGAN (veegan.py) and the adversarial autoencoders
 (adversarial_autoencoder.py) map a code z ~ N(0, I) [B, latent_dim] to an
 image with a generator network. Like the VAE's prior, they take uniform noise
 u in [0, 1] and use z = Phi^-1(u), so every latent model serves one contract:
@@ -97,11 +97,24 @@ class AdversarialModel(base.GenerativeModel):
     return loss, parts
 
   def serving_signatures(self):
-    """sample / serving_default: tau [B, latent_dim] in [0, 1] -> images."""
+    """sample / serving_default: tau [B, latent_dim] in [0, 1] -> images;
+    where the kind can reconstruct, reconstruct: uint8 images -> uint8
+    reconstructions."""
 
     def sample(tau):
       tau = base.checked_input('tau', tau, (self.latent_dim,), 0, 1)
       return {'images': image_lib.to_uint8(self.generate(tau))}
 
-    return {'sample': tf.function(sample, input_signature=[
+    signatures = {'sample': tf.function(sample, input_signature=[
         base.batch_spec('tau', tf.float32, (self.latent_dim,))])}
+    if self.can_reconstruct:
+
+      def reconstruct(images):
+        images = base.checked_input('images', images, self.image_shape, 0,
+                                    255)
+        return {'images': image_lib.to_uint8(self.reconstruct(
+            image_lib.to_float(images)))}
+
+      signatures['reconstruct'] = tf.function(reconstruct, input_signature=[
+          base.batch_spec('images', tf.uint8, self.image_shape)])
+    return signatures

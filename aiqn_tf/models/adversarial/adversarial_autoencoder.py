@@ -1,6 +1,6 @@
-"""The adversarial autoencoders AIQN-VAE is set against: AAE and alpha-GAN.
+"""The adversarial autoencoders AIQN-VAE is set against: AAE, alpha-GAN, VGH.
 
-Both use the project's VAE encoder and decoder (vae.ConvVAE, LynnHo's conv
+All use the project's VAE encoder and decoder (vae.ConvVAE, LynnHo's conv
 VAE) with its Gaussian posterior, z = mean + std * epsilon, and replace the
 VAE's KL term by a discriminator C between codes of the prior N(0, I) (real)
 and the encoder's codes (fake): where AIQN-VAE learns the aggregate posterior
@@ -28,6 +28,16 @@ typo (victor-shepardson/alpha-GAN); this follows the corrected form, in
 which C calls the prior's codes real, so the encoder's log-ratio loss moves
 its codes towards the prior. The L1 term is the mean over pixels (so lambda
 does not depend on the image size); lambda = 10 is our choice.
+
+Rosca, Lakshminarayanan & Mohamed 2018 ("Distribution Matching in
+Variational Inference", Appendix F, Algorithm 5) name two Variational GAN
+Hybrids. VGH++ is alpha-GAN: the same four players and losses (the image
+discriminator calls data real, reconstructions and samples fake; their
+lambda sweep 1, 5, 10, 50 covers ours), so `alpha_gan` serves as VGH++.
+`vgh` is its variant whose image discriminator sees reconstructions only
+(their eq. 8): -log D(x) - log(1 - D(x_rec)), and the generator's adversarial
+loss is on reconstructions only; the rest is alpha-GAN's. Comparing the two
+measures what matching in visible space on samples adds.
 """
 
 import dataclasses
@@ -112,19 +122,6 @@ class _AdversarialAutoencoder(adversarial.AdversarialModel):
         code_discriminator_prior=tf.sigmoid(prior_logits),
         code_discriminator_posterior=tf.sigmoid(posterior_logits))
 
-  def serving_signatures(self):
-    """sample / serving_default (adversarial.py) and reconstruct (as the VAE's)."""
-
-    def reconstruct(images):
-      images = base.checked_input('images', images, self.image_shape, 0, 255)
-      return {'images': image_lib.to_uint8(self.reconstruct(
-          image_lib.to_float(images)))}
-
-    return dict(super().serving_signatures(), reconstruct=tf.function(
-        reconstruct, input_signature=[
-            base.batch_spec('images', tf.uint8, self.image_shape)]))
-
-
 @dataclasses.dataclass
 class AAEConfig:
   """AAE's model section: the VAE's code size and an MLP code discriminator."""
@@ -197,6 +194,9 @@ class AlphaGAN(_AdversarialAutoencoder):
   """
 
   Config = AlphaGANConfig
+  # VGH++ (the module docstring): the image discriminator also judges
+  # samples of the prior.
+  discriminates_samples = True
 
   def __init__(self, image_shape, latent_dim=32, code_units=512,
                code_layers=2, filters=64, reconstruction_weight=10.0,
@@ -227,27 +227,34 @@ class AlphaGAN(_AdversarialAutoencoder):
             reconstruction=reconstruction)
 
   def _generated(self, batch, noise, training):
+    """(images, reconstructions, samples: None where not discriminated)."""
     images, posterior, prior = self._codes(batch, noise, training)
     posterior = tf.stop_gradient(posterior)
     return (images, self.vae.decode(posterior, training),
-            self.vae.decode(prior, training))
+            self.vae.decode(prior, training) if self.discriminates_samples
+            else None)
 
   def generator_loss(self, batch, noise, training=True):
-    """lambda L1 - log(D / (1 - D)) of reconstructions and of samples [B]."""
+    """lambda L1 - log(D / (1 - D)) of reconstructions and of samples [B]
+    (VGH: of reconstructions only)."""
     images, reconstructions, samples = self._generated(batch, noise, training)
     discriminate = lambda x: self.discriminator(x, training=training)
-    return (self._l1(images, reconstructions) +
-            losses.log_ratio_loss(discriminate(reconstructions)) +
-            losses.log_ratio_loss(discriminate(samples))), {}
+    loss = (self._l1(images, reconstructions) +
+            losses.log_ratio_loss(discriminate(reconstructions)))
+    if self.discriminates_samples:
+      loss += losses.log_ratio_loss(discriminate(samples))
+    return loss, {}
 
   def discriminator_loss(self, batch, noise, training=True):
-    """-log D(x) - log(1 - D(x_rec)) - log(1 - D(x_gen)) [B]."""
+    """-log D(x) - log(1 - D(x_rec)) - log(1 - D(x_gen)) [B] (VGH: without
+    the last term)."""
     images, reconstructions, samples = self._generated(batch, noise, training)
     discriminate = lambda x: self.discriminator(tf.stop_gradient(x),
                                                 training=training)
     real = discriminate(images)
-    loss = (losses.discriminator_loss(real, discriminate(reconstructions)) +
-            tf.nn.softplus(discriminate(samples)))
+    loss = losses.discriminator_loss(real, discriminate(reconstructions))
+    if self.discriminates_samples:
+      loss += tf.nn.softplus(discriminate(samples))
     return loss, dict(discriminator_real=tf.sigmoid(real))
 
   def players(self):
@@ -258,3 +265,14 @@ class AlphaGAN(_AdversarialAutoencoder):
                         lambda: self.discriminator.trainable_variables),
             base.Player('code_discriminator', self.code_discriminator_loss,
                         lambda: self.code_discriminator.trainable_variables))
+
+
+@registry.register('vgh')
+class VGH(AlphaGAN):
+  """Rosca et al. 2018's VGH: alpha-GAN (= VGH++) whose image discriminator
+  and generator's adversarial loss see reconstructions only (eq. 8).
+
+  Args: as AlphaGAN's (the same model section).
+  """
+
+  discriminates_samples = False

@@ -1,4 +1,5 @@
-"""AAE and alpha-GAN: which way each player pushes, the players' weights, serving."""
+"""AAE, alpha-GAN and VGH: which way each player pushes, the players' weights,
+the losses as their formulas, serving."""
 
 import numpy as np
 import tensorflow as tf
@@ -80,27 +81,31 @@ class CodeDiscriminatorTest(tf.test.TestCase):
 
 class AlphaGANLossTest(tf.test.TestCase):
 
-  def test_losses_are_algorithm_1(self):
-    tf.keras.utils.set_random_seed(0)
-    model = aa.AlphaGAN((8, 8, 1), latent_dim=4, code_units=8, filters=4,
-                        reconstruction_weight=3.0).build_all()
-    batch = _batch()
-    noise = model.training_noise(16, tf.constant([5, 6]))
-    images, posterior, prior = model._codes(batch, noise, False)  # pylint: disable=protected-access
-    rec, gen = model.vae.decode(posterior), model.vae.decode(prior)
-    l1 = 3.0 * tf.reduce_mean(tf.abs(images - rec), [1, 2, 3])
-    d = lambda x: tf.sigmoid(model.discriminator(x))
-    c = tf.sigmoid(model.code_discriminator(posterior))
-    ratio = lambda p: -np.log(p / (1 - p))
-    self.assertAllClose(model.encoder_loss(batch, noise, False)[0],
-                        l1 + ratio(c), rtol=1e-4, atol=1e-5)
-    self.assertAllClose(model.generator_loss(batch, noise, False)[0],
-                        l1 + ratio(d(rec)) + ratio(d(gen)), rtol=1e-4,
-                        atol=1e-5)
-    self.assertAllClose(
-        model.discriminator_loss(batch, noise, False)[0],
-        -np.log(d(images)) - np.log(1 - d(rec)) - np.log(1 - d(gen)),
-        rtol=1e-4, atol=1e-5)
+  def test_losses_are_algorithm_1_and_vgh_drops_the_samples(self):
+    # alpha-GAN (= VGH++, Rosca et al. 2018's Algorithm 5) judges
+    # reconstructions and samples; VGH (their eq. 8) reconstructions only.
+    for kind, with_samples in ((aa.AlphaGAN, 1.0), (aa.VGH, 0.0)):
+      tf.keras.utils.set_random_seed(0)
+      model = kind((8, 8, 1), latent_dim=4, code_units=8, filters=4,
+                   reconstruction_weight=3.0).build_all()
+      batch = _batch()
+      noise = model.training_noise(16, tf.constant([5, 6]))
+      images, posterior, prior = model._codes(batch, noise, False)  # pylint: disable=protected-access
+      rec, gen = model.vae.decode(posterior), model.vae.decode(prior)
+      l1 = 3.0 * tf.reduce_mean(tf.abs(images - rec), [1, 2, 3])
+      d = lambda x: tf.sigmoid(model.discriminator(x))  # pylint: disable=cell-var-from-loop
+      c = tf.sigmoid(model.code_discriminator(posterior))
+      ratio = lambda p: -np.log(p / (1 - p))
+      self.assertAllClose(model.encoder_loss(batch, noise, False)[0],
+                          l1 + ratio(c), rtol=1e-4, atol=1e-5)
+      self.assertAllClose(
+          model.generator_loss(batch, noise, False)[0],
+          l1 + ratio(d(rec)) + with_samples * ratio(d(gen)), rtol=1e-4,
+          atol=1e-5)
+      self.assertAllClose(
+          model.discriminator_loss(batch, noise, False)[0],
+          -np.log(d(images)) - np.log(1 - d(rec)) -
+          with_samples * np.log(1 - d(gen)), rtol=1e-4, atol=1e-5)
 
 
 class ServingTest(tf.test.TestCase):

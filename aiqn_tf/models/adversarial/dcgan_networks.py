@@ -9,6 +9,8 @@ channels with tanh. Discriminator: n stages of [conv 5x5 stride 2 ->
 halvings that keep s0 a whole number >= 4: 8 -> 4 (n = 1), 28 -> 7 (n = 2),
 32 -> 4 (n = 3), 64 -> 4 (n = 4). Gulrajani et al.'s CIFAR-10 WGAN-GP is this
 with w = 128, a 128-dimensional code and no batch norm in the critic.
+VEEGAN's reconstructor (`encoder`) and pair discriminator
+(`joint_discriminator`) reuse the discriminator's stages.
 
 Batch norm is synchronized across replicas, so a batch's statistics do not
 depend on how tf.distribute splits it. A WGAN-GP critic takes none
@@ -59,6 +61,20 @@ def generator(image_shape, latent_dim, filters, name='generator'):
   return model
 
 
+def _stages(model, image_shape, filters, batch_norm):
+  """Adds the discriminator's conv stages and the flattening to `model`."""
+  layers = keras.layers
+  model.add(keras.Input(tuple(image_shape)))
+  for stage in range(num_stages(image_shape[0])):
+    model.add(layers.Conv2D(filters * 2**stage, 5, 2, 'same',
+                            use_bias=not (batch_norm and stage)))
+    if batch_norm and stage:
+      model.add(layers.BatchNormalization(synchronized=True))
+    model.add(layers.LeakyReLU(0.2))
+  model.add(layers.Flatten())
+  return model
+
+
 def discriminator(image_shape, filters, batch_norm=True, name='discriminator'):
   """images [B, H, W, C] in [-1, 1] -> scores [B] (logits or critic values).
 
@@ -68,20 +84,41 @@ def discriminator(image_shape, filters, batch_norm=True, name='discriminator'):
     batch_norm: after every stage but the first (DCGAN); False for a
       WGAN-GP critic.
   """
-  stages = num_stages(image_shape[0])
-  layers = keras.layers
-  model = keras.Sequential(name=name)
-  model.add(keras.Input(tuple(image_shape)))
-  for stage in range(stages):
-    model.add(layers.Conv2D(filters * 2**stage, 5, 2, 'same',
-                            use_bias=not (batch_norm and stage)))
-    if batch_norm and stage:
-      model.add(layers.BatchNormalization(synchronized=True))
-    model.add(layers.LeakyReLU(0.2))
-  model.add(layers.Flatten())
-  model.add(layers.Dense(1))
-  model.add(layers.Reshape(()))
+  model = _stages(keras.Sequential(name=name), image_shape, filters,
+                  batch_norm)
+  model.add(keras.layers.Dense(1))
+  model.add(keras.layers.Reshape(()))
   return model
+
+
+def encoder(image_shape, latent_dim, filters, name='reconstructor'):
+  """images [B, H, W, C] in [-1, 1] -> codes [B, latent_dim], unbounded.
+
+  The generator transposed, as Rosca et al. 2018 build their encoders (the
+  discriminator's stages, no activation after the last linear layer).
+  """
+  model = _stages(keras.Sequential(name=name), image_shape, filters, True)
+  model.add(keras.layers.Dense(latent_dim))
+  return model
+
+
+def joint_discriminator(image_shape, latent_dim, filters, units,
+                        name='joint_discriminator'):
+  """(codes [B, latent_dim], images [B, H, W, C]) -> logits [B].
+
+  A discriminator on pairs, as VEEGAN's (Srivastava et al. 2017): the
+  images' features from the discriminator's stages, concatenated with the
+  codes, through a hidden layer of `units` with leaky ReLU 0.2.
+  """
+  layers = keras.layers
+  codes = keras.Input((latent_dim,))
+  images = keras.Input(tuple(image_shape))
+  features = _stages(keras.Sequential(name=f'{name}_features'), image_shape,
+                     filters, True)(images)
+  hidden = layers.LeakyReLU(0.2)(layers.Dense(units)(
+      layers.Concatenate()([features, codes])))
+  logits = layers.Reshape(())(layers.Dense(1)(hidden))
+  return keras.Model([codes, images], logits, name=name)
 
 
 def code_discriminator(latent_dim, units, num_layers=2,

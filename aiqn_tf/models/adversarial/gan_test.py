@@ -28,6 +28,10 @@ class NetworksTest(tf.test.TestCase, parameterized.TestCase):
     self.assertAllInRange(images, -1.0, 1.0)
     critic = dcgan_networks.discriminator(shape, 4, batch_norm=False)
     self.assertEqual(critic(images).shape, (2,))
+    codes = dcgan_networks.encoder(shape, 5, 4)(images)
+    self.assertEqual(codes.shape, (2, 5))
+    joint = dcgan_networks.joint_discriminator(shape, 5, 4, 8)
+    self.assertEqual(joint([codes, images]).shape, (2,))
 
   def test_a_size_that_does_not_halve_is_refused(self):
     with self.assertRaisesRegex(ValueError, 'image_size'):

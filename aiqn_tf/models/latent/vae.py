@@ -33,6 +33,42 @@ def num_stages(image_size):
   return int(stages)
 
 
+def conv_encoder(image_shape, name='encoder'):
+  """LynnHo's encoder stages, flattened: images [B, S, S, C] -> features."""
+  layers = keras.layers
+  encoder = keras.Sequential(name=name)
+  for width in CHANNELS[:num_stages(image_shape[0])]:
+    encoder.add(layers.Conv2D(width, 5, 2, 'same', use_bias=False))
+    encoder.add(layers.BatchNormalization(synchronized=True))
+    encoder.add(layers.LeakyReLU(0.2))
+  encoder.add(layers.Flatten())
+  return encoder
+
+
+def conv_decoder(image_shape, channels=None, activation='tanh',
+                 name='decoder'):
+  """LynnHo's decoder: codes [B, m] -> [B, S, S, channels].
+
+  Args:
+    image_shape: (S, S, C).
+    channels: output channels (default C).
+    activation: of the last layer (tanh: images in [-1, 1]; None: linear,
+      for the parameters of a distribution).
+  """
+  layers = keras.layers
+  widths = CHANNELS[:num_stages(image_shape[0])]
+  decoder = keras.Sequential(name=name)
+  decoder.add(layers.Dense(4 * 4 * widths[-1], activation='relu'))
+  decoder.add(layers.Reshape((4, 4, widths[-1])))
+  for width in reversed(widths[:-1]):
+    decoder.add(layers.Conv2DTranspose(width, 5, 2, 'same', use_bias=False))
+    decoder.add(layers.BatchNormalization(synchronized=True))
+    decoder.add(layers.ReLU())
+  decoder.add(layers.Conv2DTranspose(channels or image_shape[2], 5, 2, 'same',
+                                     activation=activation))
+  return decoder
+
+
 @keras.saving.register_keras_serializable(package='aiqn_tf')
 class ConvVAE(keras.Model):
   """LynnHo's conv VAE for square images in [-1, 1].
@@ -44,30 +80,12 @@ class ConvVAE(keras.Model):
 
   def __init__(self, image_shape, latent_dim=32, **kwargs):
     super().__init__(**kwargs)
-    size, _, channels = image_shape
-    stages = num_stages(size)
-    widths = CHANNELS[:stages]
     self.image_shape = tuple(image_shape)
     self.latent_dim = latent_dim
-    layers = keras.layers
-    self.encoder = keras.Sequential(name='encoder')
-    for width in widths:
-      self.encoder.add(layers.Conv2D(width, 5, 2, 'same', use_bias=False))
-      self.encoder.add(layers.BatchNormalization(synchronized=True))
-      self.encoder.add(layers.LeakyReLU(0.2))
-    self.encoder.add(layers.Flatten())
-    self.mean = layers.Dense(latent_dim, name='mean')
-    self.log_variance = layers.Dense(latent_dim, name='log_variance')
-    self.decoder = keras.Sequential(name='decoder')
-    self.decoder.add(layers.Dense(4 * 4 * widths[-1], activation='relu'))
-    self.decoder.add(layers.Reshape((4, 4, widths[-1])))
-    for width in reversed(widths[:-1]):
-      self.decoder.add(layers.Conv2DTranspose(width, 5, 2, 'same',
-                                              use_bias=False))
-      self.decoder.add(layers.BatchNormalization(synchronized=True))
-      self.decoder.add(layers.ReLU())
-    self.decoder.add(layers.Conv2DTranspose(channels, 5, 2, 'same',
-                                            activation='tanh'))
+    self.encoder = conv_encoder(self.image_shape)
+    self.mean = keras.layers.Dense(latent_dim, name='mean')
+    self.log_variance = keras.layers.Dense(latent_dim, name='log_variance')
+    self.decoder = conv_decoder(self.image_shape)
 
   def encode(self, images, training=False):
     """images [B, S, S, C] in [-1, 1] -> (mean [B, m], log-variance [B, m])."""
