@@ -136,7 +136,8 @@ class CoverageQualityVAE(base.GenerativeModel):
   Args:
     image_shape: (S, S, C), S in {8, 16, 32, 64}.
     latent_dim, flow_steps, flow_units, quality_weight, filters: see
-      VAEFConfig.
+      VAEFConfig; flow_steps and quality_weight None take the kind's
+      defaults (its Config's).
     num_classes: must be None (not class-conditional).
   """
 
@@ -146,8 +147,13 @@ class CoverageQualityVAE(base.GenerativeModel):
   latent_methods = ('prior',)
   prior_variance = 1.0  # Of the codes' N(0, I) (evaluate.latent_distances).
 
-  def __init__(self, image_shape, latent_dim=32, flow_steps=4, flow_units=64,
-               quality_weight=0.0, filters=64, num_classes=None, **kwargs):
+  def __init__(self, image_shape, latent_dim=32, flow_steps=None,
+               flow_units=64, quality_weight=None, filters=64,
+               num_classes=None, **kwargs):
+    defaults = self.Config()  # What the kinds differ in: None takes theirs.
+    flow_steps = defaults.flow_steps if flow_steps is None else flow_steps
+    quality_weight = (defaults.quality_weight if quality_weight is None
+                      else quality_weight)
     if num_classes is not None:
       raise ValueError(f'{self.kind} is not class-conditional; set '
                        'class_conditional to False.')
@@ -357,19 +363,9 @@ class CQ(CoverageQualityVAE):
 
   Config = CQConfig
 
-  def __init__(self, image_shape, latent_dim=32, flow_steps=0, flow_units=64,
-               quality_weight=1.0, filters=64, num_classes=None, **kwargs):
-    super().__init__(image_shape, latent_dim, flow_steps, flow_units,
-                     quality_weight, filters, num_classes, **kwargs)
-
 
 @registry.register('cq_f')
 class CQF(CoverageQualityVAE):
   """CQ-F: the flow decoder, coverage and quality."""
 
   Config = CQFConfig
-
-  def __init__(self, image_shape, latent_dim=32, flow_steps=4, flow_units=64,
-               quality_weight=1.0, filters=64, num_classes=None, **kwargs):
-    super().__init__(image_shape, latent_dim, flow_steps, flow_units,
-                     quality_weight, filters, num_classes, **kwargs)
