@@ -1,7 +1,8 @@
 r"""Should I use AIQN or a GAN? Models on the same data and budget.
 
 Trains PixelIQN, PixelCNN, AIQN-VAE, VAE, AAE, alpha-GAN, WGAN-GP and DCGAN
-(the default --models; also VEEGAN, VGH, VAE-F, CQ and CQ-F) with each dataset's preset for the same training wall-clock
+(the default --models; also VEEGAN, VGH, VAE-F, CQ, CQ-F and seed 002's
+Gaussian VAE, VAE-F without its flow) with each dataset's preset for the same training wall-clock
 budget: each model's steps are its measured steps per second times
 --budget_s (experiments/_budget.py: measured once per dataset and kept with the
 results, so a resumed study trains the same steps; PixelIQN and PixelCNN
@@ -49,7 +50,10 @@ LABELS = collections.OrderedDict(
     pixel_iqn='PixelIQN', pixel_cnn='PixelCNN', aiqn_vae='AIQN-VAE',
     vae='VAE', aae='AAE', alpha_gan='alpha-GAN', wgan_gp='WGAN-GP',
     dcgan='DCGAN', veegan='VEEGAN', vgh='VGH', vae_f='VAE-F', cq='CQ',
-    cq_f='CQ-F')
+    cq_f='CQ-F', vae_gaussian='VAE (Gaussian)')
+# Runs of a kind with other settings: seed 002's VAE row is VAE-F without
+# its flow, a factorised Gaussian over pixels trained on the likelihood.
+VARIANTS = {'vae_gaussian': ('vae_f', {'flow_steps': 0})}
 # The first results' models; the hybrids of issue 39 are named with --models.
 DEFAULT_MODELS = list(LABELS)[:8]
 flags.DEFINE_list('datasets', ['digits'], 'Bundled datasets with a '
@@ -106,13 +110,14 @@ def _run(dataset, model, seed, steps, lr_factor, store):
   key = f'{dataset}/{model}/seed{seed}/lr{lr_factor:g}/steps{steps}'
   if key in store:
     return store[key]
-  preset = presets.preset(dataset, model)
+  kind, changes = VARIANTS.get(model, (model, {}))
+  preset = presets.preset(dataset, kind)
   name = f'{model}_seed{seed}' + (f'_lr{lr_factor:g}' if lr_factor != 1
                                   else '')
   config, trainer, seconds = _preset_runs.train_preset(
-      dataset, model, os.path.join(FLAGS.work_dir, dataset, name), seed,
+      dataset, kind, os.path.join(FLAGS.work_dir, dataset, name), seed,
       steps, learning_rate=preset.optimizer.learning_rate * lr_factor,
-      eval_every=0)
+      eval_every=0, **changes)
   results = _evaluate(trainer, config, seed)
   results.update(steps=steps, train_minutes=seconds / 60)
   print(f'{dataset} {model} seed {seed} lr x{lr_factor:g}: {steps} steps, '
@@ -148,7 +153,7 @@ def main(argv):
     steps, budget = _budget.steps_in_budget(
         dataset, FLAGS.models, _budget.parse(FLAGS.budget_s)[dataset],
         FLAGS.work_dir, store,
-        lambda: _preset_runs.save_results(_results_file(), store))
+        lambda: _preset_runs.save_results(_results_file(), store), VARIANTS)
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:
       rows[LABELS[model]] = []
@@ -196,10 +201,11 @@ def main(argv):
     picture = f'{FLAGS.output}_{dataset}.png'
     for model in ([] if dataset in FLAGS.keep_pictures and
                   os.path.exists(picture) else FLAGS.models):
+      kind, changes = VARIANTS.get(model, (model, {}))
       _, trainer, _ = _preset_runs.train_preset(
-          dataset, model, os.path.join(FLAGS.work_dir, dataset,
-                                       f'{model}_seed{seeds[0]}'),
-          seeds[0], steps[model], eval_every=0)
+          dataset, kind, os.path.join(FLAGS.work_dir, dataset,
+                                      f'{model}_seed{seeds[0]}'),
+          seeds[0], steps[model], eval_every=0, **changes)
       pictures[LABELS[model]] = evaluation.draw_samples(
           trainer.average_model, 36, seed=seeds[0])
       trainer.close()

@@ -252,17 +252,28 @@ PRESETS = {
         backbones=_BUNDLED_BACKBONES,
         source=_PIXEL_CPU + ' 32x32x3 patches of bundled photos, 6 x 48 '
                'planes, 96 output planes, batch 16, 3K steps, learning rate '
-               '5e-4.',
+               '5e-4. VAE-F / CQ / CQ-F (seed 002\'s table at CPU scale): '
+               'three VAE stages, a 64-dimensional code, Adam 5e-4 (beta_1 '
+               '0.5); DCGAN, its GAN row: width 32, a 64-dimensional code, '
+               'Adam 2e-4 (beta_1 0.5); all batch 16, 3K steps.',
         sections=dict(
             data=dict(dataset='photos', shuffle_buffer=2000),
-            model=dict(num_layers=6, filters=48, kernel_size=5,
-                       output_filters=96),
             optimizer=dict(learning_rate=5e-4, ema_decay=0.999),
             loop=dict(batch_size=16, train_steps=3000, checkpoint_every=500,
                       summary_every=50, sample_every=1500, num_samples=8),
             # PixelIQN's likelihood walks 3,072 sub-pixels an image.
             evaluation=dict(eval_likelihood_images=50)),
-        models={'pixel_iqn': {}, 'pixel_cnn': _CPU_CNN, 'pixel_cnn_pp': {}}),
+        models={
+            **{name: dict(changes, model=dict(
+                num_layers=6, filters=48, kernel_size=5, output_filters=96))
+               for name, changes in (('pixel_iqn', {}),
+                                     ('pixel_cnn', _CPU_CNN),
+                                     ('pixel_cnn_pp', {}))},
+            **{name: dict(model=dict(latent_dim=64),
+                          optimizer=_LYNNHO_OPTIMIZER)
+               for name in ('vae_f', 'cq', 'cq_f')},
+            'dcgan': dict(model=dict(latent_dim=64, filters=32),
+                          optimizer=_DCGAN_OPTIMIZER)}),
     'speech': Preset(
         source='Our CPU choice for sound: the bundled spoken digits (16-bit, '
                '8 kHz, 4,096 samples, 800 training clips) on WaveNet (van den '
