@@ -8,12 +8,17 @@ without the run directories, trains the same steps.
 """
 
 import json
+import math
 import os
 
 from experiments import _preset_runs
 from experiments import report
 
 CALIBRATION_STEPS = (20, 120)
+# The two runs must differ by at least this long, or a fast model's rate is
+# mostly timing noise (a 100-step difference at 400 steps/s is 0.25 s); the
+# longer run is lengthened until they do.
+MIN_CALIBRATION_S = 5.0
 # One backbone, so equal steps too (the fewer of the two).
 SHARED_BACKBONE = ('pixel_iqn', 'pixel_cnn')
 
@@ -25,20 +30,27 @@ def parse(items):
 
 def _rate(dataset, name, model, changes, work_dir):
   """Steps per second of `model` (with `changes`) with the dataset's preset."""
-  seconds = []
-  for steps in CALIBRATION_STEPS:
+
+  def seconds(steps):
     _, trainer, took = _preset_runs.train_preset(
         dataset, model, os.path.join(work_dir, dataset, 'calibrate',
                                      f'{name}_{steps}'), 0, steps,
         eval_every=0, **changes)
     trainer.close()
-    seconds.append(took)
-  return (CALIBRATION_STEPS[1] - CALIBRATION_STEPS[0]) / max(
-      seconds[1] - seconds[0], 1e-3)
+    return took
+
+  short, long = CALIBRATION_STEPS
+  start = seconds(short)
+  elapsed = seconds(long) - start
+  while elapsed < MIN_CALIBRATION_S:
+    rate = (long - short) / max(elapsed, 1e-3)
+    long = short + int(math.ceil(2 * MIN_CALIBRATION_S * rate))
+    elapsed = seconds(long) - start
+  return (long - short) / elapsed
 
 
 def steps_in_budget(dataset, models, budget_s, work_dir, store, save,
-                    variants=None):
+                    variants=None, reference=None):
   """{model: steps it trains in budget_s seconds}, and the recorded rates.
 
   Args:
@@ -53,6 +65,10 @@ def steps_in_budget(dataset, models, budget_s, work_dir, store, save,
     variants: optional {name in models: (registered model name, {config
       field: value})}, for runs that change the preset (e.g. the backbone);
       other names are registered model names, run with the preset as it is.
+    reference: optional model whose rate is recorded: models added later are
+      timed on today's machine and load, so their rates are scaled by the
+      reference's recorded rate over its rate measured again now (kept
+      under 'rescaled'), to the recorded runs' scale.
 
   Returns:
     ({model: steps >= 1}, {'steps_per_s': {model: rate}, 'load_average':
@@ -64,14 +80,25 @@ def steps_in_budget(dataset, models, budget_s, work_dir, store, save,
     with open(path) as f:
       recorded = json.load(f)
   rates = dict(recorded.get('steps_per_s', {}))
-  for model in models:
-    if model in rates:
-      continue
+  rescaled = dict(recorded.get('rescaled', {}))
+  missing = [m for m in models if m not in rates]
+  factor = 1.0
+  if missing and reference in rates:
+    factor = rates[reference] / _rate(dataset, f'{reference}_again',
+                                      reference, {}, work_dir)
+    print(f'{dataset}: rates of {", ".join(missing)} scaled by {factor:.3f}, '
+          f'{reference}\'s recorded rate over its rate now', flush=True)
+  for model in missing:
     kind, changes = (variants or {}).get(model, (model, {}))
-    rates[model] = _rate(dataset, model, kind, changes, work_dir)
+    rates[model] = _rate(dataset, model, kind, changes, work_dir) * factor
+    if factor != 1.0:
+      rescaled[model] = factor
     print(f'{dataset} {model}: {rates[model]:.2f} steps/s', flush=True)
-    recorded = dict(steps_per_s=rates, load_average=os.getloadavg()[0],
-                    gflops=recorded.get('gflops') or report.matmul_gflops())
+    recorded = dict(steps_per_s=rates,
+                    load_average=recorded.get('load_average',
+                                              os.getloadavg()[0]),
+                    gflops=recorded.get('gflops') or report.matmul_gflops(),
+                    **({'rescaled': rescaled} if rescaled else {}))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
       json.dump(recorded, f, indent=1)

@@ -19,16 +19,21 @@ class StepsInBudgetTest(absltest.TestCase):
     self.results = os.path.join(self.root, 'results.json')
 
   def _calibrated(self, seconds):
-    """train_preset replaced by a stand-in that took `seconds[model][steps]`."""
+    """train_preset replaced by a stand-in whose runs took seconds[model]
+    [steps] for the 20- and 120-step runs, on their line for other lengths."""
 
     class Trainer:
 
       def close(self):
         pass
 
+    def took(model, steps):
+      (a, t_a), (b, t_b) = sorted(seconds[model].items())
+      return t_a + (steps - a) * (t_b - t_a) / (b - a)
+
     return mock.patch.object(
         _preset_runs, 'train_preset', side_effect=lambda dataset, model, path,
-        seed, steps, **_: (None, Trainer(), seconds[model][steps]))
+        seed, steps, **_: (None, Trainer(), took(model, steps)))
 
   def _steps(self, models, store, work_dir):
     def save():
@@ -43,7 +48,9 @@ class StepsInBudgetTest(absltest.TestCase):
                'wgan_gp': {20: 1.0, 120: 3.0}}  # 50 steps/s.
     with self._calibrated(seconds) as train:
       steps = self._steps(list(seconds), {}, os.path.join(self.root, 'a'))
-    self.assertEqual(train.call_count, 6)
+    # Two runs each, and a longer third for WGAN-GP, whose two differ by
+    # less than MIN_CALIBRATION_S.
+    self.assertEqual(train.call_count, 7)
     # 10 s at each rate; one backbone, so PixelIQN gets PixelCNN's 50 too.
     self.assertEqual(steps, {'pixel_iqn': 50, 'pixel_cnn': 50,
                              'wgan_gp': 500})
@@ -60,11 +67,45 @@ class StepsInBudgetTest(absltest.TestCase):
     seconds['dcgan'] = {20: 1.0, 120: 2.0}
     with self._calibrated(seconds) as train:
       more = self._steps(list(seconds), saved, elsewhere)
-    self.assertEqual(train.call_count, 2)
+    self.assertEqual(train.call_count, 3)
     self.assertEqual(more['dcgan'], 1000)
     with open(self.results) as f:
       self.assertEqual(set(json.load(f)['budget/digits']['steps_per_s']),
                        set(seconds))
+
+  def test_a_fast_model_is_timed_over_longer_runs(self):
+    # 100 steps at 400 steps/s differ by 0.25 s: the longer run is
+    # lengthened until the two differ by MIN_CALIBRATION_S.
+    calls = []
+
+    class Trainer:
+
+      def close(self):
+        pass
+
+    def train(dataset, model, path, seed, steps, **_):
+      calls.append(steps)
+      noise = 0.05 if steps == 120 else 0.0  # Timing noise on one run.
+      return None, Trainer(), 2.0 + steps / 400.0 + noise
+
+    with mock.patch.object(_preset_runs, 'train_preset', side_effect=train):
+      steps = self._steps(['dcgan'], {}, os.path.join(self.root, 'runs'))
+    self.assertGreater(calls[-1] - calls[0], 400 * _budget.MIN_CALIBRATION_S)
+    self.assertAlmostEqual(steps['dcgan'] / 10.0, 400.0, delta=1.0)
+
+  def test_models_added_later_are_scaled_to_the_recorded_rates(self):
+    # Recorded: dcgan at 10 steps/s, on a loaded machine. Today dcgan runs
+    # at 20 steps/s, so a new model timed at 40 is recorded at 20.
+    store = {'budget/digits': {'steps_per_s': {'dcgan': 10.0},
+                               'gflops': 100.0, 'load_average': 2.0}}
+    seconds = {'dcgan': {20: 1.0, 120: 6.0}, 'veegan': {20: 1.0, 120: 3.5}}
+    with self._calibrated(seconds):
+      steps, recorded = _budget.steps_in_budget(
+          'digits', ['dcgan', 'veegan'], 10.0,
+          os.path.join(self.root, 'runs'), store, lambda: None,
+          reference='dcgan')
+    self.assertEqual(steps, {'dcgan': 100, 'veegan': 200})
+    self.assertEqual(recorded['rescaled'], {'veegan': 0.5})
 
   def test_a_variant_is_timed_as_its_model_with_its_changes(self):
     calls = []

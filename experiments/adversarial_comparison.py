@@ -71,6 +71,10 @@ flags.DEFINE_list('keep_pictures', [], 'Datasets whose sample grid '
                   '<output>_<dataset>.png is kept if it exists (drawing it '
                   'retrains the first seed\'s runs when their directories '
                   'are gone).')
+flags.DEFINE_string('rate_reference', 'dcgan', 'A model of the recorded '
+                    'rates timed again when models are added, to scale their '
+                    'rates to the recorded machine and load '
+                    '(experiments/_budget.py).')
 flags.DEFINE_integer('num_samples', 300, 'Samples (and training and test '
                      'images) per evaluation.')
 flags.DEFINE_string('work_dir', 'runs/adversarial', 'Run directories.')
@@ -153,7 +157,8 @@ def main(argv):
     steps, budget = _budget.steps_in_budget(
         dataset, FLAGS.models, _budget.parse(FLAGS.budget_s)[dataset],
         FLAGS.work_dir, store,
-        lambda: _preset_runs.save_results(_results_file(), store), VARIANTS)
+        lambda: _preset_runs.save_results(_results_file(), store), VARIANTS,
+        FLAGS.rate_reference)
     rows, pictures = collections.OrderedDict(), {}
     for model in FLAGS.models:
       rows[LABELS[model]] = []
@@ -177,7 +182,12 @@ def main(argv):
         f'matmul ceiling (load average {budget["load_average"]:.1f} then): ' +
         ', '.join(f'{LABELS[m]} {budget["steps_per_s"][m]:.1f}'
                   for m in FLAGS.models) +
-        '. A WGAN-GP step is 5 critic updates and a generator update.\n'
+        '. A WGAN-GP step is 5 critic updates and a generator update.' +
+        (' ' + ', '.join(LABELS[m] for m in budget['rescaled']) +
+         ' were added later: their rates were measured on another day and '
+         f'scaled by {next(iter(budget["rescaled"].values())):.3f}, '
+         f'{LABELS[FLAGS.rate_reference]}\'s recorded rate over its rate '
+         'that day.' if budget.get('rescaled') else '') + '\n'
     ] + _preset_runs.table(rows, COLUMNS) + ['']
     sweep = collections.OrderedDict()
     factors = [float(f) for f in FLAGS.lr_factors] if (
