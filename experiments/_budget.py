@@ -8,7 +8,6 @@ without the run directories, trains the same steps.
 """
 
 import json
-import math
 import os
 
 from experiments import _preset_runs
@@ -31,20 +30,22 @@ def parse(items):
 def _rate(dataset, name, model, changes, work_dir):
   """Steps per second of `model` (with `changes`) with the dataset's preset."""
 
-  def seconds(steps):
+  def seconds(steps, suffix=''):
     _, trainer, took = _preset_runs.train_preset(
         dataset, model, os.path.join(work_dir, dataset, 'calibrate',
-                                     f'{name}_{steps}'), 0, steps,
+                                     f'{name}_{steps}{suffix}'), 0, steps,
         eval_every=0, **changes)
     trainer.close()
     return took
 
   short, long = CALIBRATION_STEPS
+  # The first run also pays what only a process's first run does (loading
+  # the data, warming caches), which would not cancel: it is not timed.
+  seconds(short, '_warmup')
   start = seconds(short)
   elapsed = seconds(long) - start
   while elapsed < MIN_CALIBRATION_S:
-    rate = (long - short) / max(elapsed, 1e-3)
-    long = short + int(math.ceil(2 * MIN_CALIBRATION_S * rate))
+    long = short + 2 * (long - short)  # Doubling: noise cannot overshoot.
     elapsed = seconds(long) - start
   return (long - short) / elapsed
 

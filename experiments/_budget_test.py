@@ -48,9 +48,10 @@ class StepsInBudgetTest(absltest.TestCase):
                'wgan_gp': {20: 1.0, 120: 3.0}}  # 50 steps/s.
     with self._calibrated(seconds) as train:
       steps = self._steps(list(seconds), {}, os.path.join(self.root, 'a'))
-    # Two runs each, and a longer third for WGAN-GP, whose two differ by
-    # less than MIN_CALIBRATION_S.
-    self.assertEqual(train.call_count, 7)
+    # An untimed warm-up and two timed runs each, and for WGAN-GP, whose two
+    # differ by 2 s, longer ones (200, then 400 steps more) until they
+    # differ by MIN_CALIBRATION_S.
+    self.assertEqual(train.call_count, 11)
     # 10 s at each rate; one backbone, so PixelIQN gets PixelCNN's 50 too.
     self.assertEqual(steps, {'pixel_iqn': 50, 'pixel_cnn': 50,
                              'wgan_gp': 500})
@@ -67,7 +68,7 @@ class StepsInBudgetTest(absltest.TestCase):
     seconds['dcgan'] = {20: 1.0, 120: 2.0}
     with self._calibrated(seconds) as train:
       more = self._steps(list(seconds), saved, elsewhere)
-    self.assertEqual(train.call_count, 3)
+    self.assertEqual(train.call_count, 6)
     self.assertEqual(more['dcgan'], 1000)
     with open(self.results) as f:
       self.assertEqual(set(json.load(f)['budget/digits']['steps_per_s']),
@@ -85,12 +86,15 @@ class StepsInBudgetTest(absltest.TestCase):
 
     def train(dataset, model, path, seed, steps, **_):
       calls.append(steps)
+      if path.endswith('_warmup'):  # A first run's one-time costs.
+        return None, Trainer(), 30.0
       noise = 0.05 if steps == 120 else 0.0  # Timing noise on one run.
       return None, Trainer(), 2.0 + steps / 400.0 + noise
 
     with mock.patch.object(_preset_runs, 'train_preset', side_effect=train):
       steps = self._steps(['dcgan'], {}, os.path.join(self.root, 'runs'))
     self.assertGreater(calls[-1] - calls[0], 400 * _budget.MIN_CALIBRATION_S)
+    self.assertLess(calls[-1], 400 * 4 * _budget.MIN_CALIBRATION_S)
     self.assertAlmostEqual(steps['dcgan'] / 10.0, 400.0, delta=1.0)
 
   def test_models_added_later_are_scaled_to_the_recorded_rates(self):
@@ -126,6 +130,8 @@ class StepsInBudgetTest(absltest.TestCase):
           'digits', ['pixel_iqn', 'pixel_iqn_row_lstm'], 10.0,
           os.path.join(self.root, 'runs'), {}, lambda: None, variants)[0]
     self.assertEqual(steps, {'pixel_iqn': 100, 'pixel_iqn_row_lstm': 40})
+    self.assertIn(('pixel_iqn', 'pixel_iqn_row_lstm_20_warmup',
+                   {'eval_every': 0, 'backbone': 'row_lstm'}), calls)
     self.assertIn(('pixel_iqn', 'pixel_iqn_row_lstm_120',
                    {'eval_every': 0, 'backbone': 'row_lstm'}), calls)
     self.assertIn(('pixel_iqn', 'pixel_iqn_120', {'eval_every': 0}), calls)
