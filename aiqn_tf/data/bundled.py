@@ -24,6 +24,9 @@ the splits are fixed.
 - co2: Mauna Loa's weekly CO2 (1958-2001, in statsmodels) as standardised
   float windows of 104 weeks every 4, split by time; 431 train / 89 test
   (`co2`).
+- ring, grid: VEEGAN's 2-D mixtures of 8 and 25 Gaussians, float vectors
+  [2] labelled by component, drawn from fixed seeds; 50,000 train / 2,500
+  test (`mixtures`).
 """
 
 import functools
@@ -32,6 +35,7 @@ import numpy as np
 import tensorflow as tf
 
 from aiqn_tf.data import co2
+from aiqn_tf.data import mixtures
 from aiqn_tf.data import readers
 from aiqn_tf.data import spoken_digits
 
@@ -57,11 +61,15 @@ BUNDLED = {
     'spoken_digits': ((spoken_digits.LENGTH, 1), 10,
                       {'train': 800, 'test': 160}),
     'co2': ((co2.WINDOW, 1), None, {'train': 431, 'test': 89}),
+    **{name: ((2,), mixture.num_modes, {'train': mixtures.TRAIN_SIZE,
+                                        'test': mixtures.TEST_SIZE})
+       for name, mixture in mixtures.MIXTURES.items()},
 }
 # {name: (event space kind, values, sample rate)} of the sets that are not
 # 8-bit images.
 SPACES = {'spoken_digits': ('sequences', 'int16', spoken_digits.RATE),
-          'co2': ('sequences', 'float', 0)}
+          'co2': ('sequences', 'float', 0),
+          **{name: ('vectors', 'float', 0) for name in mixtures.MIXTURES}}
 
 
 def arrays(name, split):
@@ -74,10 +82,13 @@ def arrays(name, split):
   Returns:
     {"images": uint8 [N, H, W, C] (, "labels": int32 [N])}, or for
     spoken_digits {"sequences": int16 [N, T, 1], "labels"}, co2
-    {"sequences": float32 [N, T, 1]}; N and the shape as BUNDLED gives.
+    {"sequences": float32 [N, T, 1]}, ring and grid {"vectors": float32
+    [N, 2], "labels"}; N and the shape as BUNDLED gives.
   """
   if name == 'photos':
     return {'images': _photos(split)[0]}
+  if name in mixtures.MIXTURES:
+    return mixtures.arrays(name, split)
   return {'digits': _digits, 'mnist': _mnist, 'faces': _faces,
           'spoken_digits': spoken_digits.arrays, 'co2': co2.arrays}[name](split)
 
