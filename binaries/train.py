@@ -246,10 +246,13 @@ def main(argv):
   if trainer.is_chief:
     model_dir = os.path.abspath(FLAGS.model_dir)
     tensorboard = os.path.join(os.path.dirname(sys.executable), 'tensorboard')
+    samples = os.path.join(model_dir, run_dir.SAMPLES_PNG)
     print(f'Trained {config.model_name} on {config.data.dataset} to step '
-          f'{trainer.step}.\n'
-          f'Samples (Polyak-averaged weights): '
-          f'{os.path.join(model_dir, run_dir.SAMPLES_PNG)}\n'
+          f'{trainer.step}.\n' +
+          (f'Samples (Polyak-averaged weights): {samples}\n'
+           if os.path.exists(samples) else  # None with --sample_every=0.
+           'No samples drawn (--sample_every=0): aiqn-sample '
+           f'--model_dir={model_dir} draws them.\n') +
           f'TensorBoard logs: {os.path.join(model_dir, run_dir.SUMMARY_DIR)}'
           f'\n  open with: {tensorboard} --logdir {model_dir}  (then browse '
           'http://localhost:6006)')

@@ -64,6 +64,9 @@ NAMES = {
         'density_summary': 'aiqn_tf.models.heads.quantile_density',
         'quantile_density': 'aiqn_tf.models.heads.quantile_density',
     },
+    'aiqn_tf.models.latent.latent_aiqn': {
+        'MaskedDense': 'aiqn_tf.models.layers.masked_dense',
+    },
 }
 
 

@@ -1,5 +1,6 @@
 """Pictures of samples, for TensorBoard and PNG files: image grids, line
-plots of sequences and vectors, and spectrograms of sound."""
+plots of sequences and vectors, scatter plots of 2-D vectors, and
+spectrograms of sound."""
 
 import math
 import os
@@ -83,6 +84,54 @@ def plot_series(values, num_cols=None, height=64, width=None, bounds=None):
   return image_grid(panels, num_cols=num_cols)
 
 
+def scatter(points, size=256, bounds=None, marks=None):
+  """A scatter plot of points in the plane, one square panel.
+
+  Args:
+    points: numeric [N, 2], (x, y); drawn as 2 x 2 dots in blue.
+    size: pixels a side.
+    bounds: (low, high) of both axes (default: the points' and marks'
+      range, with a margin of 5%).
+    marks: optional [K, 2], drawn as red crosses over the points (e.g. the
+      modes of a mixture).
+
+  Returns:
+    uint8 RGB picture [size, size, 3], y upwards.
+  """
+  points = np.asarray(points, np.float64).reshape(-1, 2)
+  marks = None if marks is None else np.asarray(marks, np.float64)
+  if not np.isfinite(points).all() or points.shape[1] != 2:
+    raise ValueError(f'points must be finite [N, 2], got {points.shape}.')
+  every = points if marks is None else np.concatenate([points, marks])
+  if bounds is None:
+    low, high = every.min(), every.max()
+    margin = 0.05 * (high - low) or 1.0
+    low, high = low - margin, high + margin
+  else:
+    low, high = bounds
+  pixel = lambda xy: (
+      np.round((high - xy[:, 1]) / (high - low) * (size - 1)).astype(int),
+      np.round((xy[:, 0] - low) / (high - low) * (size - 1)).astype(int))
+  panel = np.full((size, size, 3), 255, np.uint8)
+  middle = int(round((0 - low) / (high - low) * (size - 1)))
+  if 0 <= middle < size:  # The axes through the origin, faint.
+    panel[size - 1 - middle, :] = 220
+    panel[:, middle] = 220
+  rows, cols = pixel(points)
+  for dr in (0, 1):
+    for dc in (0, 1):
+      inside = ((rows + dr >= 0) & (rows + dr < size) & (cols + dc >= 0) &
+                (cols + dc < size))
+      panel[rows[inside] + dr, cols[inside] + dc] = _COLOURS[0]
+  if marks is not None:
+    for row, col in zip(*pixel(marks)):
+      for d in range(-3, 4):
+        for r, c in ((row + d, col), (row, col + d)):
+          if 0 <= r < size and 0 <= c < size:
+            panel[r, c] = _COLOURS[1]
+  return panel
+
+
 # Dark blue (quiet) to yellow (loud), through red: a perceptually ordered
 # map that prints and reads in grey as well.
 _HEAT = np.array([[0, 0, 40], [90, 20, 120], [200, 50, 70], [250, 150, 30],
@@ -136,9 +185,12 @@ def picture(samples, space, num_cols=None):
 
   Returns:
     uint8 [h, w, C]: an image grid (images scaled to about 64 pixels),
-    spectrograms of sound (`spectrograms`), or line plots of other
-    sequences and of vectors on the model scale (bounded ones over [-1, 1]).
+    spectrograms of sound (`spectrograms`), one scatter plot of 2-D
+    vectors (`scatter`), or line plots of other sequences and vectors on
+    the model scale (bounded ones over [-1, 1]).
   """
+  if space.kind == 'vectors' and space.shape == (2,):
+    return scatter(space.to_float(samples).numpy())
   if space.kind == 'images':
     return image_grid(samples, num_cols=num_cols,
                       scale=max(1, 64 // space.shape[0]))

@@ -35,5 +35,30 @@ class SpectrogramTest(tf.test.TestCase):
     self.assertNotEqual(sound.shape, lines.shape)
 
 
+class ScatterTest(tf.test.TestCase):
+
+  def test_points_and_marks_land_where_they_are(self):
+    points = np.array([[0.0, 0.0], [1.0, 1.0], [-1.0, 0.5]])
+    panel = grids.scatter(points, size=101, bounds=(-1.0, 1.0),
+                          marks=[[0.5, -0.5]])
+    blue, red = grids._COLOURS[0], grids._COLOURS[1]  # pylint: disable=protected-access
+    # (x, y) -> row (high - y) / 2 * 100, column (x - low) / 2 * 100.
+    for (row, col) in ((50, 50), (0, 100), (25, 0)):
+      self.assertAllEqual(panel[row, col], blue)
+    self.assertAllEqual(panel[75, 75], red)
+    self.assertAllEqual(panel[75, 72], red)  # The cross's arm.
+    self.assertAllEqual(panel[10, 10], [255, 255, 255])
+
+  def test_two_dimensional_vectors_are_pictured_as_a_scatter(self):
+    space = events.EventSpace('vectors', (2,), 'float')
+    samples = np.random.default_rng(0).normal(size=(50, 2)).astype(
+        np.float32)
+    self.assertAllEqual(grids.picture(samples, space), grids.scatter(samples))
+    three = events.EventSpace('vectors', (3,), 'float')
+    self.assertNotEqual(
+        grids.picture(np.zeros((4, 3), np.float32), three).shape[:2],
+        (256, 256))
+
+
 if __name__ == '__main__':
   tf.test.main()

@@ -19,11 +19,12 @@ registered model kind built on `pixel_model.PixelModel`):
   weights a checkpoint holds; both are checked here, in one process.
 
 A backbone of sequences (`spaces`, core/events.py) runs the same causality
-cases on [T, C] events (mono, stereo, class-conditional), in the values
+cases on [T, C] events (mono, stereo, class-conditional), one of vectors on
+[D] events, in the values
 each head models (continuous where it can), the sequential sampler's own
 property (a sample is a fixed point of the model: each value is what the
 head gives at its noise from the values before it, with a given prefix
-kept) and, where it implements the cache protocol (WaveNet), fast ==
+kept; vectors too) and, where it implements the cache protocol (WaveNet), fast ==
 sequential on sequences, from scratch and from a prefix.
 
 `make_suite(backbones)` returns a test case class over those backbones and
@@ -59,6 +60,8 @@ CASES = {
                ('rgb_classes', (2, 2, 3), 3)),
     'sequences': (('mono', (5, 1), None), ('stereo', (4, 2), None),
                   ('stereo_classes', (3, 2), 3)),
+    'vectors': (('pair', (2,), None), ('five', (5,), None),
+                ('four_classes', (4,), 3)),
 }
 # Sizes of a tiny model, per image channel (wide enough that the output
 # path's ReLUs leave every sub-pixel a live path); the heads' own options
@@ -76,14 +79,23 @@ def heads(builtin=False):
 
 
 def space_of(head, shape):
-  """The event space of a case: images of `shape` (rank 3), or sequences in
-  the finest values the head models: continuous where it can, else 16-bit,
-  else mu-law (sound's codings), else its first."""
+  """The event space of a case: images of `shape` (rank 3), or sequences
+  (rank 2) or vectors (rank 1) in the finest values the head models:
+  continuous where it can, else 16-bit, else mu-law (sound's codings), else
+  its first."""
   if len(shape) == 3:
     return events.EventSpace.images(shape)
   values = registry.get(head).values
-  return events.EventSpace('sequences', shape, next(
-      (v for v in ('float', 'int16', 'mu_law') if v in values), values[0]))
+  return events.EventSpace(
+      'sequences' if len(shape) == 2 else 'vectors', shape,
+      next((v for v in ('float', 'int16', 'mu_law') if v in values),
+           values[0]))
+
+
+def _shape(backbone, images, sequences, vectors):
+  """The shape of a case for a backbone: of its first event space."""
+  kind = backbone_lib.REGISTRY.get(backbone).spaces[0]
+  return {'images': images, 'sequences': sequences, 'vectors': vectors}[kind]
 
 
 def tiny_model(head, backbone, shape, num_classes=None, seed=0):
@@ -122,7 +134,7 @@ def _per_subpixel(outputs, shape):
 
 def _sequence_case(head, backbone, shape):
   """(a tiny class-conditional model of two classes, noise, labels, a
-  random prefix) for two sequences of `shape`."""
+  random prefix) for two sequences (or vectors) of `shape`."""
   model = tiny_model(head, backbone, shape, num_classes=2)
   noise = sampling.draw_noise((2,) + shape, seed=1)
   prefix = tf.constant(np.random.default_rng(3).uniform(-1, 1, (2,) + shape),
@@ -147,6 +159,8 @@ def make_suite(backbones, head_names=None):
   image_pairs = [pair for pair in pairs if 'images' in spaces(pair[1])]
   sequence_pairs = [pair for pair in pairs
                     if 'sequences' in spaces(pair[1])]
+  ordered_pairs = sequence_pairs + [pair for pair in pairs
+                                    if 'vectors' in spaces(pair[1])]
   cached_sequence_pairs = [pair for pair in sequence_pairs if
                            backbone_lib.caches(
                                backbone_lib.REGISTRY.get(pair[1]))]
@@ -215,12 +229,13 @@ def make_suite(backbones, head_names=None):
         self.assertAllEqual(fast.reshape(2, -1)[:, :num_fixed],
                             originals.reshape(2, -1)[:, :num_fixed])
 
-    if sequence_pairs:
+    if ordered_pairs:
 
-      @parameterized.named_parameters(*sequence_pairs)
+      @parameterized.named_parameters(*ordered_pairs)
       def test_sequential_sample_is_a_fixed_point(self, backbone, head):
-        model, noise, labels, prefix = _sequence_case(head, backbone, (6, 2))
-        num_fixed = 5  # Ends inside a step.
+        model, noise, labels, prefix = _sequence_case(
+            head, backbone, _shape(backbone, None, (6, 2), (6,)))
+        num_fixed = 5  # Ends inside a step of a sequence.
         sample = tf.function(lambda: model.sample(
             noise, 'sequential', labels, prefix, num_fixed))()
         again = model.sample_values(model.backbone(
@@ -254,7 +269,7 @@ def make_suite(backbones, head_names=None):
 
     @parameterized.named_parameters(*pairs)
     def test_each_example_alone_as_replicas_need(self, backbone, head):
-      shape = (2, 3, 3) if 'images' in spaces(backbone) else (4, 2)
+      shape = _shape(backbone, (2, 3, 3), (4, 2), (4,))
       model = tiny_model(head, backbone, shape, num_classes=3)
       rng = np.random.default_rng(4)
       inputs = {model.space.key: tf.constant(
@@ -271,7 +286,7 @@ def make_suite(backbones, head_names=None):
     @parameterized.named_parameters(*pairs)
     def test_a_checkpoint_restores_every_output_as_resume_needs(self, backbone,
                                                                 head):
-      shape = (2, 2, 3) if 'images' in spaces(backbone) else (3, 2)
+      shape = _shape(backbone, (2, 2, 3), (3, 2), (3,))
       model = tiny_model(head, backbone, shape, num_classes=3, seed=0)
       path = tf.train.Checkpoint(model=model).write(
           os.path.join(tempfile.mkdtemp(), 'ckpt'))
@@ -283,7 +298,7 @@ def make_suite(backbones, head_names=None):
 
     @parameterized.named_parameters(*pairs)
     def test_keras_round_trip(self, backbone, head):
-      shape = ((2, 2, 3) if 'images' in spaces(backbone) else (3, 2))
+      shape = _shape(backbone, (2, 2, 3), (3, 2), (3,))
       model = tiny_model(head, backbone, shape, num_classes=3)
       path = os.path.join(tempfile.mkdtemp(), 'model.keras')
       model.save(path)

@@ -339,6 +339,7 @@ REGISTRY = registry.Registry(
                  'aiqn_tf.models.backbones.snail',
                  'aiqn_tf.models.backbones.pixel_rnn',
                  'aiqn_tf.models.backbones.pixelcnn_pp',
-                 'aiqn_tf.models.backbones.wavenet'),
+                 'aiqn_tf.models.backbones.wavenet',
+                 'aiqn_tf.models.backbones.made'),
     check=_check_contract)
 register = REGISTRY.register

@@ -18,51 +18,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from aiqn_tf.core import compat
+from aiqn_tf.models.layers import masked_dense
 from aiqn_tf.models.layers import masks
 
 
-@keras.saving.register_keras_serializable(package='aiqn_tf')
-class MaskedDense(keras.layers.Layer):
-  """Dense layer whose kernel is multiplied by a fixed 0/1 mask in `call`.
-
-  Args:
-    units: output units.
-    mask: float array [in, units] of zeros and ones.
-    activation: a Keras activation or None.
-    use_bias: bool.
-  """
-
-  def __init__(self, units, mask, activation=None, use_bias=True, **kwargs):
-    super().__init__(**kwargs)
-    self.units = units
-    self.mask_array = np.asarray(mask, np.float32)
-    self.activation = keras.activations.get(activation)
-    self.use_bias = use_bias
-
-  def build(self, input_shape):
-    if int(input_shape[-1]) != self.mask_array.shape[0]:
-      raise ValueError(f'input has {input_shape[-1]} units, the mask '
-                       f'{self.mask_array.shape[0]}.')
-    self.kernel = self.add_weight(name='kernel',
-                                  shape=self.mask_array.shape,
-                                  initializer='glorot_uniform')
-    self.bias = (self.add_weight(name='bias', shape=(self.units,),
-                                 initializer='zeros')
-                 if self.use_bias else None)
-    with tf.init_scope():  # Capturable by every later graph (see MaskedConv2D).
-      self.mask = tf.constant(self.mask_array)
-
-  def call(self, inputs):
-    outputs = tf.matmul(inputs, self.kernel * self.mask)
-    if self.bias is not None:
-      outputs += self.bias
-    return self.activation(outputs)
-
-  def get_config(self):
-    return dict(super().get_config(), units=self.units,
-                mask=self.mask_array.tolist(),
-                activation=keras.activations.serialize(self.activation),
-                use_bias=self.use_bias)
+# MaskedDense lived here: served from layers/masked_dense.py (core/compat.py).
+__getattr__ = compat.names_moved_from(__name__)
 
 
 @keras.saving.register_keras_serializable(package='aiqn_tf')
@@ -97,24 +59,24 @@ class LatentAIQN(keras.Model):
     for i, units in enumerate(hidden_units):
       # Hidden unit dimensions cycle over 0..m-2: none needs all of z.
       groups = np.arange(units) % (latent_dim - 1)
-      layer = MaskedDense(units, masks.autoregressive_mask(previous, groups,
+      layer = masked_dense.MaskedDense(units, masks.autoregressive_mask(previous, groups,
                                                            'B'),
                           activation='relu', name=f'trunk_{i}')
       setattr(self, f'trunk_{i}', layer)  # Tracked for checkpoints.
       self.trunk.append(layer)
       previous = groups
     head_groups = np.repeat(dims, head_units)
-    self.context = MaskedDense(
+    self.context = masked_dense.MaskedDense(
         latent_dim * head_units,
         masks.autoregressive_mask(previous, head_groups, 'A'), name='context')
     own = lambda inputs, outputs: (  # B minus A: the same dimension only.
         masks.autoregressive_mask(inputs, outputs, 'B') -
         masks.autoregressive_mask(inputs, outputs, 'A'))
-    self.tau_in = MaskedDense(
+    self.tau_in = masked_dense.MaskedDense(
         latent_dim * head_units, own(np.repeat(dims, tau_features),
                                      head_groups),
         use_bias=False, name='tau_in')
-    self.out = MaskedDense(latent_dim, own(head_groups, dims), name='out')
+    self.out = masked_dense.MaskedDense(latent_dim, own(head_groups, dims), name='out')
     self.frequencies = np.pi * np.arange(1, tau_features + 1,
                                          dtype=np.float32)
 
