@@ -30,6 +30,13 @@ values), and plots them in the .png:
   python -m binaries.sample --model_dir=runs/my_series --num_samples=8 \
       --output=series.png,series.npz
 
+A model of vectors also writes them as rows of a .csv, in the units of the
+table it was trained on (csv:FILE data: the standardisation undone), and
+pictures 2-D ones as a scatter plot:
+
+  python -m binaries.sample --model_dir=runs/wine --num_samples=500 \
+      --output=wine_samples.csv
+
 A model of sound (sequences with a sample rate, e.g. --preset=speech)
 writes a 16-bit WAV file per sample (speech.wav: speech_000.wav, ...), and
 spectrograms in the .png:
@@ -61,6 +68,7 @@ import tensorflow as tf
 from aiqn_tf.core import audio
 from aiqn_tf.core import grids
 from aiqn_tf.core import images as image_lib
+from aiqn_tf.data import csv_tables
 from aiqn_tf.data import datasets
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.models import noise as noise_lib
@@ -148,9 +156,9 @@ def _method(model):
 def main(argv):
   del argv
   for path in FLAGS.output:
-    if not path.endswith(('.png', '.npz', '.wav')):
+    if not path.endswith(('.png', '.npz', '.wav', '.csv')):
       raise app.UsageError(f'--output {path!r}: use .png, .npz and (for '
-                           'sound) .wav.')
+                           'sound) .wav, (for vectors) .csv.')
   strategy = distribute.make_strategy(FLAGS.strategy, FLAGS.cpu_replicas)
   try:
     with strategy.scope():
@@ -162,6 +170,11 @@ def main(argv):
     raise app.UsageError(f'--output {wavs[0]!r}: WAV files are for models of '
                          f'sound; this one\'s events are '
                          f'{model.space.describe()} (use .png or .npz).')
+  tables = [path for path in FLAGS.output if path.endswith('.csv')]
+  if tables and model.space.kind != 'vectors':
+    raise app.UsageError(f'--output {tables[0]!r}: CSV files are for models '
+                         f'of vectors; this one\'s events are '
+                         f'{model.space.describe()}.')
   if FLAGS.inpaint and not model.can_inpaint:
     raise app.UsageError(f'{config.model_name} cannot --inpaint' + (
         '; it can --reconstruct.' if
@@ -217,7 +230,8 @@ def main(argv):
   sys.stderr.write('\n')
   codes = (model.codes(noise, method).numpy()
            if method in model.latent_methods else None)
-  _write(FLAGS.output, samples, originals, noise, labels, codes, step, space)
+  _write(FLAGS.output, samples, originals, noise, labels, codes, step, space,
+         data_spec=config.data.spec())
 
 
 def _num_fixed(model):
@@ -299,9 +313,10 @@ def _reconstruct(model, originals, batch_size):
 
 
 def _write(paths, samples, originals, noise, labels, codes, step, space,
-           reachable=None):
-  """Writes each .npz / .png / .wav of `paths`; originals go above their
-  results in a .png.
+           reachable=None, data_spec=None):
+  """Writes each .npz / .png / .wav / .csv of `paths`; originals go above
+  their results in a .png; a .csv holds vectors in the table's own units
+  (data_spec's standardization undone, csv_tables.to_table).
 
   The samples are stored under the event space's key ("images", or
   "sequences" and "vectors", as the data stores them) and pictured by
@@ -320,6 +335,8 @@ def _write(paths, samples, originals, noise, labels, codes, step, space,
     elif path.endswith('.wav'):
       _write_wavs(path, samples, space)
       continue
+    elif path.endswith('.csv'):
+      csv_tables.write(path, space.to_float(samples).numpy(), data_spec)
     else:
       shown = samples
       if originals is not None:  # Originals above their completions.

@@ -228,8 +228,8 @@ class ResolveTest(tf.test.TestCase, parameterized.TestCase):
   @parameterized.named_parameters(
       ('unknown', 'svhn', {},
        r"Unknown dataset 'svhn'; choose one of celeba, cifar10, co2, digits, "
-       r'faces, imagenet32, mnist, photos, spoken_digits, or '
-       r'array:FILE.npz.*folder:PATH .*tfds:NAME\[/CONFIG\]'),
+       r'faces, grid, imagenet32, mnist, photos, ring, spoken_digits, or '
+       r'array:FILE.npz.*csv:FILE.csv.*folder:PATH .*tfds:NAME\[/CONFIG\]'),
       ('typo', 'mnsit', {}, "Did you mean 'mnist'"),
       ('array_without_prefix', 'images.npz', {}, 'Did you mean array:'),
       ('empty', '', {}, 'non-empty string'),

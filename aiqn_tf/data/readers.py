@@ -2,8 +2,8 @@
 
 A reader is registered under its kind (`DatasetSpec.kind`) with the prefix
 that names it in a dataset string: 'folder:' (folders.py), 'array:'
-(arrays.py), 'tfds:' (tfds_source.py), 'wav:' (wav_folders.py); the bundled
-sets (bundled.py) are named without one. `datasets.resolve` and
+(arrays.py), 'tfds:' (tfds_source.py), 'wav:' (wav_folders.py), 'csv:'
+(csv_tables.py); the bundled sets (bundled.py) are named without one. `datasets.resolve` and
 `datasets.load` reach every source through this registry only. A module
 outside the package adds a reader the same way, and the binaries import it
 from `--model_module` (a run's config.json remembers it):
@@ -64,7 +64,7 @@ def _check(reader):
 REGISTRY = registry.Registry(
     'data reader', ('aiqn_tf.data.bundled', 'aiqn_tf.data.folders',
                     'aiqn_tf.data.tfds_source', 'aiqn_tf.data.arrays',
-                    'aiqn_tf.data.wav_folders'),
+                    'aiqn_tf.data.wav_folders', 'aiqn_tf.data.csv_tables'),
     check=_check)
 
 

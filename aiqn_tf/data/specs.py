@@ -47,6 +47,9 @@ class DatasetSpec:
       'vectors'; the batch key of the events.
     values: how the values are stored and discretised (events.VALUES).
     sample_rate: samples per second of sound (sequences), else 0.
+    standardization: for a table read as vectors (csv_tables.py), its
+      {"columns": names, "mean": [D], "std": [D]} of the training rows, by
+      which the vectors were standardised; else None.
   """
   name: str
   image_shape: tuple
@@ -66,6 +69,8 @@ class DatasetSpec:
   space: str = 'images'
   values: str = 'uint8'
   sample_rate: int = 0
+  standardization: Optional[dict] = dataclasses.field(default=None,
+                                                      hash=False)
 
   @property
   def event_space(self):
