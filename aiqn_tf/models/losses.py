@@ -115,6 +115,26 @@ def discretized_logistic_mixture_log_prob(levels, logits, means, log_scales,
   return tf.reduce_logsumexp(tf.nn.log_softmax(logits) + component, axis=-1)
 
 
+def logistic_mixture_log_density(x, logits, means, log_scales):
+  """log p(x) of continuous values under a mixture of logistics, in nats.
+
+  p(x) = sum_k pi_k sigmoid'((x - mu_k) / s_k) / s_k, with the logistic
+  density's log -z - log s - 2 softplus(-z) at z = (x - mu) / s.
+
+  Args:
+    x: float32 [...], broadcastable against the parameters' leading axes.
+    logits, means, log_scales: float32 [..., K], as
+      `discretized_logistic_mixture_log_prob`'s.
+
+  Returns:
+    float32 [...]: log p(x).
+  """
+  log_scales = tf.maximum(log_scales, MIN_LOG_SCALE)
+  z = (x[..., None] - means) * tf.exp(-log_scales)
+  component = -z - log_scales - 2.0 * tf.nn.softplus(-z)
+  return tf.reduce_logsumexp(tf.nn.log_softmax(logits) + component, axis=-1)
+
+
 def logistic_mixture_cdf(x, logits, means, log_scales):
   """P(value <= x) under a mixture of logistics (PixelCNN++'s, undiscretised).
 

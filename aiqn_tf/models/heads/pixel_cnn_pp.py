@@ -13,7 +13,9 @@ On 16-bit values (int16 sequences: sound) the mixture is discretised to the
 65,536 levels of the data, as WaveNet's successors model 16-bit audio (van
 den Oord et al. 2018, Parallel WaveNet); the inverse CDF is then found by
 bisection over the levels (16 halvings), not by a cumulative sum of all of
-them.
+them. On continuous values (float sequences and vectors: tables) the
+mixture is not discretised: the loss is its negative log density, and a
+sample its inverse CDF found by bisection between the components' extremes.
 """
 
 import dataclasses
@@ -53,7 +55,8 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
   """
 
   Config = PixelCNNPPConfig
-  values = ('uint8', 'int16')  # The levels its mixture is discretised to.
+  # The levels its mixture is discretised to; float: not discretised.
+  values = ('uint8', 'int16', 'float')
 
   def __init__(self, image_shape, num_layers=15, filters=128, kernel_size=5,
                output_filters=1024, num_classes=None, num_mixtures=10,
@@ -82,6 +85,19 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
   def negative_log_likelihood(self, levels, outputs):
     return -self._log_prob(levels, self._mixture(outputs))
 
+  def per_example_loss(self, batch, noise, training=True):
+    """The discretized mixture's loss (pixel_cnn.PixelCNN's); on continuous
+    values the negative log density summed over elements, in nats, logging
+    its mean per element (`nats_per_dim`: a density, not bits of levels)."""
+    if self.space.values != 'float':
+      return super().per_example_loss(batch, noise, training)
+    x = self.space.to_float(batch[self.space.key])
+    nats = -losses.logistic_mixture_log_density(
+        x, *self._mixture(self(self.model_inputs(batch))))
+    axes = list(range(1, len(self.image_shape) + 1))
+    return (tf.reduce_sum(nats, axis=axes),
+            {'nats_per_dim': tf.reduce_mean(nats, axis=axes)})
+
   def level_log_probs(self, outputs):
     """log P of each level [..., L] from mixture parameters [..., 3K]."""
     params = [p[..., None, :] for p in self._mixture(outputs)]
@@ -90,6 +106,8 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
   def sample_values(self, outputs, noise):
     """The levels' inverse CDF at noise (see `pixel_cnn.PixelCNN`); over
     16-bit levels by bisection: the first level whose CDF reaches it."""
+    if self.space.values == 'float':
+      return self._continuous_quantile(outputs, noise)
     if self.space.num_levels == pixel_cnn.NUM_LEVELS:
       return super().sample_values(outputs, noise)
     outputs = tf.reshape(outputs, tf.concat(
@@ -109,3 +127,21 @@ class PixelCNNPP(pixel_cnn.PixelCNN):
       low = tf.where(below, middle + 1, low)
       high = tf.where(below, high, middle)
     return self.space.level_values(low)
+
+  def _continuous_quantile(self, outputs, noise, halvings=40):
+    """The mixture's inverse CDF at noise, by bisection: between the
+    components' means -/+ 30 of their scales (the CDF is 0 and 1 there to
+    float precision), halved `halvings` times."""
+    outputs = tf.reshape(outputs, tf.concat(
+        [tf.shape(noise), [self.outputs_per_channel]], 0))
+    logits, means, log_scales = self._mixture(outputs)
+    spread = 30.0 * tf.exp(tf.maximum(log_scales, losses.MIN_LOG_SCALE))
+    low = tf.reduce_min(means - spread, axis=-1)
+    high = tf.reduce_max(means + spread, axis=-1)
+    for _ in range(halvings):
+      middle = (low + high) / 2
+      below = losses.logistic_mixture_cdf(middle, logits, means,
+                                          log_scales) < noise
+      low = tf.where(below, middle, low)
+      high = tf.where(below, high, middle)
+    return (low + high) / 2

@@ -93,6 +93,35 @@ class PixelCNNPPTest(tf.test.TestCase):
     self.assertAllClose(aux['bits_per_dim'], expected / 9 / np.log(2),
                         rtol=1e-5)
 
+  def test_continuous_values_density_and_inverse_cdf(self):
+    # Vectors of float values (the made backbone): the loss is minus the
+    # mixture's log density, a sample the mixture's quantile at its noise.
+    from scipy import stats  # pylint: disable=g-import-not-at-top
+    space = events.EventSpace('vectors', (3,), 'float')
+    keras.utils.set_random_seed(0)
+    model = aiqn_tf.PixelCNNPP((3,), num_layers=1, filters=12,
+                               output_filters=12, backbone='made',
+                               space=space, num_mixtures=2).build_all()
+    test_util.randomize_weights(model, seed=1)
+    x = np.random.default_rng(2).normal(size=(4, 3)).astype(np.float32)
+    loss, parts = model.per_example_loss({'vectors': x}, {})
+    outputs = model({'vectors': x}).numpy().reshape(4, 3, 6)
+    logits, means, log_scales = np.split(outputs, 3, axis=-1)
+    weights = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    density = (weights * stats.logistic.pdf(
+        x[..., None], means, np.exp(np.maximum(log_scales, -7.0)))).sum(-1)
+    self.assertAllClose(loss, -np.log(density).sum(-1), rtol=1e-4)
+    self.assertAllClose(parts['nats_per_dim'], -np.log(density).mean(-1),
+                        rtol=1e-4)
+    noise = np.random.default_rng(3).uniform(0.02, 0.98, (4, 3)).astype(
+        np.float32)
+    values = model.sample_values(tf.constant(outputs.reshape(4, 18)),
+                                 tf.constant(noise)).numpy()
+    cdf = (weights * stats.logistic.cdf(
+        values[..., None], means, np.exp(np.maximum(log_scales, -7.0)))).sum(
+            -1)
+    self.assertAllClose(cdf, noise, atol=1e-4)
+
   def test_paper_size_takes_an_optimizer_step(self):
     # The paper's network (15 blocks of 128 planes, 10 components) on 8x8
     # RGB images: its weights do not depend on the image size, and the step
