@@ -72,7 +72,8 @@ class BitsPerSampleTest(tf.test.TestCase):
   def test_each_head_of_sound_on_the_16_bit_grid(self):
     pcm = np.random.default_rng(3).integers(-4000, 4000, (3, 8, 1),
                                             dtype=np.int16)
-    mixture = conformance.tiny_model('pixel_cnn_pp', 'wavenet', (8, 1))
+    mixture = conformance.tiny_model('pixel_cnn_pp', 'wavenet', (8, 1),
+                                     values='int16')
     self.assertEqual(mixture.space.values, 'int16')
     nats, _ = mixture.per_example_loss({'sequences': pcm}, {})
     self.assertAllClose(sequences.bits_per_sample(mixture, {'sequences': pcm}),

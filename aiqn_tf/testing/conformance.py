@@ -78,18 +78,18 @@ def heads(builtin=False):
           if issubclass(registry.get(name), pixel_model.PixelModel)]
 
 
-def space_of(head, shape):
+def space_of(head, shape, values=None):
   """The event space of a case: images of `shape` (rank 3), or sequences
-  (rank 2) or vectors (rank 1) in the finest values the head models:
-  continuous where it can, else 16-bit, else mu-law (sound's codings), else
-  its first."""
+  (rank 2) or vectors (rank 1) in `values`, by default the finest the head
+  models: continuous where it can, else 16-bit, else mu-law (sound's
+  codings), else its first."""
   if len(shape) == 3:
     return events.EventSpace.images(shape)
-  values = registry.get(head).values
+  served = registry.get(head).values
   return events.EventSpace(
       'sequences' if len(shape) == 2 else 'vectors', shape,
-      next((v for v in ('float', 'int16', 'mu_law') if v in values),
-           values[0]))
+      values or next((v for v in ('float', 'int16', 'mu_law') if v in served),
+                     served[0]))
 
 
 def _shape(backbone, images, sequences, vectors):
@@ -98,12 +98,13 @@ def _shape(backbone, images, sequences, vectors):
   return {'images': images, 'sequences': sequences, 'vectors': vectors}[kind]
 
 
-def tiny_model(head, backbone, shape, num_classes=None, seed=0):
-  """A built model of kind `head` on `backbone`, every weight random."""
+def tiny_model(head, backbone, shape, num_classes=None, seed=0, values=None):
+  """A built model of kind `head` on `backbone`, every weight random
+  (`values`: of sequences or vectors, as `space_of`)."""
   keras.utils.set_random_seed(seed)
   sizes = dict(TINY, filters=TINY['filters'] * shape[-1],
                output_filters=TINY['output_filters'] * shape[-1])
-  space = space_of(head, shape)
+  space = space_of(head, shape, values)
   model = registry.get(head)(
       shape, num_classes=num_classes, backbone=backbone, **sizes,
       **HEAD_OPTIONS.get(head, {}),
