@@ -11,6 +11,13 @@ from experiments import _budget
 from experiments import _preset_runs
 
 
+class _Trainer:
+  """What a calibration run's trainer needs to be: closable."""
+
+  def close(self):
+    pass
+
+
 class StepsInBudgetTest(absltest.TestCase):
 
   def setUp(self):
@@ -22,18 +29,13 @@ class StepsInBudgetTest(absltest.TestCase):
     """train_preset replaced by a stand-in whose runs took seconds[model]
     [steps] for the 20- and 120-step runs, on their line for other lengths."""
 
-    class Trainer:
-
-      def close(self):
-        pass
-
     def took(model, steps):
       (a, t_a), (b, t_b) = sorted(seconds[model].items())
       return t_a + (steps - a) * (t_b - t_a) / (b - a)
 
     return mock.patch.object(
         _preset_runs, 'train_preset', side_effect=lambda dataset, model, path,
-        seed, steps, **_: (None, Trainer(), took(model, steps)))
+        seed, steps, **_: (None, _Trainer(), took(model, steps)))
 
   def _steps(self, models, store, work_dir):
     def save():
@@ -79,17 +81,12 @@ class StepsInBudgetTest(absltest.TestCase):
     # lengthened until the two differ by MIN_CALIBRATION_S.
     calls = []
 
-    class Trainer:
-
-      def close(self):
-        pass
-
     def train(dataset, model, path, seed, steps, **_):
       calls.append(steps)
       if path.endswith('_warmup'):  # A first run's one-time costs.
-        return None, Trainer(), 30.0
+        return None, _Trainer(), 30.0
       noise = 0.05 if steps == 120 else 0.0  # Timing noise on one run.
-      return None, Trainer(), 2.0 + steps / 400.0 + noise
+      return None, _Trainer(), 2.0 + steps / 400.0 + noise
 
     with mock.patch.object(_preset_runs, 'train_preset', side_effect=train):
       steps = self._steps(['dcgan'], {}, os.path.join(self.root, 'runs'))
@@ -114,15 +111,10 @@ class StepsInBudgetTest(absltest.TestCase):
   def test_a_variant_is_timed_as_its_model_with_its_changes(self):
     calls = []
 
-    class Trainer:
-
-      def close(self):
-        pass
-
     def train(dataset, model, path, seed, steps, **changes):
       calls.append((model, os.path.basename(path), changes))
       rate = 4.0 if changes.get('backbone') == 'row_lstm' else 10.0
-      return None, Trainer(), steps / rate
+      return None, _Trainer(), steps / rate
 
     variants = {'pixel_iqn_row_lstm': ('pixel_iqn', {'backbone': 'row_lstm'})}
     with mock.patch.object(_preset_runs, 'train_preset', side_effect=train):
