@@ -38,10 +38,12 @@ from absl import app
 from absl import flags
 
 from aiqn_tf.data import datasets
+from aiqn_tf.data import mixtures
 from aiqn_tf.evaluation import classifier_training
 from aiqn_tf.evaluation import classifiers
 from aiqn_tf.evaluation import evaluate as evaluation
 from aiqn_tf.evaluation import sequences
+from aiqn_tf.evaluation import vectors
 from aiqn_tf.runs import config as config_lib
 from aiqn_tf.runs import run_dir
 from aiqn_tf.training import distribute
@@ -118,12 +120,9 @@ def main(argv):
   if model.space.kind == 'sequences':
     _evaluate_sequences(config, model, step)
     return
-  if model.space.kind != 'images':
-    raise app.UsageError(
-        'aiqn-evaluate measures images (FID, Inception score, classifier '
-        f'scores, image statistics) and sequences (bits per sample, CRPS); '
-        f'{FLAGS.model_dir} models {model.space.describe()}. Its training '
-        'loss is in TensorBoard; aiqn-sample draws and plots its samples.')
+  if model.space.kind == 'vectors':
+    _evaluate_vectors(config, model, step)
+    return
   if FLAGS.cas_per_class and not model.num_classes:
     raise app.UsageError(
         '--cas_per_class needs a class-conditional model (trained with '
@@ -192,6 +191,32 @@ def _evaluate_sequences(config, model, step):
   if 'test_crps' in results:
     print(f'  CRPS of the one-step laws (model scale) '
           f'{results["test_crps"]:.5f}')
+  print(f'Wrote {path}')
+  print(json.dumps(results, sort_keys=True))
+
+
+def _evaluate_vectors(config, model, step):
+  """Energy distance and quantile errors of --num_samples samples against
+  the test rows (evaluation/vectors.py), and the modes of a bundled
+  mixture."""
+  test = datasets.as_arrays(config.data.spec(), 'test',
+                            data_dir=FLAGS.data_dir, raw_dir=FLAGS.raw_dir)
+  results = vectors.evaluate(
+      model, test['vectors'], FLAGS.num_samples, FLAGS.seed,
+      mixture=mixtures.MIXTURES.get(config.data.dataset))
+  path = evaluation.write_results(FLAGS.model_dir, step, results)
+  print(f'{config.model_name} on {config.data.dataset}, step {step}, '
+        f'{results["num_samples"]} samples against {results["num_test"]} '
+        f'held-out rows of {model.space.describe()} (model scale):')
+  print(f'  energy distance {results["energy_distance"]:.4f}  (test rows\' '
+        f'halves: {results["energy_distance_floor"]:.4f})')
+  print(f'  quantile error in sds, mean over columns '
+        f'{results["quantile_error"]:.4f}, worst '
+        f'{results["quantile_error_max"]:.4f}')
+  if 'modes' in results:
+    print(f'  modes captured {results["modes"]} of {results["modes_of"]}, '
+          f'high-quality samples {100 * results["high_quality"]:.1f}% '
+          '(within 3 sds of the nearest mode)')
   print(f'Wrote {path}')
   print(json.dumps(results, sort_keys=True))
 

@@ -4,6 +4,7 @@ import numpy as np
 from absl.testing import absltest
 from scipy import stats
 
+from aiqn_tf.evaluation import modes
 from aiqn_tf.evaluation import vectors
 
 
@@ -42,6 +43,29 @@ class QuantileErrorsTest(absltest.TestCase):
     self.assertAlmostEqual(errors[1], 0.5, delta=0.05)
     self.assertLess(errors[0], 0.05)
     self.assertLess(errors[2], 0.05)
+
+
+class EvaluateTest(absltest.TestCase):
+
+  def test_the_model_samples_measured_against_the_test_rows(self):
+    from aiqn_tf.data import mixtures  # pylint: disable=g-import-not-at-top
+    from aiqn_tf.evaluation import evaluate as evaluate_lib  # pylint: disable=g-import-not-at-top
+    from aiqn_tf.testing import conformance  # pylint: disable=g-import-not-at-top
+    model = conformance.tiny_model('pixel_iqn', 'made', (2,))
+    mixture = mixtures.MIXTURES['ring']
+    test = mixtures.arrays('ring', 'test')['vectors'][:200]
+    results = vectors.evaluate(model, test, num_samples=300, seed=4,
+                               mixture=mixture)
+    samples = evaluate_lib.draw_samples(model, 300, 256, seed=4)
+    self.assertAlmostEqual(results['energy_distance'],
+                           vectors.energy_distance(samples, test), places=6)
+    self.assertAlmostEqual(results['quantile_error_max'], float(
+        vectors.quantile_errors(samples, test).max()), places=6)
+    self.assertEqual(
+        {k: results[k] for k in ('modes', 'high_quality')},
+        modes.coverage(samples, mixture.centers, mixture.std))
+    self.assertEqual((results['num_samples'], results['num_test'],
+                      results['modes_of']), (300, 200, 8))
 
 
 if __name__ == '__main__':
