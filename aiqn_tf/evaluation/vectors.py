@@ -22,6 +22,16 @@ from aiqn_tf.evaluation import modes
 QUANTILES = tuple(np.round(np.arange(0.05, 1.0, 0.05), 2))
 
 
+def _pair(samples, reference):
+  """float64 [N, D] and [M, D]; ValueError unless both are rows of one D."""
+  x = np.asarray(samples, np.float64)
+  y = np.asarray(reference, np.float64)
+  if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
+    raise ValueError(f'samples [N, D] and reference [M, D] of one D, got '
+                     f'{x.shape} and {y.shape}.')
+  return x, y
+
+
 def _mean_distance(a, b):
   """E|A - B| over all pairs (rows of a against rows of b)."""
   return float(np.mean(np.linalg.norm(a[:, None] - b[None], axis=-1)))
@@ -37,11 +47,7 @@ def energy_distance(samples, reference):
   Returns:
     float >= 0 (the V-statistic: pairs include each row with itself).
   """
-  x = np.asarray(samples, np.float64)
-  y = np.asarray(reference, np.float64)
-  if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
-    raise ValueError(f'samples [N, D] and reference [M, D] of one D, got '
-                     f'{x.shape} and {y.shape}.')
+  x, y = _pair(samples, reference)
   return (2 * _mean_distance(x, y) - _mean_distance(x, x) -
           _mean_distance(y, y))
 
@@ -57,11 +63,7 @@ def quantile_errors(samples, reference, quantiles=QUANTILES):
   Returns:
     float [D].
   """
-  x = np.asarray(samples, np.float64)
-  y = np.asarray(reference, np.float64)
-  if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
-    raise ValueError(f'samples [N, D] and reference [M, D] of one D, got '
-                     f'{x.shape} and {y.shape}.')
+  x, y = _pair(samples, reference)
   difference = np.abs(np.quantile(x, quantiles, axis=0) -
                       np.quantile(y, quantiles, axis=0))
   return difference.mean(axis=0) / y.std(axis=0)

@@ -35,6 +35,7 @@ import keras
 import tensorflow as tf
 
 from aiqn_tf.core import events
+from aiqn_tf.core import images as image_lib
 
 
 @dataclasses.dataclass
@@ -271,6 +272,18 @@ class GenerativeModel(keras.Model):
       float32 [B, H, W, C] in [-1, 1].
     """
     raise NotImplementedError
+
+  def reconstruct_signature(self):
+    """The `reconstruct` serving function of a model that can reconstruct:
+    uint8 images [B, *image_shape] -> {"images": uint8 reconstructions}."""
+
+    def reconstruct(images):
+      images = checked_input('images', images, self.image_shape, 0, 255)
+      return {'images': image_lib.to_uint8(self.reconstruct(
+          image_lib.to_float(images)))}
+
+    return tf.function(reconstruct, input_signature=[
+        batch_spec('images', tf.uint8, self.image_shape)])
 
   def serving_signatures(self):
     """{name: tf.function with an input_signature} to export; the first serves

@@ -108,13 +108,5 @@ class AdversarialModel(base.GenerativeModel):
     signatures = {'sample': tf.function(sample, input_signature=[
         base.batch_spec('tau', tf.float32, (self.latent_dim,))])}
     if self.can_reconstruct:
-
-      def reconstruct(images):
-        images = base.checked_input('images', images, self.image_shape, 0,
-                                    255)
-        return {'images': image_lib.to_uint8(self.reconstruct(
-            image_lib.to_float(images)))}
-
-      signatures['reconstruct'] = tf.function(reconstruct, input_signature=[
-          base.batch_spec('images', tf.uint8, self.image_shape)])
+      signatures['reconstruct'] = self.reconstruct_signature()
     return signatures

@@ -142,14 +142,8 @@ class VAEModel(base.GenerativeModel):
       return tf.function(sample, input_signature=[
           base.batch_spec('tau', tf.float32, (self.latent_dim,))])
 
-    def reconstruct(images):
-      images = base.checked_input('images', images, self.image_shape, 0, 255)
-      return {'images': image_lib.to_uint8(self.reconstruct(
-          image_lib.to_float(images)))}
-
     return {'sample': sampler(None), 'prior': sampler('prior'),
-            'reconstruct': tf.function(reconstruct, input_signature=[
-                base.batch_spec('images', tf.uint8, self.image_shape)])}
+            'reconstruct': self.reconstruct_signature()}
 
   def call(self, images, training=False):
     """Builds every part; returns reconstructions from the posterior means."""

@@ -238,10 +238,10 @@ class CoverageQualityVAE(base.GenerativeModel):
         'dequantize': tf.random.stateless_uniform(
             (batch_size,) + self.image_shape, fold(2))}
 
-  def dequantized(self, images, uniform):
-    """uint8 images + uniform [0, 1) noise -> continuous values in the
-    images' cells, float32 [B, S, S, C]."""
-    return image_lib.to_float(images) + (uniform - 0.5) * CELL
+  def dequantized(self, x, uniform):
+    """Images on 8-bit levels (float32 in [-1, 1]) + uniform [0, 1) noise ->
+    continuous values in their levels' cells, float32 [B, S, S, C]."""
+    return x + (uniform - 0.5) * CELL
 
   def _elbo(self, x, epsilon, training):
     """(ELBO of log p(x) [B], KL [B]) with one posterior sample."""
@@ -253,7 +253,8 @@ class CoverageQualityVAE(base.GenerativeModel):
 
   def coverage_loss(self, batch, noise, training=True):
     """L_C [B] (nats per dimension); parts: bits_per_dim, kl (nats)."""
-    x = self.dequantized(batch['images'], noise['dequantize'])
+    x = self.dequantized(image_lib.to_float(batch['images']),
+                         noise['dequantize'])
     elbo, kl = self._elbo(x, noise['epsilon'], training)
     bits = likelihood.bits_per_dim(elbo + self.num_dims * math.log(CELL),
                                    self.image_shape)
@@ -319,7 +320,8 @@ class CoverageQualityVAE(base.GenerativeModel):
     del labels
     batch = tf.shape(images)[0]
     x = tf.tile(images, [num_samples, 1, 1, 1])  # Draw-major: [K B, ...].
-    x += (tf.random.stateless_uniform(tf.shape(x), [seed, 0]) - 0.5) * CELL
+    x = self.dequantized(x, tf.random.stateless_uniform(tf.shape(x),
+                                                        [seed, 0]))
     mean, log_variance = self.encode(x)
     epsilon = tf.random.stateless_normal(tf.shape(mean), [seed, 1])
     z = mean + tf.exp(0.5 * log_variance) * epsilon
@@ -339,15 +341,9 @@ class CoverageQualityVAE(base.GenerativeModel):
       tau = base.checked_input('tau', tau, self.noise_shape, 0, 1)
       return {'images': image_lib.to_uint8(self.sample(tau))}
 
-    def reconstruct(images):
-      images = base.checked_input('images', images, self.image_shape, 0, 255)
-      return {'images': image_lib.to_uint8(self.reconstruct(
-          image_lib.to_float(images)))}
-
     return {'sample': tf.function(sample, input_signature=[
         base.batch_spec('tau', tf.float32, self.noise_shape)]),
-            'reconstruct': tf.function(reconstruct, input_signature=[
-                base.batch_spec('images', tf.uint8, self.image_shape)])}
+            'reconstruct': self.reconstruct_signature()}
 
 
 @registry.register('vae_f')
